@@ -1,0 +1,5 @@
+import sys
+
+from envadvisor.cli import main
+
+sys.exit(main())

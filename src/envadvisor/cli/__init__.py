@@ -1,0 +1,92 @@
+"""The command line: the only layer that reads argv, prints, and picks exit codes.
+
+Each subcommand lives in its own module here and exposes ``register(subparsers)``; the module's
+``run(args) -> int`` is set as the parser's ``func``. Command modules import their heavy machinery
+inside ``run`` so ``envadvisor --help`` stays fast.
+
+Exit codes: 0 nothing reached ``--fail-on``; 1 something did; 2 usage or input error (one line on
+stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from envadvisor import __version__
+from envadvisor.errors import EnvAdvisorError
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+# subcommand modules, in the order --help lists them
+COMMANDS: tuple[str, ...] = ("diagnose", "rules", "explain", "map", "why", "propose", "check", "fleet")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line with exit code 2 (argparse's own code too)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise EnvAdvisorUsage(f"{self.prog}: {message}")
+
+
+class EnvAdvisorUsage(EnvAdvisorError):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import importlib
+
+    parser = _Parser(
+        prog="envadvisor",
+        description="Diagnose, explain and propose deep-learning environments (CUDA, PyTorch, "
+        "TensorFlow, Transformers, conda).",
+    )
+    parser.add_argument("--version", action="version", version=f"envadvisor {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"envadvisor.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"envadvisor.cli.{name}":
+                continue  # a command not built yet in this checkout
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(args_list)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return EXIT_USAGE if args_list else EXIT_OK
+        return int(args.func(args))
+    except EnvAdvisorError as exc:
+        _fail(str(exc))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _fail("interrupted")
+        return 130
+    except BrokenPipeError:
+        # `envadvisor diagnose | head`: the reader went away; nothing left to say.
+        try:
+            sys.stdout = None  # type: ignore[assignment]
+        finally:
+            return EXIT_OK  # noqa: B012
+    except SystemExit as exc:  # --help / --version
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else EXIT_USAGE)
+    except MemoryError:
+        _fail("out of memory")
+        return EXIT_USAGE
+
+
+def _fail(message: str) -> None:
+    first_line = message.strip().splitlines()[0] if message.strip() else "error"
+    print(f"envadvisor: error: {first_line}", file=sys.stderr)

@@ -1,0 +1,53 @@
+"""Writing files without losing anything: atomic, permission-keeping, never clobbering by default."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from envadvisor.errors import InputError
+
+
+def write_atomic(path: str | os.PathLike[str], text: str, *, force: bool = False) -> Path:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename.
+
+    Refuses to replace an existing file unless ``force``; keeps the replaced file's permission bits;
+    refuses a symlink that points out of the target's folder (it would write somewhere unexpected).
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"{target}: folder {folder} does not exist")
+    if target.is_symlink():
+        real = target.resolve()
+        if real.parent != folder.resolve():
+            raise InputError(f"{target}: is a symbolic link out of {folder}; refusing to follow it")
+        target = real
+        folder = real.parent
+    mode: int | None = None
+    if target.exists():
+        if not force:
+            raise InputError(f"{target}: already exists; pass --force to replace it")
+        if target.is_dir():
+            raise InputError(f"{target}: is a folder")
+        mode = stat.S_IMODE(target.stat().st_mode)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp_name, mode)
+        os.replace(tmp_name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    return target
