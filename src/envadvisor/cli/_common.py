@@ -1,0 +1,220 @@
+"""Arguments and plumbing shared by the commands that judge a machine.
+
+The same target overrides, ``--from`` report reading, language choice and output handling serve
+``diagnose``, ``propose``, ``check``, ``why`` and ``fleet``; keeping them here keeps the commands short
+and their behaviour identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO
+
+from envadvisor.errors import UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from envadvisor.knowledge import Knowledge
+    from envadvisor.model import Facts, Origin, ProbeOutcome
+    from envadvisor.target import TargetOverrides
+
+
+FAIL_ON_CHOICES = ("error", "warning", "never")
+
+
+def add_target_arguments(parser: argparse.ArgumentParser, *, with_from: bool = True) -> None:
+    group = parser.add_argument_group(
+        "target", "describe another machine instead of this one (overridden facts are marked)"
+    )
+    if with_from:
+        group.add_argument(
+            "--from",
+            dest="from_report",
+            metavar="REPORT",
+            help="read the facts from a saved or pasted report (diagnose --json, collect_env, "
+            "transformers env, nvidia-smi, issue text; '-' for stdin) instead of this machine",
+        )
+        group.add_argument(
+            "--format",
+            dest="report_format",
+            metavar="NAME",
+            help="force the report format of --from instead of detecting it",
+        )
+    group.add_argument("--os", dest="target_os", metavar="OS", help="linux | windows | macos")
+    group.add_argument("--arch", dest="target_arch", metavar="ARCH", help="x86_64 | aarch64 | arm64")
+    group.add_argument(
+        "--gpu",
+        dest="target_gpus",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="an NVIDIA GPU by name, e.g. 'RTX 4090' (repeatable); its compute capability comes from "
+        "the GPU table",
+    )
+    group.add_argument("--compute-capability", dest="target_cc", metavar="X.Y")
+    group.add_argument("--driver", dest="target_driver", metavar="VERSION", help="NVIDIA driver, e.g. 550.144.03")
+    group.add_argument("--no-gpu", dest="target_no_gpu", action="store_true", help="a machine without NVIDIA GPU")
+    group.add_argument(
+        "--rules",
+        dest="extra_rules",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="add local rules from a YAML file (validated like the built-in ones; repeatable)",
+    )
+
+
+def add_lang_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        help="language of explanations (default: from LC_ALL/LANG, zh* gives Chinese, else English)",
+    )
+
+
+def add_fail_on_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fail-on",
+        choices=FAIL_ON_CHOICES,
+        default="error",
+        help="exit 1 when a finding reaches this severity (default: error)",
+    )
+
+
+def lang_from(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> str:
+    chosen = getattr(args, "lang", None)
+    if chosen:
+        return str(chosen)
+    env = os.environ if environ is None else environ
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(var)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def target_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> TargetOverrides:
+    from envadvisor.target import TargetOverrides
+
+    return TargetOverrides.from_values(
+        os=getattr(args, "target_os", None),
+        arch=getattr(args, "target_arch", None),
+        gpus=getattr(args, "target_gpus", None) or (),
+        compute_capability=getattr(args, "target_cc", None),
+        driver=getattr(args, "target_driver", None),
+        no_gpu=bool(getattr(args, "target_no_gpu", False)),
+        environ=os.environ if environ is None else environ,
+    )
+
+
+def knowledge_for(args: argparse.Namespace) -> Knowledge:
+    from envadvisor.knowledge import load_knowledge
+
+    extra = tuple(getattr(args, "extra_rules", None) or ())
+    for path in extra:
+        if not os.path.isfile(path):
+            raise UsageError(f"--rules {path}: no such file")
+    return load_knowledge(extra_rule_files=extra)
+
+
+@dataclass(frozen=True)
+class GatheredFacts:
+    facts: Facts
+    origin: Origin
+    probes: tuple[ProbeOutcome, ...]
+    quotes: Mapping[str, tuple[str, ...]]
+
+
+def gather_facts(args: argparse.Namespace, knowledge: Knowledge) -> GatheredFacts:
+    """Facts for the command's target: this machine or a report, then the overrides on top."""
+    from envadvisor.model import Origin
+    from envadvisor.target import apply_overrides
+
+    target = target_from_args(args)  # validate overrides before any slow work
+    report_path = getattr(args, "from_report", None)
+    quotes: Mapping[str, tuple[str, ...]] = {}
+    probes: tuple[ProbeOutcome, ...] = ()
+    if report_path:
+        from envadvisor.importers import read_report_file
+
+        imported = read_report_file(report_path, format=getattr(args, "report_format", None))
+        facts = imported.facts
+        quotes = imported.quotes
+        origin = Origin(kind="report", path=report_path, formats=tuple(imported.formats))
+    else:
+        if getattr(args, "report_format", None):
+            raise UsageError("--format needs --from REPORT")
+        from envadvisor.probes import collect
+
+        facts, probes = collect()
+        origin = Origin(kind="machine")
+    facts = complete_driver_cuda(facts, knowledge)
+    facts = apply_overrides(facts, target, knowledge.tables)
+    return GatheredFacts(facts=facts, origin=origin, probes=probes, quotes=quotes)
+
+
+def complete_driver_cuda(facts: Facts, knowledge: Knowledge) -> Facts:
+    """When only the driver version is known, infer its CUDA from the tables, marked as inferred."""
+    from envadvisor.model import replace
+
+    gpu = facts.gpu
+    if gpu.driver_cuda is not None or gpu.driver_version is None:
+        return facts
+    inferred = knowledge.tables.max_cuda_for_driver(gpu.driver_version, facts.os.system)
+    if inferred is None:
+        return facts
+    sources = dict(facts.sources)
+    sources["gpu.driver_cuda"] = f"inferred from driver {gpu.driver_version} (CUDA toolkit driver table)"
+    reasons = dict(facts.reasons)
+    reasons.pop("gpu.driver_cuda", None)
+    return replace(
+        facts,
+        gpu=replace(gpu, driver_cuda=inferred, driver_cuda_inferred=True),
+        sources=sources,
+        reasons=reasons,
+    )
+
+
+def exit_code_for(worst_rank: int | None, fail_on: str) -> int:
+    """0 when nothing reaches ``--fail-on``, 1 otherwise (ranks: error 2, warning 1, info 0)."""
+    if fail_on == "never" or worst_rank is None:
+        return 0
+    threshold = 2 if fail_on == "error" else 1
+    return 1 if worst_rank >= threshold else 0
+
+
+def stdout_is_terminal(stream: TextIO | None = None) -> bool:
+    stream = stream or sys.stdout
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def make_console(stream: TextIO | None = None, *, width: int | None = None) -> Console:
+    """A rich console that is plain (no colour, no box-drawing surprises) when not a terminal."""
+    from rich.console import Console
+
+    stream = stream or sys.stdout
+    terminal = stdout_is_terminal(stream)
+    return Console(
+        file=stream,
+        force_terminal=terminal,
+        no_color=("NO_COLOR" in os.environ) or not terminal,
+        width=width or (None if terminal else 100),
+        highlight=False,
+        soft_wrap=False,
+        emoji=False,
+    )
+
+
+def print_json(data: Any, stream: TextIO | None = None) -> None:
+    stream = stream or sys.stdout
+    stream.write(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False))
+    stream.write("\n")

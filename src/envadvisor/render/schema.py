@@ -1,0 +1,74 @@
+"""The JSON Schema of ``diagnose --json``, derived from the frozen model so the two cannot drift.
+
+``docs/report-schema.json`` is this schema, published; a test regenerates it and compares.
+Nullable fields are ``null`` when unknown: the schema makes every scalar fact nullable, but never
+allows ``""`` to stand in for unknown (the model never produces it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any, Union
+
+from envadvisor.model import Report
+
+SCHEMA_ID = "https://envadvisor.invalid/schema/report-1.json"
+
+
+def report_schema() -> dict[str, Any]:
+    definitions: dict[str, Any] = {}
+    root = _schema_for(Report, definitions)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "envadvisor diagnose report",
+        "description": "Output of `envadvisor diagnose --json`. null means unknown; "
+        "facts.reasons says why, facts.sources says where a value came from.",
+        **root,
+        "$defs": definitions,
+    }
+
+
+def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (Union, types.UnionType):
+        non_none = [a for a in args if a is not type(None)]
+        inner = [_schema_for(a, defs) for a in non_none]
+        options = [*inner, {"type": "null"}] if type(None) in args else inner
+        return options[0] if len(options) == 1 else {"anyOf": options}
+    if tp is Any:
+        return {}
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return {"enum": [m.value for m in tp]}
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        name = tp.__name__
+        if name not in defs:
+            defs[name] = {}  # reserve first: recursion-safe
+            hints = typing.get_type_hints(tp)
+            fields = dataclasses.fields(tp)
+            defs[name] = {
+                "type": "object",
+                "properties": {f.name: _schema_for(hints[f.name], defs) for f in fields},
+                "required": [f.name for f in fields],
+                "additionalProperties": False,
+            }
+        return {"$ref": f"#/$defs/{name}"}
+    if origin is tuple:
+        return {"type": "array", "items": _schema_for(args[0], defs) if args else {}}
+    if origin is not None and isinstance(origin, type) and issubclass(origin, Mapping):
+        value = args[1] if len(args) == 2 else Any
+        return {"type": "object", "additionalProperties": _schema_for(value, defs)}
+    if tp is bool:
+        return {"type": "boolean"}
+    if tp is int:
+        return {"type": "integer"}
+    if tp is float:
+        return {"type": "number"}
+    if tp is str:
+        return {"type": "string", "minLength": 1}
+    raise TypeError(f"no JSON schema for {tp!r}")
