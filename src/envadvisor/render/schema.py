@@ -72,3 +72,15 @@ def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
     if tp is str:
         return {"type": "string", "minLength": 1}
     raise TypeError(f"no JSON schema for {tp!r}")
+
+
+def published_schema_text() -> str:
+    import json
+
+    return json.dumps(report_schema(), indent=2, sort_keys=True) + "\n"
+
+
+if __name__ == "__main__":  # regenerate docs/report-schema.json: python -m envadvisor.render.schema
+    import sys
+
+    sys.stdout.write(published_schema_text())
