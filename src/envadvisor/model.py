@@ -190,6 +190,8 @@ class TorchBuild:
     hip: str | None = None
     variant: str | None = None  # cu128 | cpu | rocm6.4 | macos
     cudnn: str | None = None  # the cuDNN it pins or bundles
+    cuda_available: bool | None = None  # torch.cuda.is_available() as a report (collect_env) states it
+    arch_list: tuple[str, ...] = ()  # torch.cuda.get_arch_list() when known (sm_50 ...), e.g. from a warning
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +201,7 @@ class TensorflowBuild:
     cuda: str | None = None
     cudnn: str | None = None
     is_cuda_build: bool | None = None
+    gpu_available: bool | None = None  # a GPU device was visible to TensorFlow, as a report states it
 
 
 @dataclass(frozen=True, slots=True)
