@@ -1,0 +1,861 @@
+"""The closed condition language of rules, evaluated with three-valued (Kleene) logic.
+
+A condition is YAML data, never code. The forms:
+
+- ``{all: [C, ...]}``, ``{any: [C, ...]}``, ``{not: C}`` - Kleene and/or/not over true/false/unknown.
+- ``{fact: KEY, OP: VALUE}`` - one test of a fact. ``KEY`` is a dotted key of
+  :func:`envadvisor.model.fact_keys`
+  (``packages.<name>.version`` for any package; ``device.<field>`` inside ``any_device``). OP is one of
+  ``exists`` (true/false), ``eq``, ``ne``, ``in``, ``not_in``, ``startswith``, ``contains``,
+  ``lt``/``le``/``gt``/``ge`` (version order; VALUE a version or ``{fact: KEY}``), ``major_eq``/``major_ne``
+  and ``line_eq``/``line_ne`` (same major / same major.minor), ``count_ge`` (items in a list fact),
+  ``distinct_versions_ge``/``distinct_majors_ge``/``distinct_sources_ge`` (library copies).
+- ``{signature: ID}`` - a known error message was seen (``evidence.signatures``); never unknown.
+- ``{check: NAME, args: [KEY | {value: V}, ...]}`` - a table look-up from :data:`PREDICATES`.
+- ``{any_device: C}`` - ``C`` holds for at least one GPU in ``gpu.devices``; the devices that make it
+  true are listed in the finding.
+
+Unknown is a value: a fact that is ``None`` makes a test *unknown* (and is listed as missing), so a
+rule over it is "not evaluated" rather than a false alarm. ``exists: false`` is the one test that
+answers for a ``None`` fact: it is true only when no reason says the fact is merely undetected
+(``Facts.reasons``), i.e. the thing is known to be absent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from envadvisor.knowledge.tables import (
+    ArchList,
+    Tables,
+    _line,
+    arch_covers,
+    parse_arch_list,
+    platform_key,
+    vtuple,
+)
+from envadvisor.model import Facts, GpuDevice, LibraryCopy, canonical_name, fact_keys, resolve
+
+Tri = bool | None
+FailFn = Callable[[str, str], Exception]
+
+_PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.\-]*)\}")
+_DEVICE_FIELDS = frozenset(f.name for f in dataclasses.fields(GpuDevice))
+
+
+# --------------------------------------------------------------------------------------------------
+# Fact keys
+# --------------------------------------------------------------------------------------------------
+
+
+@cache
+def _known_keys() -> frozenset[str]:
+    return fact_keys()
+
+
+def is_fact_key(key: str, *, device_scope: bool = False) -> bool:
+    """Whether ``key`` names a fact (``packages.<any>.<field>`` and, in device scope, ``device.<field>``)."""
+    if key in _known_keys():
+        return True
+    parts = key.split(".")
+    if len(parts) == 3 and parts[0] == "packages" and parts[1]:
+        return f"packages.*.{parts[2]}" in _known_keys()
+    return device_scope and len(parts) == 2 and parts[0] == "device" and parts[1] in _DEVICE_FIELDS
+
+
+def template_placeholders(template: str) -> list[str]:
+    return _PLACEHOLDER_RE.findall(template)
+
+
+# --------------------------------------------------------------------------------------------------
+# Evaluation context and outcome
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    value: Tri
+    missing: frozenset[str] = frozenset()
+
+
+TRUE = Outcome(True)
+FALSE = Outcome(False)
+
+
+@dataclass(slots=True)
+class Context:
+    facts: Facts
+    tables: Tables
+    today: _dt.date
+    device: GpuDevice | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+    derived: dict[str, str] = field(default_factory=dict)
+    devices: list[str] = field(default_factory=list)
+
+    def lookup(self, key: str) -> tuple[Any, str]:
+        """(value, state) with state 'known', 'unknown' (undetected) or 'absent' (known not there)."""
+        if key.startswith("device."):
+            value = getattr(self.device, key.split(".", 1)[1], None) if self.device else None
+            if value is None:
+                return None, "unknown"
+            return value, "known"
+        if key.startswith("packages."):
+            _, name, attr = key.split(".", 2)
+            pkg = self.facts.packages.get(canonical_name(name))
+            value = getattr(pkg, attr, None) if pkg is not None else None
+        else:
+            value = resolve(self.facts, key)
+        if value is not None and not (value == () and self._has_reason(key)):
+            self.evidence.setdefault(key, _plain(value))
+            return value, "known"
+        return None, "unknown" if self._has_reason(key) else "absent"
+
+    def _has_reason(self, key: str) -> bool:
+        reasons = self.facts.reasons
+        parts = key.split(".")
+        return any(".".join(parts[:i]) in reasons for i in range(1, len(parts) + 1))
+
+    @property
+    def system(self) -> str | None:
+        return self.facts.os.system
+
+    @property
+    def platform(self) -> str | None:
+        return platform_key(self.facts.os.system, self.facts.os.arch)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if getattr(value, f.name) not in (None, ())}
+    return value
+
+
+# --------------------------------------------------------------------------------------------------
+# Nodes
+# --------------------------------------------------------------------------------------------------
+
+
+class Condition:
+    def evaluate(self, ctx: Context) -> Outcome:
+        raise NotImplementedError
+
+    def fact_keys(self) -> frozenset[str]:
+        return frozenset()
+
+    def placeholders(self) -> frozenset[str]:
+        return frozenset()
+
+    def signatures(self) -> frozenset[str]:
+        return frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class _Junction(Condition):
+    """Kleene all (``decisive`` False) or any (``decisive`` True): one decisive item settles it."""
+
+    items: tuple[Condition, ...]
+    decisive: bool
+
+    def evaluate(self, ctx: Context) -> Outcome:
+        missing: set[str] = set()
+        unknown = False
+        for item in self.items:
+            out = item.evaluate(ctx)
+            if out.value is self.decisive:
+                return Outcome(self.decisive)
+            if out.value is None:
+                unknown = True
+                missing |= out.missing
+        return Outcome(None, frozenset(missing)) if unknown else Outcome(not self.decisive)
+
+    def fact_keys(self) -> frozenset[str]:
+        return frozenset().union(*(i.fact_keys() for i in self.items))
+
+    def placeholders(self) -> frozenset[str]:
+        return frozenset().union(*(i.placeholders() for i in self.items))
+
+    def signatures(self) -> frozenset[str]:
+        return frozenset().union(*(i.signatures() for i in self.items))
+
+
+def All(items: tuple[Condition, ...]) -> Condition:  # noqa: N802 - reads like the YAML form
+    return _Junction(items, decisive=False)
+
+
+def Any_(items: tuple[Condition, ...]) -> Condition:  # noqa: N802
+    return _Junction(items, decisive=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Not(Condition):
+    item: Condition
+
+    def evaluate(self, ctx: Context) -> Outcome:
+        out = self.item.evaluate(ctx)
+        return out if out.value is None else Outcome(not out.value)
+
+    def fact_keys(self) -> frozenset[str]:
+        return self.item.fact_keys()
+
+    def placeholders(self) -> frozenset[str]:
+        return self.item.placeholders()
+
+    def signatures(self) -> frozenset[str]:
+        return self.item.signatures()
+
+
+def _version_cmp(a: Any, b: Any) -> int | None:
+    ta, tb = vtuple(a), vtuple(b)
+    if ta is None or tb is None:
+        return None
+    n = max(len(ta), len(tb))
+    pa, pb = ta + (0,) * (n - len(ta)), tb + (0,) * (n - len(tb))
+    return (pa > pb) - (pa < pb)
+
+
+def _copies(value: Any) -> list[LibraryCopy]:
+    return [c for c in value if isinstance(c, LibraryCopy)] if isinstance(value, tuple) else []
+
+
+def _op_exists(v: Any, arg: Any) -> Tri:
+    return (v is not None) == bool(arg)
+
+
+def _op_eq(v: Any, arg: Any) -> Tri:
+    return str(v).lower() == str(arg).lower() if not isinstance(arg, bool) else v is arg
+
+
+def _op_ne(v: Any, arg: Any) -> Tri:
+    r = _op_eq(v, arg)
+    return None if r is None else not r
+
+
+def _op_in(v: Any, arg: Any) -> Tri:
+    return str(v).lower() in {str(a).lower() for a in arg}
+
+
+def _op_not_in(v: Any, arg: Any) -> Tri:
+    return str(v).lower() not in {str(a).lower() for a in arg}
+
+
+def _op_startswith(v: Any, arg: Any) -> Tri:
+    return str(v).lower().startswith(str(arg).lower())
+
+
+def _op_contains(v: Any, arg: Any) -> Tri:
+    if isinstance(v, tuple):
+        return any(str(x).lower() == str(arg).lower() for x in v)
+    return str(arg).lower() in str(v).lower()
+
+
+def _cmp_op(test: Callable[[int], bool]) -> Callable[[Any, Any], Tri]:
+    def op(v: Any, arg: Any) -> Tri:
+        c = _version_cmp(v, arg)
+        return None if c is None else test(c)
+
+    return op
+
+
+def _major_eq(v: Any, arg: Any) -> Tri:
+    a, b = vtuple(v), vtuple(arg)
+    return None if a is None or b is None else a[0] == b[0]
+
+
+def _line_eq(v: Any, arg: Any) -> Tri:
+    a, b = _line(v), _line(arg)
+    return None if a is None or b is None else a == b
+
+
+def _negate(op: Callable[[Any, Any], Tri]) -> Callable[[Any, Any], Tri]:
+    def neg(v: Any, arg: Any) -> Tri:
+        r = op(v, arg)
+        return None if r is None else not r
+
+    return neg
+
+
+def _count_ge(v: Any, arg: Any) -> Tri:
+    return len(v) >= int(arg) if isinstance(v, (tuple, list)) else None
+
+
+def _distinct(attr: str, major: bool = False) -> Callable[[Any, Any], Tri]:
+    def op(v: Any, arg: Any) -> Tri:
+        values = set()
+        for c in _copies(v):
+            x = getattr(c, attr)
+            if x is None:
+                continue
+            if major:
+                t = vtuple(x)
+                if t is None:
+                    continue
+                x = t[0]
+            values.add(x)
+        return len(values) >= int(arg)
+
+    return op
+
+
+OPERATORS: dict[str, Callable[[Any, Any], Tri]] = {
+    "exists": _op_exists,
+    "eq": _op_eq,
+    "ne": _op_ne,
+    "in": _op_in,
+    "not_in": _op_not_in,
+    "startswith": _op_startswith,
+    "contains": _op_contains,
+    "lt": _cmp_op(lambda c: c < 0),
+    "le": _cmp_op(lambda c: c <= 0),
+    "gt": _cmp_op(lambda c: c > 0),
+    "ge": _cmp_op(lambda c: c >= 0),
+    "major_eq": _major_eq,
+    "major_ne": _negate(_major_eq),
+    "line_eq": _line_eq,
+    "line_ne": _negate(_line_eq),
+    "count_ge": _count_ge,
+    "distinct_versions_ge": _distinct("version"),
+    "distinct_majors_ge": _distinct("version", major=True),
+    "distinct_sources_ge": _distinct("source"),
+}
+_FACT_ARG_OPS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "major_eq", "major_ne", "line_eq", "line_ne"})
+
+
+@dataclass(frozen=True, slots=True)
+class FactTest(Condition):
+    key: str
+    op: str
+    arg: Any
+    arg_key: str | None = None  # the arg is another fact
+
+    def evaluate(self, ctx: Context) -> Outcome:
+        value, state = ctx.lookup(self.key)
+        if self.op == "exists":
+            if state == "unknown":
+                return Outcome(None, frozenset({self.key}))
+            return Outcome(_op_exists(value, self.arg))
+        if state != "known":
+            return Outcome(None, frozenset({self.key}))
+        arg = self.arg
+        if self.arg_key is not None:
+            arg, arg_state = ctx.lookup(self.arg_key)
+            if arg_state != "known":
+                return Outcome(None, frozenset({self.arg_key}))
+        result = OPERATORS[self.op](value, arg)
+        if result is None:
+            return Outcome(None, frozenset({self.key}))
+        return Outcome(result)
+
+    def fact_keys(self) -> frozenset[str]:
+        keys = {self.key} | ({self.arg_key} if self.arg_key else set())
+        return frozenset(k for k in keys if not k.startswith("device."))
+
+
+@dataclass(frozen=True, slots=True)
+class Signature(Condition):
+    signature_id: str
+
+    def evaluate(self, ctx: Context) -> Outcome:
+        seen = self.signature_id in ctx.facts.evidence.signatures
+        if seen:
+            ctx.evidence.setdefault("evidence.signatures", [])
+            if self.signature_id not in ctx.evidence["evidence.signatures"]:
+                ctx.evidence["evidence.signatures"].append(self.signature_id)
+        return Outcome(seen)
+
+    def fact_keys(self) -> frozenset[str]:
+        return frozenset({"evidence.signatures"})
+
+    def signatures(self) -> frozenset[str]:
+        return frozenset({self.signature_id})
+
+
+@dataclass(frozen=True, slots=True)
+class AnyDevice(Condition):
+    item: Condition
+
+    def evaluate(self, ctx: Context) -> Outcome:
+        devices, state = ctx.lookup("gpu.devices")
+        if state == "unknown":
+            return Outcome(None, frozenset({"gpu.devices"}))
+        if not devices:
+            return FALSE
+        ctx.evidence.pop("gpu.devices", None)
+        missing: set[str] = set()
+        unknown = False
+        matched: list[str] = []
+        saved = ctx.device
+        try:
+            for dev in devices:
+                ctx.device = dev
+                out = self.item.evaluate(ctx)
+                if out.value is True:
+                    matched.append(_device_label(dev))
+                elif out.value is None:
+                    unknown = True
+                    missing |= {f"gpu.devices.{m.split('.', 1)[1]}" if m.startswith("device.") else m
+                                for m in out.missing}
+        finally:
+            ctx.device = saved
+        if matched:
+            ctx.devices.extend(d for d in matched if d not in ctx.devices)
+            ctx.evidence["gpu.devices"] = list(ctx.devices)
+            return TRUE
+        return Outcome(None, frozenset(missing)) if unknown else FALSE
+
+    def fact_keys(self) -> frozenset[str]:
+        return frozenset({"gpu.devices"}) | self.item.fact_keys()
+
+    def placeholders(self) -> frozenset[str]:
+        return self.item.placeholders()
+
+    def signatures(self) -> frozenset[str]:
+        return self.item.signatures()
+
+
+def _device_label(dev: GpuDevice) -> str:
+    name = dev.name or (f"GPU {dev.index}" if dev.index is not None else "GPU")
+    return f"{name} (compute capability {dev.compute_capability})" if dev.compute_capability else name
+
+
+# --------------------------------------------------------------------------------------------------
+# Table predicates (the closed set of look-ups a rule may use)
+# --------------------------------------------------------------------------------------------------
+
+PredicateFn = Callable[[Context, Sequence[Any]], Tri]
+
+
+@dataclass(frozen=True, slots=True)
+class Predicate:
+    fn: PredicateFn
+    arity: int
+    provides: frozenset[str] = frozenset()
+    optional: frozenset[int] = frozenset()  # argument positions that may be unknown
+    doc: str = ""
+
+
+def _derive(ctx: Context, name: str, value: object) -> None:
+    if value is not None:
+        ctx.derived[name] = str(value)
+        ctx.evidence[f"table.{name}"] = str(value)
+
+
+def _p_driver_runs_cuda(ctx: Context, args: Sequence[Any]) -> Tri:
+    driver, driver_cuda, build_cuda = args
+    t = ctx.tables
+    build = vtuple(build_cuda)
+    if build is None:
+        return None
+    floor = t.minor_compat_floor(build[0], ctx.system)
+    if floor is None and ctx.system is None:
+        floor = t.minor_compat_floor(build[0], "linux")
+    _derive(ctx, "min_driver", floor)
+    if driver is not None:
+        return t.driver_runs_cuda(str(driver), str(build_cuda), ctx.system)
+    # Only the driver's maximum CUDA is known (nvidia-smi header, CONDA_OVERRIDE_CUDA).
+    dmax = vtuple(driver_cuda)
+    if dmax is None:
+        return None
+    if dmax[0] != build[0]:
+        # A newer major's driver runs older-major builds (backward compatibility); an older one cannot.
+        return dmax[0] > build[0]
+    if (_version_cmp(driver_cuda, build_cuda) or 0) >= 0:
+        return True
+    # Same major, older minor: a driver whose maximum is X.m (m >= 1, or X >= 12) is at least the X.0
+    # toolkit's driver, which meets the minor-version floor (12.0 GA = 525.60.13; 13.0 GA >= 580).
+    ga = t.min_driver_for_cuda(f"{dmax[0]}.{dmax[1] if len(dmax) > 1 else 0}", ctx.system or "linux")
+    if ga is not None and ga.toolkit_driver and floor and _version_cmp(ga.toolkit_driver, floor) is not None:
+        return (_version_cmp(ga.toolkit_driver, floor) or 0) >= 0
+    return None
+
+
+def _platform_arch_list(ctx: Context, version: str, variant: str) -> tuple[ArchList | None, bool]:
+    """The arch list for the facts' platform, or one shared by every platform the tables know."""
+    t = ctx.tables
+    platform = ctx.platform
+    if platform is not None:
+        return t.torch_arch_list(version, variant, platform), True
+    platforms = ("linux-x86_64", "linux-aarch64", "windows-x86_64")
+    lists = [t.torch_arch_list(version, variant, p) for p in platforms]
+    known = [al for al in lists if al is not None]
+    return (known[0] if known and all(str(k) == str(known[0]) for k in known) else None), False
+
+
+def _p_torch_build_covers_cc(ctx: Context, args: Sequence[Any]) -> Tri:
+    version, build_cuda, cc = args
+    reported, _state = ctx.lookup("frameworks.torch.arch_list")
+    al = parse_arch_list(reported) if reported else None
+    if al is None:
+        variant = "cu" + "".join(str(p) for p in (vtuple(build_cuda) or ())[:2])
+        al, _ = _platform_arch_list(ctx, str(version), variant)
+        if al is None:
+            return None
+    _derive(ctx, "arch_list", al)
+    if al.lowest:
+        _derive(ctx, "arch_lowest", al.lowest)
+    if al.highest:
+        _derive(ctx, "arch_highest", al.highest)
+    return arch_covers(al, str(cc))
+
+
+def _p_torch_python_supported(ctx: Context, args: Sequence[Any]) -> Tri:
+    release = ctx.tables.torch_release(str(args[0]))
+    if release is not None:
+        _derive(ctx, "python_range", release.python)
+    return ctx.tables.torch_python_supported(str(args[0]), str(args[1]))
+
+
+def _p_tf_python_supported(ctx: Context, args: Sequence[Any]) -> Tri:
+    cfg = ctx.tables.tf_tested_config(str(args[0]), "linux")
+    if cfg is not None:
+        _derive(ctx, "python_range", cfg.python)
+    return ctx.tables.tf_python_supported(str(args[0]), str(args[1]), ctx.system)
+
+
+def _p_torchvision_matches(ctx: Context, args: Sequence[Any]) -> Tri:
+    release = ctx.tables.torch_release(str(args[1]))
+    if release is not None:
+        _derive(ctx, "expected_torchvision", release.torchvision)
+    return ctx.tables.torchvision_matches_torch(str(args[0]), str(args[1]))
+
+
+def _p_torchaudio_matches(ctx: Context, args: Sequence[Any]) -> Tri:
+    release = ctx.tables.torch_release(str(args[1]))
+    if release is not None:
+        _derive(ctx, "expected_torchaudio", release.torchaudio)
+    return ctx.tables.torchaudio_matches_torch(str(args[0]), str(args[1]))
+
+
+def _p_torch_supports_numpy2(ctx: Context, args: Sequence[Any]) -> Tri:
+    _derive(ctx, "numpy2_first_torch", ctx.tables.torch_numpy2_first)
+    return ctx.tables.torch_supports_numpy2(str(args[0]))
+
+
+def _p_python_is_eol(ctx: Context, args: Sequence[Any]) -> Tri:
+    _derive(ctx, "eol_date", ctx.tables.python_eol(str(args[0])))
+    return ctx.tables.python_is_eol(str(args[0]), ctx.today)
+
+
+def _p_transformers_python_ok(ctx: Context, args: Sequence[Any]) -> Tri:
+    line = ctx.tables.transformers_line(str(args[0]))
+    if line is None:
+        return None
+    _derive(ctx, "python_min", line.python_min)
+    python = _line(args[1])
+    minimum = _line(line.python_min)
+    return None if python is None or minimum is None else python >= minimum
+
+
+def _p_transformers_torch_ok(ctx: Context, args: Sequence[Any]) -> Tri:
+    line = ctx.tables.transformers_line(str(args[0]))
+    if line is None:
+        return None
+    if line.torch_min is None:
+        return True
+    _derive(ctx, "torch_min", line.torch_min)
+    c = _version_cmp(args[1], line.torch_min)
+    return None if c is None else c >= 0
+
+
+def _p_transformers_supports_tf(ctx: Context, args: Sequence[Any]) -> Tri:
+    line = ctx.tables.transformers_line(str(args[0]))
+    return None if line is None else line.tensorflow
+
+
+def _p_transformers_tf_ok(ctx: Context, args: Sequence[Any]) -> Tri:
+    line = ctx.tables.transformers_line(str(args[0]))
+    if line is None:
+        return None
+    if not line.tensorflow:
+        return False
+    if line.tensorflow_max_exclusive is None:
+        return True
+    _derive(ctx, "tf_max_exclusive", line.tensorflow_max_exclusive)
+    c = _version_cmp(args[1], line.tensorflow_max_exclusive)
+    return None if c is None else c < 0
+
+
+def _p_tf_native_windows_gpu(ctx: Context, args: Sequence[Any]) -> Tri:
+    _derive(ctx, "tf_windows_gpu_last", ctx.tables.tf_windows_gpu_last)
+    return ctx.tables.tf_native_windows_gpu(str(args[0]))
+
+
+def _p_tf_cudnn_compatible(ctx: Context, args: Sequence[Any]) -> Tri:
+    tf, cudnn = str(args[0]), str(args[1])
+    cfg = ctx.tables.tf_tested_config(tf, "windows" if (ctx.system or "") == "windows" else "linux")
+    if cfg is None or cfg.cudnn is None:
+        return None
+    _derive(ctx, "tf_cudnn", cfg.cudnn)
+    _derive(ctx, "tf_cuda", cfg.cuda)
+    want, have = vtuple(cfg.cudnn), vtuple(cudnn)
+    if want is None or have is None:
+        return None
+    # cuDNN keeps binary compatibility within a major from the version built against upward.
+    return have[0] == want[0] and (_version_cmp(cudnn, cfg.cudnn) or 0) >= 0
+
+
+def _p_tf_cuda_compatible(ctx: Context, args: Sequence[Any]) -> Tri:
+    tf, runtime = str(args[0]), str(args[1])
+    cfg = ctx.tables.tf_tested_config(tf, "windows" if (ctx.system or "") == "windows" else "linux")
+    if cfg is None or cfg.cuda is None:
+        return None
+    _derive(ctx, "tf_cuda", cfg.cuda)
+    want, have = vtuple(cfg.cuda), vtuple(runtime)
+    if want is None or have is None:
+        return None
+    return have[0] == want[0]
+
+
+def _p_cudnn_supports_cc(ctx: Context, args: Sequence[Any]) -> Tri:
+    _derive(ctx, "cudnn_min_cc", ctx.tables.cudnn_min_cc(str(args[0])))
+    return ctx.tables.cudnn_supports_cc(str(args[0]), str(args[1]))
+
+
+def _p_cuda_supports_cc(ctx: Context, args: Sequence[Any]) -> Tri:
+    r = ctx.tables.cc_range_for_cuda(str(args[0]))
+    if r is not None:
+        _derive(ctx, "cc_range", f"{r.cc_min}-{r.cc_max}" + (f" and {', '.join(r.extra)}" if r.extra else ""))
+    return ctx.tables.cuda_supports_cc(str(args[0]), str(args[1]))
+
+
+def _p_tf_keras_matches(ctx: Context, args: Sequence[Any]) -> Tri:
+    return ctx.tables.tf_keras_matches(str(args[0]), str(args[1]))
+
+
+def _p_tf_uses_keras3(ctx: Context, args: Sequence[Any]) -> Tri:
+    return ctx.tables.tf_uses_keras3(str(args[0]))
+
+
+def _p_torch_has_macos_x86_64(ctx: Context, args: Sequence[Any]) -> Tri:
+    _derive(ctx, "torch_macos_x86_64_last", ctx.tables.torch_macos_x86_64_last)
+    c = _version_cmp(f"{(_line(args[0]) or (0, 0))[0]}.{(_line(args[0]) or (0, 0))[1]}",
+                     ctx.tables.torch_macos_x86_64_last)
+    return None if c is None else c <= 0
+
+
+def _p_tf_has_macos_x86_64(ctx: Context, args: Sequence[Any]) -> Tri:
+    _derive(ctx, "tf_macos_x86_64_last", ctx.tables.tf_macos_x86_64_last)
+    line = _line(args[0])
+    last = _line(ctx.tables.tf_macos_x86_64_last)
+    return None if line is None or last is None else line <= last
+
+
+def _knows(kind: str) -> PredicateFn:
+    def fn(ctx: Context, args: Sequence[Any]) -> Tri:
+        t = ctx.tables
+        value = str(args[0])
+        if kind == "torch":
+            _derive(ctx, "newest_known", t.newest_torch)
+            return t.knows_torch(value)
+        if kind == "tensorflow":
+            _derive(ctx, "newest_known", t.newest_tensorflow)
+            return t.knows_tensorflow(value)
+        if kind == "transformers":
+            _derive(ctx, "newest_known", t.newest_transformers)
+            return t.knows_transformers(value)
+        if kind == "cuda":
+            return t.knows_cuda(value)
+        if kind == "gpu":
+            return t.compute_capability_for(value) is not None
+        if kind == "torch_arch":
+            version, build_cuda = args[0], args[1]
+            variant = "cu" + "".join(str(p) for p in (vtuple(build_cuda) or ())[:2])
+            al, _ = _platform_arch_list(ctx, str(version), variant)
+            return al is not None
+        if kind == "driver":
+            return t.max_cuda_for_driver(value, ctx.system) is not None
+        raise AssertionError(kind)
+
+    return fn
+
+
+PREDICATES: dict[str, Predicate] = {
+    "driver_runs_cuda": Predicate(_p_driver_runs_cuda, 3, frozenset({"min_driver"}), frozenset({0, 1}),
+                                  "driver (version, or its max CUDA) runs a build for this CUDA"),
+    "torch_build_covers_cc": Predicate(_p_torch_build_covers_cc, 3,
+                                       frozenset({"arch_list", "arch_lowest", "arch_highest"}),
+                                       doc="the torch build has SASS or PTX for this compute capability"),
+    "torch_python_supported": Predicate(_p_torch_python_supported, 2, frozenset({"python_range"})),
+    "tf_python_supported": Predicate(_p_tf_python_supported, 2, frozenset({"python_range"})),
+    "torchvision_matches_torch": Predicate(_p_torchvision_matches, 2, frozenset({"expected_torchvision"})),
+    "torchaudio_matches_torch": Predicate(_p_torchaudio_matches, 2, frozenset({"expected_torchaudio"})),
+    "torch_supports_numpy2": Predicate(_p_torch_supports_numpy2, 1, frozenset({"numpy2_first_torch"})),
+    "python_is_eol": Predicate(_p_python_is_eol, 1, frozenset({"eol_date"})),
+    "transformers_python_ok": Predicate(_p_transformers_python_ok, 2, frozenset({"python_min"})),
+    "transformers_torch_ok": Predicate(_p_transformers_torch_ok, 2, frozenset({"torch_min"})),
+    "transformers_supports_tf": Predicate(_p_transformers_supports_tf, 1),
+    "transformers_tf_ok": Predicate(_p_transformers_tf_ok, 2, frozenset({"tf_max_exclusive"})),
+    "tf_native_windows_gpu": Predicate(_p_tf_native_windows_gpu, 1, frozenset({"tf_windows_gpu_last"})),
+    "tf_cudnn_compatible": Predicate(_p_tf_cudnn_compatible, 2, frozenset({"tf_cudnn", "tf_cuda"})),
+    "tf_cuda_compatible": Predicate(_p_tf_cuda_compatible, 2, frozenset({"tf_cuda"})),
+    "cudnn_supports_cc": Predicate(_p_cudnn_supports_cc, 2, frozenset({"cudnn_min_cc"})),
+    "cuda_supports_cc": Predicate(_p_cuda_supports_cc, 2, frozenset({"cc_range"})),
+    "tf_keras_matches": Predicate(_p_tf_keras_matches, 2),
+    "tf_uses_keras3": Predicate(_p_tf_uses_keras3, 1),
+    "torch_has_macos_x86_64": Predicate(_p_torch_has_macos_x86_64, 1, frozenset({"torch_macos_x86_64_last"})),
+    "tf_has_macos_x86_64": Predicate(_p_tf_has_macos_x86_64, 1, frozenset({"tf_macos_x86_64_last"})),
+    "knows_torch": Predicate(_knows("torch"), 1, frozenset({"newest_known"})),
+    "knows_tensorflow": Predicate(_knows("tensorflow"), 1, frozenset({"newest_known"})),
+    "knows_transformers": Predicate(_knows("transformers"), 1, frozenset({"newest_known"})),
+    "knows_cuda": Predicate(_knows("cuda"), 1),
+    "knows_gpu": Predicate(_knows("gpu"), 1),
+    "knows_torch_arch": Predicate(_knows("torch_arch"), 2),
+    "knows_driver": Predicate(_knows("driver"), 1),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    key: str | None = None
+    value: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Check(Condition):
+    name: str
+    args: tuple[Arg, ...]
+
+    def evaluate(self, ctx: Context) -> Outcome:
+        pred = PREDICATES[self.name]
+        values: list[Any] = []
+        missing: set[str] = set()
+        for i, arg in enumerate(self.args):
+            if arg.key is None:
+                values.append(arg.value)
+                continue
+            value, state = ctx.lookup(arg.key)
+            if state != "known":
+                if i not in pred.optional:
+                    missing.add(_report_key(arg.key))
+                values.append(None)
+            else:
+                values.append(value)
+        if missing:
+            return Outcome(None, frozenset(missing))
+        if pred.optional and all(values[i] is None for i in pred.optional):
+            return Outcome(None, frozenset(_report_key(self.args[i].key or "") for i in pred.optional))
+        result = pred.fn(ctx, values)
+        if result is None:
+            shown = ", ".join(str(v) for v in values if v is not None)
+            return Outcome(None, frozenset({f"tables:{self.name}({shown})"}))
+        return Outcome(bool(result))
+
+    def fact_keys(self) -> frozenset[str]:
+        return frozenset(a.key for a in self.args if a.key and not a.key.startswith("device."))
+
+    def placeholders(self) -> frozenset[str]:
+        return frozenset(f"table.{p}" for p in PREDICATES[self.name].provides)
+
+
+def _report_key(key: str) -> str:
+    return f"gpu.devices.{key.split('.', 1)[1]}" if key.startswith("device.") else key
+
+
+# --------------------------------------------------------------------------------------------------
+# Compiling YAML into nodes (validation happens here, at load time)
+# --------------------------------------------------------------------------------------------------
+
+
+def compile_condition(raw: Any, fail: FailFn, *, device_scope: bool = False, path: str = "when") -> Condition:
+    """Validate and compile a ``when`` tree; ``fail(field, message)`` builds the error to raise."""
+    if not isinstance(raw, Mapping) or not raw:
+        raise fail(path, "expected a condition mapping")
+    keys = set(map(str, raw))
+    if keys == {"all"} or keys == {"any"}:
+        (kind,) = keys
+        items = raw[kind]
+        if not isinstance(items, list) or not items:
+            raise fail(f"{path}.{kind}", "expected a non-empty list")
+        nodes = tuple(compile_condition(it, fail, device_scope=device_scope, path=f"{path}.{kind}[{i}]")
+                      for i, it in enumerate(items))
+        return All(nodes) if kind == "all" else Any_(nodes)
+    if keys == {"not"}:
+        return Not(compile_condition(raw["not"], fail, device_scope=device_scope, path=f"{path}.not"))
+    if keys == {"any_device"}:
+        if device_scope:
+            raise fail(f"{path}.any_device", "any_device cannot nest")
+        inner = compile_condition(raw["any_device"], fail, device_scope=True, path=f"{path}.any_device")
+        return AnyDevice(inner)
+    if keys == {"signature"}:
+        sig = raw["signature"]
+        if not isinstance(sig, str) or not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", sig):
+            raise fail(f"{path}.signature", f"'{sig}' is not a kebab-case signature id")
+        return Signature(sig)
+    if "check" in keys:
+        if keys - {"check", "args"}:
+            raise fail(f"{path}.check", f"unexpected key(s) {', '.join(sorted(keys - {'check', 'args'}))}")
+        name = raw["check"]
+        if name not in PREDICATES:
+            raise fail(f"{path}.check", f"unknown check '{name}'")
+        args_raw = raw.get("args") or []
+        pred = PREDICATES[name]
+        if not isinstance(args_raw, list) or len(args_raw) != pred.arity:
+            raise fail(f"{path}.args", f"check '{name}' takes {pred.arity} argument(s)")
+        args = []
+        for i, a in enumerate(args_raw):
+            if isinstance(a, str):
+                if not is_fact_key(a, device_scope=device_scope):
+                    raise fail(f"{path}.args[{i}]", f"unknown fact key '{a}'")
+                args.append(Arg(key=a))
+            elif isinstance(a, Mapping) and set(a) == {"value"}:
+                args.append(Arg(value=a["value"]))
+            else:
+                raise fail(f"{path}.args[{i}]", "expected a fact key or {value: ...}")
+        return Check(str(name), tuple(args))
+    if "fact" in keys:
+        key = raw["fact"]
+        if not isinstance(key, str) or not is_fact_key(key, device_scope=device_scope):
+            raise fail(f"{path}.fact", f"unknown fact key '{key}'")
+        ops = keys - {"fact"}
+        if len(ops) != 1:
+            raise fail(f"{path}.fact", f"expected exactly one operator with fact '{key}'")
+        (op,) = ops
+        if op not in OPERATORS:
+            raise fail(f"{path}.{op}", f"unknown operator '{op}'")
+        arg = raw[op]
+        arg_key = None
+        if isinstance(arg, Mapping):
+            if set(arg) != {"fact"} or op not in _FACT_ARG_OPS:
+                raise fail(f"{path}.{op}", "expected a literal or {fact: KEY}")
+            arg_key = arg["fact"]
+            if not isinstance(arg_key, str) or not is_fact_key(arg_key, device_scope=device_scope):
+                raise fail(f"{path}.{op}", f"unknown fact key '{arg_key}'")
+            arg = None
+        elif op in ("in", "not_in") and not isinstance(arg, list):
+            raise fail(f"{path}.{op}", "expected a list")
+        elif op == "exists" and not isinstance(arg, bool):
+            raise fail(f"{path}.{op}", "expected true or false")
+        elif op.endswith("_ge") and op != "ge" and not isinstance(arg, int):
+            raise fail(f"{path}.{op}", "expected a whole number")
+        return FactTest(key, op, arg, arg_key)
+    raise fail(path, f"unknown condition form with key(s) {', '.join(sorted(keys))}")
+
+
+# --------------------------------------------------------------------------------------------------
+# Message templates
+# --------------------------------------------------------------------------------------------------
+
+
+def render_template(template: str, ctx: Context) -> str:
+    def sub(m: re.Match[str]) -> str:
+        key = m.group(1)
+        if key == "devices":
+            return ", ".join(ctx.devices) if ctx.devices else "the GPU"
+        if key.startswith("table."):
+            return ctx.derived.get(key[6:], "unknown")
+        value, state = ctx.lookup(key)
+        if state != "known":
+            return "unknown"
+        if isinstance(value, tuple):
+            return ", ".join(str(v.version if isinstance(v, LibraryCopy) else v) for v in value)
+        return str(value)
+
+    return _PLACEHOLDER_RE.sub(sub, template)

@@ -1,0 +1,276 @@
+"""The knowledge base: version tables and rules, loaded from rules/compat.yaml and the files it includes.
+
+``load_knowledge()`` parses every file once per process (C YAML loader when present), validates the
+tables and every rule, and returns a frozen :class:`Knowledge`. A malformed file raises
+:class:`~envadvisor.errors.DataFileError` with one line naming the file, the rule and the field.
+User rule files (``--rules FILE``) go through the same validation: ``load_knowledge(extra_rule_files=[...])``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from envadvisor.errors import DataFileError
+from envadvisor.knowledge.tables import Tables
+from envadvisor.model import Category, Severity
+
+if TYPE_CHECKING:
+    from envadvisor.conditions import Condition
+
+__all__ = ["Knowledge", "Rule", "Tables", "load_knowledge"]
+
+ENTRY_FILE = "compat.yaml"
+CODE_RE = re.compile(r"^EA\d{3}$")
+NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+DOC_FIELDS = ("summary", "message", "why")
+RULE_FIELDS = frozenset({
+    "code", "name", "severity", "category", "when", "summary", "message", "why", "fix", "references",
+    "terms", "added_in", "confidence", "zh", "quiet_when_unknown",
+})
+ZH_FIELDS = frozenset({"summary", "message", "why", "fix"})
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    category: Category
+    summary: str
+    message: str  # template: {fact.key} placeholders, {devices}, {table.*} values the condition derives
+    why: str
+    fix: tuple[str, ...]
+    references: tuple[str, ...]
+    terms: tuple[str, ...]
+    added_in: str
+    when: Condition
+    source_file: str
+    confidence: str = "high"
+    zh: Mapping[str, Any] = field(default_factory=dict)  # summary/message/why/fix in Chinese
+    # Fact keys whose unknown value means "does not apply" rather than "not evaluated" (e.g. a package
+    # that is simply not installed): listed here so the report does not drown in irrelevant rules.
+    quiet_when_unknown: tuple[str, ...] = ()
+
+    @property
+    def fact_keys(self) -> frozenset[str]:
+        return self.when.fact_keys()
+
+    def doc(self, lang: str = "en") -> dict[str, Any]:
+        """The rule's documentation as plain data (for ``rules --json`` and ``explain``)."""
+        zh = self.zh if lang == "zh" else {}
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.value,
+            "category": self.category.value,
+            "summary": zh.get("summary", self.summary),
+            "message": zh.get("message", self.message),
+            "why": zh.get("why", self.why),
+            "fix": list(zh.get("fix", self.fix)),
+            "references": list(self.references),
+            "terms": list(self.terms),
+            "added_in": self.added_in,
+            "confidence": self.confidence,
+            "facts": sorted(self.fact_keys),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Knowledge:
+    tables: Tables
+    rules: tuple[Rule, ...]
+    checked: str
+
+    def rule(self, code_or_name: str) -> Rule | None:
+        key = code_or_name.strip()
+        for r in self.rules:
+            if r.code == key.upper() or r.name == key.lower():
+                return r
+        return None
+
+
+def load_knowledge(extra_rule_files: Sequence[str | Path] = ()) -> Knowledge:
+    """The knowledge base; the default one is parsed once per process and cached."""
+    base = _load_default()
+    if not extra_rule_files:
+        return base
+    extra: list[Rule] = []
+    for path in extra_rule_files:
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise DataFileError(str(p), f"cannot read: {exc.strerror or exc}") from None
+        extra.extend(_rules_from_text(text, str(p), base.tables))
+    rules = _check_unique(base.rules + tuple(extra))
+    return Knowledge(tables=base.tables, rules=rules, checked=base.checked)
+
+
+@lru_cache(maxsize=1)
+def _load_default() -> Knowledge:
+    from envadvisor.resources import rules_dir
+
+    return load_from_dir(rules_dir())
+
+
+def load_from_dir(root: Path) -> Knowledge:
+    """Load ``root/compat.yaml`` and its includes (tests use this with a copied tree)."""
+    from envadvisor.resources import load_yaml_text
+
+    entry_path = root / ENTRY_FILE
+    entry = _read_yaml(entry_path, load_yaml_text)
+    if not isinstance(entry, Mapping):
+        raise DataFileError(str(entry_path), "expected a mapping at the top level")
+    checked = entry.get("checked")
+    if not isinstance(checked, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", checked):
+        raise DataFileError(str(entry_path), "expected a YYYY-MM-DD date", field="checked")
+    include = entry.get("include") or {}
+    if not isinstance(include, Mapping):
+        raise DataFileError(str(entry_path), "expected {tables: [...], rules: [...]}", field="include")
+
+    data: dict[str, Any] = {}
+    origins: dict[str, str] = {"compat": str(entry_path)}
+    for rel in include.get("tables") or ():
+        path = root / str(rel)
+        doc = _read_yaml(path, load_yaml_text)
+        if not isinstance(doc, Mapping):
+            raise DataFileError(str(path), "expected a mapping of table name -> rows")
+        for name, value in doc.items():
+            if name in data:
+                raise DataFileError(str(path), f"table '{name}' is also defined in {origins[name]}")
+            data[str(name)] = value
+            origins[str(name)] = str(path)
+    tables = Tables(data, checked=checked, origins=origins)
+
+    rules: list[Rule] = []
+    for rel in include.get("rules") or ():
+        path = root / str(rel)
+        rules.extend(_rules_from_text(_read_text(path), str(path), tables))
+    return Knowledge(tables=tables, rules=_check_unique(tuple(rules)), checked=checked)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataFileError(str(path), f"cannot read: {exc.strerror or exc}") from None
+
+
+def _read_yaml(path: Path, loader: Any) -> Any:
+    return loader(_read_text(path), path=str(path))
+
+
+def _rules_from_text(text: str, path: str, tables: Tables) -> list[Rule]:
+    from envadvisor.resources import load_yaml_text
+
+    doc = load_yaml_text(text, path=path)
+    if isinstance(doc, Mapping):
+        doc = doc.get("rules")
+    if not isinstance(doc, list):
+        raise DataFileError(path, "expected a list of rules (or a mapping with 'rules:')")
+    return [_parse_rule(raw, path, i, tables) for i, raw in enumerate(doc)]
+
+
+def _parse_rule(raw: Any, path: str, index: int, tables: Tables) -> Rule:
+    from envadvisor.conditions import compile_condition, template_placeholders
+
+    if not isinstance(raw, Mapping):
+        raise DataFileError(path, "expected a mapping", entry=f"rule #{index + 1}")
+    label = str(raw.get("code") or raw.get("name") or f"rule #{index + 1}")
+
+    def fail(fld: str, message: str) -> DataFileError:
+        return DataFileError(path, message, entry=label, field=fld)
+
+    unknown = sorted(set(map(str, raw)) - RULE_FIELDS)
+    if unknown:
+        raise fail(unknown[0], "unknown field")
+
+    def text(fld: str) -> str:
+        value = raw.get(fld)
+        if not isinstance(value, str) or not value.strip():
+            raise fail(fld, "missing or empty")
+        return value.strip()
+
+    def text_list(fld: str, *, required: bool = True) -> tuple[str, ...]:
+        value = raw.get(fld)
+        if value is None and not required:
+            return ()
+        if not isinstance(value, list) or (required and not value):
+            raise fail(fld, "expected a non-empty list")
+        if not all(isinstance(v, str) and v.strip() for v in value):
+            raise fail(fld, "every item must be non-empty text")
+        return tuple(v.strip() for v in value)
+
+    code = text("code")
+    if not CODE_RE.match(code):
+        raise fail("code", f"'{code}' is not EA followed by three digits")
+    name = text("name")
+    if not NAME_RE.match(name):
+        raise fail("name", f"'{name}' is not kebab-case")
+    try:
+        severity = Severity(text("severity"))
+    except ValueError:
+        raise fail("severity", f"'{raw.get('severity')}' is not one of error, warning, info") from None
+    try:
+        category = Category(text("category"))
+    except ValueError:
+        raise fail("category", f"'{raw.get('category')}' is not a known category") from None
+    summary, message, why = (text(f) for f in DOC_FIELDS)
+    fix = text_list("fix")
+    references = text_list("references")
+    for ref in references:
+        if not ref.startswith("https://"):
+            raise fail("references", f"'{ref}' is not an https URL")
+    terms = text_list("terms")
+    for term in terms:
+        if not NAME_RE.match(term):
+            raise fail("terms", f"'{term}' is not a kebab-case term id")
+    added_in = text("added_in")
+    confidence = str(raw.get("confidence") or "high")
+    if confidence not in ("high", "medium", "low"):
+        raise fail("confidence", f"'{confidence}' is not high, medium or low")
+    if "when" not in raw:
+        raise fail("when", "missing")
+    when = compile_condition(raw["when"], lambda fld, msg: fail(fld, msg))
+    quiet = text_list("quiet_when_unknown", required=False)
+    zh = raw.get("zh") or {}
+    if not isinstance(zh, Mapping) or set(map(str, zh)) - ZH_FIELDS:
+        raise fail("zh", f"expected a mapping with {', '.join(sorted(ZH_FIELDS))}")
+    allowed = when.placeholders() | {"devices"}
+    for fld, template in [("message", message), ("summary", summary), *(("fix", f) for f in fix),
+                          *((f"zh.{k}", v) for k, v in zh.items() if isinstance(v, str)),
+                          *(("zh.fix", f) for f in zh.get("fix") or () if isinstance(f, str))]:
+        for ph in template_placeholders(template):
+            if ph not in allowed and not _is_fact_key(ph):
+                raise fail(fld, f"placeholder {{{ph}}} is not a fact key or a value the condition provides")
+    return Rule(code=code, name=name, severity=severity, category=category, summary=summary, message=message,
+                why=why, fix=fix, references=references, terms=terms, added_in=added_in, when=when,
+                source_file=path, confidence=confidence, zh=dict(zh), quiet_when_unknown=quiet)
+
+
+def _is_fact_key(key: str) -> bool:
+    from envadvisor.conditions import is_fact_key
+
+    return is_fact_key(key)
+
+
+def _check_unique(rules: Iterable[Rule]) -> tuple[Rule, ...]:
+    by_code: dict[str, Rule] = {}
+    by_name: dict[str, Rule] = {}
+    out = []
+    for r in rules:
+        if r.code in by_code:
+            raise DataFileError(r.source_file, f"duplicate code (also in {by_code[r.code].source_file})",
+                                entry=r.code, field="code")
+        if r.name in by_name:
+            raise DataFileError(r.source_file, f"duplicate name (also {by_name[r.name].code})",
+                                entry=r.code, field="name")
+        by_code[r.code] = r
+        by_name[r.name] = r
+        out.append(r)
+    return tuple(out)

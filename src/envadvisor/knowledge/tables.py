@@ -1,0 +1,1027 @@
+"""Typed look-ups over the knowledge tables (rules/tables/*.yaml).
+
+Every answer comes from a table row that keeps its ``source`` (and ``confidence`` where not high).
+A question the tables cannot answer returns ``None`` (unknown), never a guess; ``knows_*`` tell a
+rule whether a version is newer than the tables, so it can say "tables do not know X yet".
+
+Look-ups (``t = load_knowledge().tables``):
+
+CUDA and the driver
+  - ``t.minor_compat_floor(cuda_major, system)`` -> driver floor string for a CUDA major ("525.60.13")
+  - ``t.min_driver_for_cuda(cuda, system)`` -> :class:`DriverRequirement` (minor-version floor and the
+    driver bundled with that exact toolkit release)
+  - ``t.driver_runs_cuda(driver, cuda, system)`` -> bool | None: minor version compatibility (a 12.x
+    build runs on any driver >= 525.60.13 / 527.41), backward compatibility (a CUDA 12 build runs on a
+    580+ driver), CUDA 13 needs >= 580. ``system`` None: answered only when Linux and Windows agree.
+  - ``t.max_cuda_for_driver(driver, system)`` -> "12.2" | None, from the per-release driver table
+  - ``t.knows_cuda(cuda)``; ``t.cuda_toolkit_rows`` (all rows)
+GPUs
+  - ``t.compute_capability_for(gpu_name)`` -> "8.9" | None for NVML / nvidia-smi names
+  - ``t.gpu_names_like(gpu_name, limit=3)`` -> close table names, for "did you mean"
+  - ``t.architecture_for_cc(cc)`` -> "Ada Lovelace" | None
+  - ``t.cc_range_for_cuda(cuda)`` -> :class:`CcRange` | None; ``t.cuda_supports_cc(cuda, cc)`` -> bool | None
+PyTorch
+  - ``t.knows_torch(version)``; ``t.torch_release(version)`` -> :class:`TorchRelease` | None (Python range,
+    CUDA variants, PyPI default variant, torchvision/torchaudio pairing, NumPy 2, ``pytorch`` channel)
+  - ``t.torch_releases`` (newest first); ``t.newest_torch``
+  - ``t.torch_arch_list(version, variant, platform)`` -> :class:`ArchList` | None (SASS + PTX);
+    platform is linux-x86_64 | linux-aarch64 | windows-x86_64 (:func:`platform_key` builds it)
+  - ``t.torch_python_supported(torch, python)`` -> bool | None
+  - ``t.torchvision_matches_torch(torchvision, torch)``, ``t.torchaudio_matches_torch(torchaudio, torch)``
+  - ``t.torch_supports_numpy2(torch)`` -> bool | None; ``t.torch_numpy2_first``
+  - ``t.torch_pytorch_channel_last`` ("2.5"), ``t.torch_macos_x86_64_last`` ("2.2")
+  - ``t.conda_forge_pytorch_branch(version)`` -> :class:`CondaForgeBranch` | None
+  - module level: :func:`arch_covers` (SASS X.y runs on X.z, z >= y; PTX on any CC >= its version),
+    :func:`parse_arch_list` (``sm_86`` / ``compute_120`` / ``8.6+PTX``),
+    :func:`variant_cuda` ("cu128" -> "12.8")
+cuDNN
+  - ``t.cudnn_min_cc(cudnn)`` -> "7.5" | None; ``t.cudnn_supports_cc(cudnn, cc)`` -> bool | None
+TensorFlow
+  - ``t.knows_tensorflow(version)``; ``t.tf_tested_config(version, system)`` -> :class:`TfConfig` | None
+  - ``t.tf_python_supported(tf, python, system)`` -> bool | None
+  - ``t.tf_native_windows_gpu(version)`` -> bool | None (GPU builds on native Windows end at 2.10)
+  - ``t.tf_and_cuda_pins(version)`` -> :class:`TfAndCudaPins` | None (from 2.14)
+  - ``t.tf_uses_keras3(version)`` -> bool | None (from 2.16); ``t.tf_keras_matches(tf_keras, tf)``
+  - ``t.tf_macos_x86_64_last`` ("2.16"), ``t.tf_windows_gpu_last`` ("2.10")
+Transformers
+  - ``t.knows_transformers(version)``; ``t.transformers_line(version)`` -> :class:`TransformersLine` | None
+    (python_min, torch_min, whether TensorFlow is supported)
+Python
+  - ``t.python_eol(version)`` -> date | None; ``t.python_is_eol(version, today)`` -> bool | None
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from envadvisor.errors import DataFileError
+
+Version = tuple[int, ...]
+
+_NUM_RE = re.compile(r"^\s*v?(\d+(?:\.\d+)*)")
+
+
+def vtuple(text: object) -> Version | None:
+    """The numeric release part of a version string (``2.8.0+cu128`` -> (2, 8, 0)); None if none."""
+    if text is None:
+        return None
+    m = _NUM_RE.match(str(text))
+    if not m:
+        return None
+    return tuple(int(p) for p in m.group(1).split("."))
+
+
+def _line(text: object) -> tuple[int, int] | None:
+    v = vtuple(text)
+    if v is None:
+        return None
+    return (v[0], v[1] if len(v) > 1 else 0)
+
+
+def _cmp(a: Version, b: Version) -> int:
+    """Compare release tuples with missing parts as 0 (12.2 == 12.2.0)."""
+    n = max(len(a), len(b))
+    pa = a + (0,) * (n - len(a))
+    pb = b + (0,) * (n - len(b))
+    return (pa > pb) - (pa < pb)
+
+
+def version_ge(a: object, b: object) -> bool | None:
+    ta, tb = vtuple(a), vtuple(b)
+    if ta is None or tb is None:
+        return None
+    return _cmp(ta, tb) >= 0
+
+
+def _fmt_line(v: tuple[int, int]) -> str:
+    return f"{v[0]}.{v[1]}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Row types
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DriverFloor:
+    major: int
+    linux: str
+    windows: str
+    source: str
+    confidence: str = "high"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolkitDriver:
+    cuda: str  # full toolkit version 12.6.3
+    linux: str | None
+    windows: str | None
+    source: str
+    confidence: str = "high"
+
+
+@dataclass(frozen=True, slots=True)
+class DriverRequirement:
+    cuda: str
+    system: str | None
+    minor_compat_floor: str | None  # the floor of this CUDA major (minor version compatibility)
+    toolkit_driver: str | None  # the driver bundled with this exact toolkit release
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class CcRange:
+    cuda_from: str
+    cuda_to: str
+    cc_min: str
+    cc_max: str
+    extra: tuple[str, ...]
+    source: str
+    confidence: str = "high"
+
+
+@dataclass(frozen=True, slots=True)
+class GpuModel:
+    name: str
+    cc: str
+    arch: str
+    source: str
+    confidence: str = "high"
+
+
+@dataclass(frozen=True, slots=True)
+class PythonRange:
+    min: str
+    max: str
+    experimental: tuple[str, ...] = ()
+
+    def contains(self, python: str) -> bool | None:
+        line = _line(python)
+        lo, hi = _line(self.min), _line(self.max)
+        if line is None or lo is None or hi is None:
+            return None
+        if _fmt_line(line) in self.experimental:
+            return True
+        return lo <= line <= hi
+
+    def __str__(self) -> str:
+        return f"{self.min}-{self.max}"
+
+
+@dataclass(frozen=True, slots=True)
+class TorchRelease:
+    version: str  # minor line "2.8"
+    python: PythonRange
+    variants: tuple[str, ...]
+    experimental_variants: tuple[str, ...]
+    pypi_default: str | None
+    torchvision: str | None
+    torchaudio: str | None
+    pytorch_conda_channel: bool
+    numpy2: bool
+    source: str
+    confidence: str = "high"
+
+    @property
+    def all_variants(self) -> tuple[str, ...]:
+        return self.variants + self.experimental_variants
+
+
+@dataclass(frozen=True, slots=True)
+class ArchList:
+    """GPU code in a build: SASS (machine code) and PTX (JIT-able) compute capabilities."""
+
+    sass: tuple[str, ...]
+    ptx: tuple[str, ...] = ()
+    source: str = ""
+    confidence: str = "high"
+
+    def __str__(self) -> str:
+        parts = [f"sm_{c.replace('.', '')}" for c in self.sass]
+        parts += [f"compute_{c.replace('.', '')}" for c in self.ptx]
+        return ", ".join(parts)
+
+    @property
+    def highest(self) -> str | None:
+        all_cc = [c for c in self.sass + self.ptx if vtuple(c)]
+        return max(all_cc, key=lambda c: vtuple(c) or (0,)) if all_cc else None
+
+    @property
+    def lowest(self) -> str | None:
+        all_cc = [c for c in self.sass + self.ptx if vtuple(c)]
+        return min(all_cc, key=lambda c: vtuple(c) or (0,)) if all_cc else None
+
+
+@dataclass(frozen=True, slots=True)
+class CondaForgeBranch:
+    torch_from: str
+    torch_to: str
+    cuda: Mapping[str, tuple[str, ...]]
+    python: PythonRange
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class TfConfig:
+    version: str
+    python: PythonRange
+    cuda: str | None
+    cudnn: str | None
+    system: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class TfAndCudaPins:
+    version: str
+    cuda: str
+    cudnn: str
+    cuda_runtime_pin: str
+    cudnn_pin: str
+    nccl_pin: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class TransformersLine:
+    version_from: str
+    python_min: str
+    torch_min: str | None
+    tensorflow: bool
+    tensorflow_max_exclusive: str | None
+    source: str
+    confidence: str = "high"
+
+
+@dataclass(frozen=True, slots=True)
+class PythonEol:
+    version: str
+    end_of_life: _dt.date
+    source: str
+    confidence: str = "high"
+
+
+# --------------------------------------------------------------------------------------------------
+# Compute capability arithmetic
+# --------------------------------------------------------------------------------------------------
+
+_ARCH_TOKEN_RE = re.compile(r"^(?:(sm|compute)_(\d+)([a-z]?)|(\d+)\.(\d+)(\+ptx)?)$", re.IGNORECASE)
+
+
+def _cc_from_digits(digits: str) -> str:
+    return f"{digits[:-1]}.{digits[-1]}"
+
+
+def parse_arch_list(items: Iterable[str]) -> ArchList | None:
+    """``sm_86``/``compute_120`` (torch.cuda.get_arch_list) or ``8.6``/``12.0+PTX`` (TORCH_CUDA_ARCH_LIST).
+
+    Arch-specific targets (``sm_90a``) run only on that exact CC and are skipped for coverage; None when
+    nothing parses.
+    """
+    sass: list[str] = []
+    ptx: list[str] = []
+    for raw in items:
+        for token in re.split(r"[;,\s]+", str(raw).strip()):
+            if not token:
+                continue
+            m = _ARCH_TOKEN_RE.match(token)
+            if not m:
+                continue
+            if m.group(1):
+                if m.group(3):
+                    continue
+                cc = _cc_from_digits(m.group(2))
+                (ptx if m.group(1).lower() == "compute" else sass).append(cc)
+            else:
+                cc = f"{int(m.group(4))}.{int(m.group(5))}"
+                sass.append(cc)
+                if m.group(6):
+                    ptx.append(cc)
+    if not sass and not ptx:
+        return None
+    return ArchList(tuple(dict.fromkeys(sass)), tuple(dict.fromkeys(ptx)), source="reported arch list")
+
+
+def arch_covers(arch_list: ArchList, cc: str) -> bool | None:
+    """Whether a build with ``arch_list`` has GPU code that runs on compute capability ``cc``.
+
+    SASS for X.y runs on X.z when z >= y (same major); PTX for X.y is JIT-compiled for any CC >= X.y.
+    None when ``cc`` does not parse.
+    """
+    target = vtuple(cc)
+    if target is None or len(target) < 2:
+        return None
+    for s in arch_list.sass:
+        v = vtuple(s)
+        if v and len(v) >= 2 and v[0] == target[0] and v[1] <= target[1]:
+            return True
+    for p in arch_list.ptx:
+        v = vtuple(p)
+        if v and _cmp(v, target) <= 0:
+            return True
+    return False
+
+
+def variant_cuda(variant: str | None) -> str | None:
+    """``cu128`` -> ``12.8``, ``cu118`` -> ``11.8``; None for cpu/rocm/unknown."""
+    if not variant:
+        return None
+    m = re.fullmatch(r"cu(\d{2,3})", variant.strip().lower())
+    if not m:
+        return None
+    digits = m.group(1)
+    return f"{digits[:-1]}.{digits[-1]}"
+
+
+def platform_key(system: str | None, arch: str | None) -> str | None:
+    """linux-x86_64 | linux-aarch64 | windows-x86_64 | macos-arm64 ...; None when either is unknown."""
+    if not system or not arch:
+        return None
+    aliases = {"amd64": "x86_64", "arm64": "arm64" if system == "macos" else "aarch64"}
+    arch = aliases.get(arch.lower(), arch.lower())
+    return f"{system.lower()}-{arch}"
+
+
+# --------------------------------------------------------------------------------------------------
+# GPU name matching
+# --------------------------------------------------------------------------------------------------
+
+_VENDOR_WORDS = frozenset({"NVIDIA", "GEFORCE", "TESLA", "QUADRO"})
+_NOISE_RE = re.compile(r"\b\d+\s*GB\b|\bHBM\d\w*\b|\bPCIE\b|\bSXM\d?\b|\bNVL\b", re.IGNORECASE)
+
+
+def gpu_tokens(name: str) -> tuple[str, ...]:
+    words = re.split(r"[\s\-_/(),]+", name.upper())
+    return tuple(w for w in words if w and w not in _VENDOR_WORDS)
+
+
+def _contains_run(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
+    n = len(needle)
+    return any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
+
+
+# --------------------------------------------------------------------------------------------------
+# The tables
+# --------------------------------------------------------------------------------------------------
+
+
+class _Rows:
+    """Field access on one YAML row that fails with a DataFileError naming file, table and field."""
+
+    def __init__(self, path: str, table: str) -> None:
+        self.path = path
+        self.table = table
+
+    def need(self, row: Any, key: str, index: int | str) -> Any:
+        if not isinstance(row, Mapping):
+            raise DataFileError(self.path, "expected a mapping", entry=f"{self.table}[{index}]")
+        if key not in row or row[key] is None or row[key] == "":
+            raise DataFileError(self.path, "missing", entry=f"{self.table}[{index}]", field=key)
+        return row[key]
+
+    def text(self, row: Any, key: str, index: int | str) -> str:
+        return str(self.need(row, key, index))
+
+
+def _src(row: Mapping[str, Any], default: Mapping[str, Any] | None, rows: _Rows, index: int | str) -> str:
+    source = row.get("source") or (default or {}).get("source")
+    if not source:
+        raise DataFileError(rows.path, "every row needs a source", entry=f"{rows.table}[{index}]",
+                            field="source")
+    return str(source)
+
+
+def _conf(row: Mapping[str, Any], default: Mapping[str, Any] | None = None) -> str:
+    return str(row.get("confidence") or (default or {}).get("confidence") or "high")
+
+
+def _pyrange(raw: Any, rows: _Rows, index: int | str) -> PythonRange:
+    if not isinstance(raw, Mapping) or "min" not in raw or "max" not in raw:
+        raise DataFileError(rows.path, "expected {min, max}", entry=f"{rows.table}[{index}]", field="python")
+    return PythonRange(str(raw["min"]), str(raw["max"]), tuple(str(x) for x in raw.get("experimental") or ()))
+
+
+class Tables:
+    """Look-ups over the knowledge tables; see the module docstring for the full list."""
+
+    def __init__(self, data: Mapping[str, Any], *, checked: str, origins: Mapping[str, str]) -> None:
+        # data: top-level table name -> raw YAML value; origins: table name -> file it came from
+        self.checked = checked
+        self._data = data
+        self._origins = origins
+        # Build every index once, now: a malformed table fails at load with its file and row.
+        for name in (
+            "minor_compat",
+            "cuda_toolkit_rows",
+            "cc_ranges",
+            "gpu_models",
+            "torch_releases",
+            "_arch_rows",
+            "_cudnn_rows",
+            "_tf_linux",
+            "_tf_windows",
+            "_tf_pins",
+            "transformers_lines",
+            "_python_eol",
+            "_conda_forge_branches",
+        ):
+            getattr(self, name)
+
+    # ---------------------------------------------------------------- plumbing
+    def _table(self, name: str) -> Any:
+        if name not in self._data:
+            raise DataFileError(self._origins.get("compat", "rules/compat.yaml"),
+                                f"table '{name}' is missing")
+        return self._data[name]
+
+    def _rows(self, name: str) -> _Rows:
+        return _Rows(self._origins.get(name, "rules/compat.yaml"), name)
+
+    def source_file(self, table: str) -> str | None:
+        return self._origins.get(table)
+
+    @property
+    def table_names(self) -> tuple[str, ...]:
+        return tuple(self._data)
+
+    # ---------------------------------------------------------------- CUDA and the driver
+    @cached_property
+    def minor_compat(self) -> dict[int, DriverFloor]:
+        rows = self._rows("cuda_minor_version_compatibility")
+        out: dict[int, DriverFloor] = {}
+        for i, row in enumerate(self._table("cuda_minor_version_compatibility")):
+            major = int(rows.need(row, "major", i))
+            out[major] = DriverFloor(major, rows.text(row, "linux", i), rows.text(row, "windows", i),
+                                     _src(row, None, rows, i), _conf(row))
+        return out
+
+    @cached_property
+    def cuda_toolkit_rows(self) -> tuple[ToolkitDriver, ...]:
+        rows = self._rows("cuda_toolkit_drivers")
+        table = self._table("cuda_toolkit_drivers")
+        out = []
+        for i, row in enumerate(rows.need(table, "rows", "rows")):
+            cuda = rows.text(row, "cuda", i)
+            if vtuple(cuda) is None or len(vtuple(cuda) or ()) < 3:
+                raise DataFileError(rows.path, f"'{cuda}' is not a full toolkit version", entry=f"rows[{i}]",
+                                    field="cuda")
+            lin, win = row.get("linux"), row.get("windows")
+            out.append(ToolkitDriver(cuda, str(lin) if lin else None, str(win) if win else None,
+                                     _src(row, table, rows, i), _conf(row, table)))
+        out.sort(key=lambda r: vtuple(r.cuda) or (0,), reverse=True)
+        return tuple(out)
+
+    @cached_property
+    def _cuda_known_without_driver(self) -> tuple[tuple[int, int], ...]:
+        table = self._table("cuda_toolkit_drivers")
+        found = []
+        for row in table.get("known_without_driver") or ():
+            line = _line(row.get("cuda"))
+            if line:
+                found.append(line)
+        return tuple(found)
+
+    def knows_cuda(self, cuda: str) -> bool:
+        line = _line(cuda)
+        if line is None:
+            return False
+        lines = {_line(r.cuda) for r in self.cuda_toolkit_rows} | set(self._cuda_known_without_driver)
+        if line in lines:
+            return True
+        v = vtuple(cuda) or ()
+        # "12" (a major only, e.g. jax-cuda12-plugin) is known when its floor is.
+        return len(v) == 1 and v[0] in self.minor_compat
+
+    def minor_compat_floor(self, cuda_major: int, system: str | None) -> str | None:
+        floor = self.minor_compat.get(cuda_major)
+        if floor is None:
+            return None
+        return floor.windows if (system or "").lower() == "windows" else floor.linux
+
+    def _toolkit_ga_driver(self, cuda: str, system: str | None) -> ToolkitDriver | None:
+        line = _line(cuda)
+        v = vtuple(cuda) or ()
+        if line is None or len(v) < 2:
+            return None
+        matches = [r for r in self.cuda_toolkit_rows if _line(r.cuda) == line]
+        if not matches:
+            return None
+        exact = [r for r in matches if len(v) >= 3 and _cmp(vtuple(r.cuda) or (), v) == 0]
+        return exact[0] if exact else matches[-1]  # rows are newest first: the last is the GA release
+
+    def min_driver_for_cuda(self, cuda: str, system: str | None = "linux") -> DriverRequirement | None:
+        v = vtuple(cuda)
+        if v is None:
+            return None
+        floor = self.minor_compat_floor(v[0], system)
+        row = self._toolkit_ga_driver(cuda, system)
+        bundled = None
+        if row is not None:
+            bundled = row.windows if (system or "").lower() == "windows" else row.linux
+        if floor is None and bundled is None:
+            return None
+        sources = []
+        if floor is not None:
+            sources.append(self.minor_compat[v[0]].source)
+        if row is not None:
+            sources.append(row.source)
+        return DriverRequirement(cuda, system, floor, bundled, "; ".join(dict.fromkeys(sources)))
+
+    def driver_runs_cuda(self, driver: str, cuda: str, system: str | None) -> bool | None:
+        """Whether a driver runs a build made for ``cuda`` (None: the tables cannot tell)."""
+        if system is None or system.lower() not in ("linux", "windows"):
+            answers = {self.driver_runs_cuda(driver, cuda, s) for s in ("linux", "windows")}
+            return answers.pop() if len(answers) == 1 else None
+        d = vtuple(driver)
+        c = vtuple(cuda)
+        if d is None or c is None:
+            return None
+        major = c[0]
+        floor = self.minor_compat_floor(major, system)
+        if floor is not None and _cmp(d, vtuple(floor) or ()) >= 0:
+            return True
+        req = self.min_driver_for_cuda(cuda, system) if len(c) >= 2 else None
+        bundled = vtuple(req.toolkit_driver) if req is not None and req.toolkit_driver else None
+        if bundled is not None and _cmp(d, bundled) >= 0:
+            return True
+        # Backward compatibility: a newer major's driver runs older-major builds.
+        for other_major in self.minor_compat:
+            if other_major > major:
+                other = self.minor_compat_floor(other_major, system)
+                if other is not None and _cmp(d, vtuple(other) or ()) >= 0:
+                    return True
+        if floor is None and (req is None or req.toolkit_driver is None):
+            return None  # a CUDA the tables do not know
+        return False
+
+    def max_cuda_for_driver(self, driver: str, system: str | None) -> str | None:
+        """The newest CUDA a driver supports ("12.2"), from the per-release table; None if unknown."""
+        if system is None or system.lower() not in ("linux", "windows"):
+            answers = {self.max_cuda_for_driver(driver, s) for s in ("linux", "windows")}
+            return answers.pop() if len(answers) == 1 else None
+        d = vtuple(driver)
+        if d is None:
+            return None
+        windows = system.lower() == "windows"
+        rows = [(r, r.windows if windows else r.linux) for r in self.cuda_toolkit_rows]
+        known = [(r, drv) for r, drv in rows if drv]
+        if not known:
+            return None
+        newest_driver = known[0][1]
+        newest_v = vtuple(newest_driver) or ()
+        if _cmp(d, newest_v) >= 0 and d[0] > newest_v[0]:
+            return None  # a newer driver branch than the tables know
+        for r, drv in known:
+            if _cmp(d, vtuple(drv) or ()) >= 0:
+                line = _line(r.cuda)
+                return _fmt_line(line) if line else None
+        return None
+
+    # ---------------------------------------------------------------- compute capability
+    @cached_property
+    def cc_ranges(self) -> tuple[CcRange, ...]:
+        rows = self._rows("cuda_cc_ranges")
+        table = self._table("cuda_cc_ranges")
+        out = []
+        for i, row in enumerate(rows.need(table, "rows", "rows")):
+            out.append(CcRange(rows.text(row, "cuda_from", i), rows.text(row, "cuda_to", i),
+                               rows.text(row, "cc_min", i), rows.text(row, "cc_max", i),
+                               tuple(str(x) for x in row.get("extra") or ()),
+                               _src(row, table, rows, i), _conf(row, table)))
+        return tuple(out)
+
+    def cc_range_for_cuda(self, cuda: str) -> CcRange | None:
+        line = _line(cuda)
+        if line is None:
+            return None
+        for r in self.cc_ranges:
+            lo, hi = _line(r.cuda_from), _line(r.cuda_to)
+            if lo is not None and hi is not None and lo <= line <= hi:
+                return r
+        return None
+
+    def cuda_supports_cc(self, cuda: str, cc: str) -> bool | None:
+        r = self.cc_range_for_cuda(cuda)
+        target = vtuple(cc)
+        if r is None or target is None:
+            return None
+        if cc in r.extra:
+            return True
+        return _cmp(vtuple(r.cc_min) or (), target) <= 0 <= _cmp(vtuple(r.cc_max) or (), target)
+
+    @cached_property
+    def gpu_models(self) -> tuple[GpuModel, ...]:
+        rows = self._rows("gpu_compute_capability")
+        out: list[GpuModel] = []
+        seen: dict[tuple[str, ...], str] = {}
+        for i, row in enumerate(self._table("gpu_compute_capability")):
+            cc = rows.text(row, "cc", i)
+            arch = rows.text(row, "arch", i)
+            source = _src(row, None, rows, i)
+            for name in rows.need(row, "names", i):
+                tokens = gpu_tokens(str(name))
+                if tokens in seen and seen[tokens] != cc:
+                    raise DataFileError(rows.path, f"'{name}' is listed with CC {seen[tokens]} and {cc}",
+                                        entry=f"gpu_compute_capability[{i}]", field="names")
+                seen[tokens] = cc
+                out.append(GpuModel(str(name), cc, arch, source, _conf(row)))
+        return tuple(out)
+
+    @cached_property
+    def _gpu_index(self) -> tuple[tuple[tuple[str, ...], GpuModel], ...]:
+        return tuple(sorted(((gpu_tokens(m.name), m) for m in self.gpu_models), key=lambda p: -len(p[0])))
+
+    def gpu_model_for(self, gpu_name: str) -> GpuModel | None:
+        tokens = gpu_tokens(_NOISE_RE.sub(" ", gpu_name))
+        if not tokens:
+            return None
+        for needle, model in self._gpu_index:  # longest names first
+            if needle and _contains_run(tokens, needle):
+                return model
+        return None
+
+    def compute_capability_for(self, gpu_name: str) -> str | None:
+        model = self.gpu_model_for(gpu_name)
+        return model.cc if model else None
+
+    def gpu_names_like(self, gpu_name: str, limit: int = 3) -> list[str]:
+        names = {m.name.upper(): m.name for m in self.gpu_models}
+        query = " ".join(gpu_tokens(gpu_name))
+        close = difflib.get_close_matches(query, list(names), n=limit, cutoff=0.5)
+        return [names[c] for c in close]
+
+    def architecture_for_cc(self, cc: str) -> str | None:
+        for m in self.gpu_models:
+            if m.cc == cc:
+                return m.arch
+        return None
+
+    # ---------------------------------------------------------------- PyTorch
+    @cached_property
+    def torch_releases(self) -> tuple[TorchRelease, ...]:
+        rows = self._rows("torch_releases")
+        out = []
+        for i, row in enumerate(self._table("torch_releases")):
+            version = rows.text(row, "version", i)
+            out.append(TorchRelease(
+                version=version,
+                python=_pyrange(rows.need(row, "python", i), rows, i),
+                variants=tuple(str(v) for v in row.get("variants") or ()),
+                experimental_variants=tuple(str(v) for v in row.get("experimental_variants") or ()),
+                pypi_default=str(row["pypi_default"]) if row.get("pypi_default") else None,
+                torchvision=str(row["torchvision"]) if row.get("torchvision") else None,
+                torchaudio=str(row["torchaudio"]) if row.get("torchaudio") else None,
+                pytorch_conda_channel=bool(row.get("pytorch_conda_channel")),
+                numpy2=bool(row.get("numpy2")),
+                source=_src(row, None, rows, i),
+                confidence=_conf(row),
+            ))
+        out.sort(key=lambda r: _line(r.version) or (0, 0), reverse=True)
+        return tuple(out)
+
+    @property
+    def newest_torch(self) -> str:
+        return self.torch_releases[0].version
+
+    def torch_release(self, version: str) -> TorchRelease | None:
+        line = _line(version)
+        for r in self.torch_releases:
+            if _line(r.version) == line:
+                return r
+        return None
+
+    def knows_torch(self, version: str) -> bool:
+        return self.torch_release(version) is not None
+
+    @cached_property
+    def _arch_rows(self) -> tuple[tuple[tuple[int, int], str, str, ArchList], ...]:
+        rows = self._rows("torch_arch_lists")
+        out = []
+        for i, row in enumerate(self._table("torch_arch_lists")):
+            al = ArchList(tuple(str(x) for x in rows.need(row, "sass", i)),
+                          tuple(str(x) for x in row.get("ptx") or ()),
+                          _src(row, None, rows, i), _conf(row))
+            for t in rows.need(row, "torch", i):
+                line = _line(t)
+                if line is None:
+                    raise DataFileError(rows.path, f"bad torch version {t!r}", entry=f"torch_arch_lists[{i}]",
+                                        field="torch")
+                for platform in rows.need(row, "platforms", i):
+                    out.append((line, rows.text(row, "variant", i), str(platform), al))
+        return tuple(out)
+
+    def torch_arch_list(self, version: str, variant: str | None, platform: str | None) -> ArchList | None:
+        """SASS/PTX compute capabilities of a torch wheel variant on a platform (None: not in the tables)."""
+        line = _line(version)
+        if line is None or not variant or not platform:
+            return None
+        for row_line, row_variant, row_platform, al in self._arch_rows:
+            if row_line == line and row_variant == variant and row_platform == platform:
+                return al
+        return None
+
+    def torch_python_supported(self, torch: str, python: str) -> bool | None:
+        r = self.torch_release(torch)
+        return None if r is None else r.python.contains(python)
+
+    def torchvision_matches_torch(self, torchvision: str, torch: str) -> bool | None:
+        tv_line = _line(torchvision)
+        t_line = _line(torch)
+        if tv_line is None or t_line is None:
+            return None
+        expected = None
+        for r in self.torch_releases:
+            if r.torchvision and _line(r.torchvision) == tv_line:
+                expected = _line(r.version)
+        if expected is None:
+            return None  # a torchvision the tables do not know
+        if expected == t_line:
+            return True
+        for row in self._table("torchvision_open_ended") or ():
+            if version_ge(torchvision, row["torchvision"]) and _line(row["torchvision"]) == tv_line:
+                if not version_ge(torch, row["torch_min"]):
+                    return False
+                return True if self.knows_torch(torch) and t_line == _line(row["torch_min"]) else None
+        return False
+
+    def torchaudio_matches_torch(self, torchaudio: str, torch: str) -> bool | None:
+        ta_line = _line(torchaudio)
+        t_line = _line(torch)
+        if ta_line is None or t_line is None:
+            return None
+        open_ended = self._table("torchaudio_open_ended")
+        if ta_line == _line(open_ended["torchaudio"]):
+            return bool(version_ge(torch, open_ended["torch_min"]))
+        for r in self.torch_releases:
+            if r.torchaudio and _line(r.torchaudio) == ta_line:
+                return _line(r.version) == t_line
+        return None
+
+    @property
+    def torch_numpy2_first(self) -> str:
+        return str(self._table("torch_numpy2")["first_torch"])
+
+    def torch_supports_numpy2(self, torch: str) -> bool | None:
+        return version_ge(torch, self.torch_numpy2_first)
+
+    @property
+    def torch_pytorch_channel_last(self) -> str:
+        return str(self._table("torch_pytorch_conda_channel")["last"])
+
+    @property
+    def torch_macos_x86_64_last(self) -> str:
+        return str(self._table("torch_macos_x86_64")["last"])
+
+    @cached_property
+    def _conda_forge_branches(self) -> tuple[CondaForgeBranch, ...]:
+        rows = self._rows("conda_forge_pytorch")
+        table = self._table("conda_forge_pytorch")
+        out = []
+        for i, row in enumerate(rows.need(table, "branches", "branches")):
+            cuda = {str(k): tuple(str(x) for x in v) for k, v in rows.need(row, "cuda", i).items()}
+            out.append(CondaForgeBranch(rows.text(row, "torch_from", i), rows.text(row, "torch_to", i), cuda,
+                                        _pyrange(rows.need(row, "python", i), rows, i),
+                                        _src(row, table, rows, i)))
+        return tuple(out)
+
+    def conda_forge_pytorch_branch(self, version: str) -> CondaForgeBranch | None:
+        line = _line(version)
+        for b in self._conda_forge_branches:
+            lo, hi = _line(b.torch_from), _line(b.torch_to)
+            if line is not None and lo is not None and hi is not None and lo <= line <= hi:
+                return b
+        return None
+
+    def conda_forge_arch_list(self, torch: str, cuda: str, arch: str | None) -> ArchList | None:
+        """GPU code in conda-forge's pytorch ``torch`` build for ``cuda`` (arch x86_64 | aarch64).
+
+        Only the releases with an ``arch_lists_<X>_<Y>`` entry in conda_forge_pytorch are known; any
+        other release (or CUDA line) is None, never assumed to match a neighbour.
+        """
+        table = self._table("conda_forge_pytorch")
+        key = f"arch_lists_{'_'.join(map(str, _line(torch) or ()))}"
+        lists = table.get(key) if isinstance(table, Mapping) else None
+        line = _line(cuda)
+        if not isinstance(lists, Mapping) or line is None:
+            return None
+        machine = "aarch64" if (arch or "").lower() in ("aarch64", "arm64") else "x86_64"
+        candidates = [f"cuda_{line[0]}_{line[1]}_{machine}", f"cuda_{line[0]}_{line[1]}"]
+        pattern = rf"cuda_(\d+_\d+_or_)*{line[0]}_{line[1]}(_or_\d+_\d+)*"
+        candidates += [k for k in lists if re.fullmatch(pattern, k)]
+        for key in candidates:
+            row = lists.get(key)
+            if isinstance(row, Mapping) and row.get("sass"):
+                return ArchList(tuple(str(x) for x in row["sass"]),
+                                tuple(str(x) for x in row.get("ptx") or ()),
+                                str(table.get("source") or ""), _conf(table))
+        return None
+
+    def torch_variant_cudnn(self, torch: str, variant: str) -> str | None:
+        """The cuDNN an official torch wheel variant bundles (``torch_variant_cudnn``); None if unknown."""
+        line = _line(torch)
+        for row in self._data.get("torch_variant_cudnn") or ():
+            if isinstance(row, Mapping) and row.get("variant") == variant and line in {
+                    _line(t) for t in row.get("torch") or ()}:
+                return str(row["cudnn"]) if row.get("cudnn") else None
+        return None
+
+    # ---------------------------------------------------------------- cuDNN
+    @cached_property
+    def _cudnn_rows(self) -> tuple[tuple[tuple[int, int], tuple[int, int], str, str, str], ...]:
+        rows = self._rows("cudnn_cc_support")
+        out = []
+        for i, row in enumerate(self._table("cudnn_cc_support")):
+            lo, hi = _line(rows.text(row, "cudnn_from", i)), _line(rows.text(row, "cudnn_to", i))
+            if lo is None or hi is None:
+                raise DataFileError(rows.path, "bad version range", entry=f"cudnn_cc_support[{i}]")
+            out.append((lo, hi, rows.text(row, "cc_min", i), _src(row, None, rows, i), _conf(row)))
+        return tuple(out)
+
+    def cudnn_min_cc(self, cudnn: str) -> str | None:
+        line = _line(cudnn)
+        if line is None:
+            return None
+        for lo, hi, cc_min, _source, _confidence in self._cudnn_rows:
+            if lo <= line <= hi:
+                return cc_min
+        return None
+
+    def cudnn_supports_cc(self, cudnn: str, cc: str) -> bool | None:
+        cc_min = self.cudnn_min_cc(cudnn)
+        return None if cc_min is None else version_ge(cc, cc_min)
+
+    # ---------------------------------------------------------------- TensorFlow
+    def _tf_rows(self, table: str, system: str) -> tuple[TfConfig, ...]:
+        rows = self._rows(table)
+        raw = self._table(table)
+        out = []
+        for i, row in enumerate(rows.need(raw, "rows", "rows")):
+            out.append(TfConfig(rows.text(row, "version", i), _pyrange(rows.need(row, "python", i), rows, i),
+                                str(row["cuda"]) if row.get("cuda") else None,
+                                str(row["cudnn"]) if row.get("cudnn") else None,
+                                system, _src(row, raw, rows, i)))
+        return tuple(out)
+
+    @cached_property
+    def _tf_linux(self) -> tuple[TfConfig, ...]:
+        return self._tf_rows("tf_tested_linux_gpu", "linux")
+
+    @cached_property
+    def _tf_windows(self) -> tuple[TfConfig, ...]:
+        return self._tf_rows("tf_tested_windows_gpu", "windows")
+
+    @property
+    def _tf_limits(self) -> Mapping[str, Any]:
+        return self._table("tf_platform_limits")  # type: ignore[no-any-return]
+
+    @property
+    def tf_windows_gpu_last(self) -> str:
+        return str(self._tf_limits["windows_native_gpu_last"])
+
+    @property
+    def tf_macos_x86_64_last(self) -> str:
+        return str(self._tf_limits["macos_x86_64_last"])
+
+    @property
+    def newest_tensorflow(self) -> str:
+        return str(self._tf_limits["newest_known"])
+
+    def knows_tensorflow(self, version: str) -> bool:
+        line, newest = _line(version), _line(self.newest_tensorflow)
+        return line is not None and newest is not None and line <= newest and any(
+            _line(r.version) == line for r in self._tf_linux)
+
+    def tf_tested_config(self, version: str, system: str | None = "linux") -> TfConfig | None:
+        line = _line(version)
+        rows = self._tf_windows if (system or "").lower() == "windows" else self._tf_linux
+        for r in rows:
+            if _line(r.version) == line:
+                return r
+        return None
+
+    def tf_python_supported(self, tf: str, python: str, system: str | None = "linux") -> bool | None:
+        cfg = self.tf_tested_config(tf, "linux")
+        if (system or "").lower() == "windows":
+            cfg = self.tf_tested_config(tf, "windows") or self._tf_windows_cpu(tf) or cfg
+        return None if cfg is None else cfg.python.contains(python)
+
+    def _tf_windows_cpu(self, tf: str) -> TfConfig | None:
+        line = _line(tf)
+        raw = self._table("tf_tested_windows_cpu_python")
+        rows = self._rows("tf_tested_windows_cpu_python")
+        for i, row in enumerate(raw["rows"]):
+            if _line(row["version"]) == line:
+                return TfConfig(str(row["version"]), _pyrange(row["python"], rows, i), None, None, "windows",
+                                _src(row, raw, rows, i))
+        return None
+
+    def tf_native_windows_gpu(self, version: str) -> bool | None:
+        """Whether official TF builds of ``version`` use an NVIDIA GPU on native Windows."""
+        ok = version_ge(self.tf_windows_gpu_last, version)
+        return None if ok is None else ok or _line(version) == _line(self.tf_windows_gpu_last)
+
+    @cached_property
+    def _tf_pins(self) -> tuple[TfAndCudaPins, ...]:
+        rows = self._rows("tf_and_cuda_pins")
+        raw = self._table("tf_and_cuda_pins")
+        return tuple(
+            TfAndCudaPins(rows.text(r, "version", i), rows.text(r, "cuda", i), rows.text(r, "cudnn", i),
+                          rows.text(r, "cuda_runtime_pin", i), rows.text(r, "cudnn_pin", i),
+                          rows.text(r, "nccl_pin", i), _src(r, raw, rows, i))
+            for i, r in enumerate(rows.need(raw, "rows", "rows"))
+        )
+
+    def tf_and_cuda_pins(self, version: str) -> TfAndCudaPins | None:
+        line = _line(version)
+        for p in self._tf_pins:
+            if _line(p.version) == line:
+                return p
+        return None
+
+    def tf_uses_keras3(self, version: str) -> bool | None:
+        return version_ge(version, self._table("tf_keras")["keras3_from_tf"])
+
+    def tf_keras_matches(self, tf_keras: str, tf: str) -> bool | None:
+        a, b = _line(tf_keras), _line(tf)
+        return None if a is None or b is None else a == b
+
+    # ---------------------------------------------------------------- Transformers
+    @cached_property
+    def transformers_lines(self) -> tuple[TransformersLine, ...]:
+        rows = self._rows("transformers_lines")
+        raw = self._table("transformers_lines")
+        out = []
+        for i, row in enumerate(rows.need(raw, "rows", "rows")):
+            out.append(TransformersLine(
+                rows.text(row, "from", i), rows.text(row, "python_min", i),
+                str(row["torch_min"]) if row.get("torch_min") else None,
+                bool(rows.need(row, "tensorflow", i)) if "tensorflow" in row else False,
+                str(row["tensorflow_max_exclusive"]) if row.get("tensorflow_max_exclusive") else None,
+                _src(row, raw, rows, i), _conf(row, raw)))
+        out.sort(key=lambda r: _line(r.version_from) or (0, 0), reverse=True)
+        return tuple(out)
+
+    @property
+    def newest_transformers(self) -> str:
+        return str(self._table("transformers_lines")["newest_known"])
+
+    def knows_transformers(self, version: str) -> bool:
+        line, newest, oldest = _line(version), _line(self.newest_transformers), _line(
+            self.transformers_lines[-1].version_from)
+        return line is not None and newest is not None and oldest is not None and oldest <= line <= newest
+
+    def transformers_line(self, version: str) -> TransformersLine | None:
+        if not self.knows_transformers(version):
+            return None
+        line = _line(version)
+        for r in self.transformers_lines:
+            start = _line(r.version_from)
+            if line is not None and start is not None and line >= start:
+                return r
+        return None
+
+    # ---------------------------------------------------------------- Python
+    @cached_property
+    def _python_eol(self) -> tuple[PythonEol, ...]:
+        rows = self._rows("python_eol")
+        raw = self._table("python_eol")
+        out = []
+        for i, row in enumerate(rows.need(raw, "rows", "rows")):
+            try:
+                eol = _dt.date.fromisoformat(rows.text(row, "end_of_life", i))
+            except ValueError:
+                raise DataFileError(rows.path, "expected YYYY-MM-DD", entry=f"python_eol[{i}]",
+                                    field="end_of_life") from None
+            out.append(PythonEol(rows.text(row, "version", i), eol, _src(row, raw, rows, i), _conf(row, raw)))
+        return tuple(out)
+
+    def python_eol(self, version: str) -> _dt.date | None:
+        line = _line(version)
+        for r in self._python_eol:
+            if _line(r.version) == line:
+                return r.end_of_life
+        return None
+
+    def python_is_eol(self, version: str, today: _dt.date) -> bool | None:
+        eol = self.python_eol(version)
+        if eol is None:
+            line = _line(version)
+            oldest = min((_line(r.version) or (0, 0) for r in self._python_eol), default=None)
+            if line is not None and oldest is not None and line < oldest:
+                return True  # older than every listed release, all of which are already past EOL
+            return None
+        return today >= eol
+
+
+def rows_of(tables: Tables, name: str) -> Sequence[Any]:
+    """The raw rows of a table, for tests and the ``rules`` listing."""
+    raw = tables._table(name)
+    if isinstance(raw, Mapping) and "rows" in raw:
+        return list(raw["rows"])
+    return list(raw) if isinstance(raw, list) else [raw]
