@@ -199,31 +199,52 @@ def _resolve(value: object, match: re.Match[str]) -> Any:
 
 
 def parse(lines: Sequence[Line]) -> Parsed:
-    """Every signature match as evidence plus the facts it states. Never raises on any text."""
+    """Every signature match as evidence plus the facts it states. Never raises on any text.
+
+    Messages are often wrapped over two lines (NumPy's, PyTorch's driver warning), so a line that does
+    not match on its own is tried once more joined with the next one.
+    """
     prefilter = _prefilter()
     observations: list[Observation] = []
-    for line in lines:
-        if len(line.text) > 4000 or not prefilter.search(line.text):
+    seen: set[tuple[str, int]] = set()
+    for position, line in enumerate(lines):
+        if len(line.text) > 4000:
             continue
+        following = lines[position + 1].text if position + 1 < len(lines) else ""
+        joined = f"{line.text.rstrip()} {following.strip()}" if following.strip() else line.text
+        if not prefilter.search(joined):
+            continue
+        alone = bool(prefilter.search(line.text))
         for sig in load_signatures():
-            match = sig.pattern.search(line.text)
-            if not match:
+            match = sig.pattern.search(line.text) if alone else None
+            if match is None and joined is not line.text and len(joined) <= 4000:
+                match = sig.pattern.search(joined)
+            if match is None or (sig.id, line.number) in seen:
                 continue
-            observations.append(Observation("evidence.signatures", sig.id, line))
-            device: dict[str, Any] = {}
-            for key, raw_value in sig.implies.items():
-                value = _resolve(raw_value, match)
-                if value is None or value == "" or value == []:
-                    continue
-                if key.startswith("gpu.device."):
-                    device[key.removeprefix("gpu.device.")] = value
-                elif key.startswith("packages."):
-                    _, name, attr = key.split(".")
-                    observations.append(Observation(f"packages.{name}", {attr: value}, line))
-                else:
-                    observations.append(Observation(key, value, line))
-            if device:
-                if "compute_capability" in device:
-                    device["compute_capability_source"] = "report"
-                observations.append(Observation("gpu.devices", device, line))
+            seen.add((sig.id, line.number))
+            # the joined match may belong to the next line alone: let that line claim it
+            if match.start() >= len(line.text.rstrip()):
+                continue
+            observations.extend(_observations(sig, match, line))
     return Parsed(tuple(observations), frozenset())
+
+
+def _observations(sig: Signature, match: re.Match[str], line: Line) -> list[Observation]:
+    observations = [Observation("evidence.signatures", sig.id, line)]
+    device: dict[str, Any] = {}
+    for key, raw_value in sig.implies.items():
+        value = _resolve(raw_value, match)
+        if value is None or value == "" or value == []:
+            continue
+        if key.startswith("gpu.device."):
+            device[key.removeprefix("gpu.device.")] = value
+        elif key.startswith("packages."):
+            _, name, attr = key.split(".")
+            observations.append(Observation(f"packages.{name}", {attr: value}, line))
+        else:
+            observations.append(Observation(key, value, line))
+    if device:
+        if "compute_capability" in device:
+            device["compute_capability_source"] = "report"
+        observations.append(Observation("gpu.devices", device, line))
+    return observations

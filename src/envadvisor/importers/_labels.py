@@ -1,0 +1,300 @@
+"""``label: value`` pairs as people write them: transformers/accelerate env bullets, the lists issue
+templates ask for (``- PyTorch Version (e.g., 1.0):``), TensorFlow's ``### CUDA/cuDNN version`` answers
+and hand-written ``CUDA version: 12.2`` lines all go through :func:`interpret`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from envadvisor.importers._base import (
+    Line,
+    Observation,
+    first_version,
+    major_minor,
+    observe,
+    parse_bool,
+    sentinel_reason,
+    strip_decoration,
+)
+from envadvisor.importers._system import device, gpu_names, is_tensorflow_distribution, os_observations
+from envadvisor.model import canonical_name
+
+_EXAMPLE = re.compile(r"\((?:e\.g\.?|eg\.?|if |for example|such as|optional)[^)]*\)", re.IGNORECASE)
+_FLAG = re.compile(r"\((?P<flag>[^)]*\?[^)]*)\)")
+_GENERIC_PACKAGE = re.compile(r"^(?P<name>[a-z][a-z0-9_.+-]*?)(?:\s+version)?$")
+
+_OS_LABELS = frozenset(
+    {
+        "platform",
+        "os",
+        "operating system",
+        "os platform and distribution",
+        "os platform",
+        "os version",
+        "os platform and version",
+        "system",
+        "os and version",
+        "linux distribution",
+        "distribution",
+    }
+)
+_PYTHON_LABELS = frozenset({"python version", "python", "python ver"})
+_TORCH_LABELS = frozenset({"pytorch version", "torch version", "pytorch", "torch"})
+_TF_LABELS = frozenset({"tensorflow version", "tensorflow", "tf version"})
+_GPU_LABELS = frozenset(
+    {
+        "gpu type",
+        "gpu",
+        "gpus",
+        "gpu model",
+        "gpu models",
+        "gpu model and memory",
+        "gpu models and configuration",
+        "gpu name",
+        "graphics card",
+        "gpu info",
+        "hardware",
+        "gpu/device",
+        "device",
+        "accelerator",
+        "gpu model(s)",
+    }
+)
+_DRIVER_LABELS = frozenset(
+    {"nvidia driver version", "driver version", "gpu driver version", "nvidia driver", "driver"}
+)
+_CUDA_LABELS = frozenset(
+    {"cuda version", "cuda", "cuda toolkit version", "cuda toolkit", "nvcc version", "cuda runtime"}
+)
+_CUDNN_LABELS = frozenset({"cudnn version", "cudnn"})
+_BOTH_LABELS = frozenset(
+    {"cuda/cudnn version", "cuda/cudnn", "cuda / cudnn version", "cuda and cudnn version"}
+)
+# Labels whose answers are not facts envadvisor keeps; reading them still explains the line.
+_IGNORED = frozenset(
+    {
+        "using gpu in script?",
+        "using gpu in script",
+        "using distributed or parallel set-up in script?",
+        "using distributed or parallel set-up in script",
+        "accelerate config",
+        "accelerate default config",
+        "accelerate config passed",
+        "accelerate bash location",
+        "how you installed pytorch",
+        "build command you used",
+        "any other relevant information",
+        "source",
+        "custom code",
+        "mobile device",
+        "bazel version",
+        "gcc/compiler version",
+        "issue type",
+        "have you reproduced the bug with tensorflow nightly?",
+        "have you reproduced the bug with tf nightly?",
+        "system ram",
+        "cann version",
+        "is debug build",
+    }
+)
+# Words that end in "version" but are not Python distributions.
+_NOT_PACKAGES = frozenset(
+    {
+        "gcc",
+        "clang",
+        "cmake",
+        "bazel",
+        "libc",
+        "kernel",
+        "os",
+        "cuda",
+        "cudnn",
+        "driver",
+        "nvidia driver",
+        "rocm",
+        "hip",
+        "miopen",
+        "model",
+        "firmware",
+        "bios",
+        "docker",
+        "conda",
+        "pip",
+        "nccl",
+        "vbios",
+        "transformers.js",
+    }
+)
+_PACKAGE_ALIASES = {"transformers": "transformers", "huggingface_hub": "huggingface-hub", "flax": "flax"}
+
+
+def normalise_label(label: str) -> tuple[str, str | None]:
+    """Lower-cased label without decoration or examples, and the ``(GPU?)``-style flag name if any."""
+    text = strip_decoration(label.replace("`", "").replace("*", ""))
+    text = _EXAMPLE.sub("", text)
+    flag_match = _FLAG.search(text)
+    flag = flag_match.group("flag").lower() if flag_match else None
+    text = _FLAG.sub("", text)
+    text = re.sub(r"\([^)]*\)", "", text)  # "(use command below)", "(source or binary)"
+    text = re.sub(r"\s+", " ", text).strip(" -:").lower()
+    return text, flag
+
+
+def is_known(label: str) -> bool:
+    name, _ = normalise_label(label)
+    return (
+        name in _OS_LABELS
+        or name in _PYTHON_LABELS
+        or name in _TORCH_LABELS
+        or name in _TF_LABELS
+        or name in _GPU_LABELS
+        or name in _DRIVER_LABELS
+        or name in _CUDA_LABELS
+        or name in _CUDNN_LABELS
+        or name in _BOTH_LABELS
+        or name in _IGNORED
+        or name == "pytorch accelerator"
+        or _package_name(name) is not None
+    )
+
+
+def _package_name(label: str) -> str | None:
+    if not label.endswith(" version"):
+        return None
+    match = _GENERIC_PACKAGE.match(label)
+    if not match:
+        return None
+    name = match.group("name").strip()
+    if name in _NOT_PACKAGES or " " in name:
+        return None
+    return canonical_name(_PACKAGE_ALIASES.get(name, name))
+
+
+def version_of(value: str) -> str | None:
+    """The version in an answer: a lone version token wins (``v2.13.0-rc2-7-g1cb1 2.13.0`` -> 2.13.0)."""
+    tokens = [strip_decoration(token) for token in value.replace(",", " ").split()]
+    for token in tokens:
+        if re.fullmatch(
+            r"v?\d+(?:\.\d+)+(?:[a-z]+\d*)?(?:\.(?:dev|post)\d+)?(?:\+[\w.]+)?", token, re.IGNORECASE
+        ):
+            return token.lstrip("v")
+    return first_version(value)
+
+
+def interpret(
+    label: str, value: str, line: Line, *, allow_generic_packages: bool = True
+) -> list[Observation] | None:
+    """The observations one ``label: value`` pair gives, or ``None`` when the label is not one we know."""
+    name, flag = normalise_label(label)
+    value = value.strip()
+    if name in _IGNORED:
+        return []
+    if name in _OS_LABELS:
+        if sentinel_reason(value):
+            return []
+        return os_observations(value, line, platform_string=name == "platform")
+    if name in _PYTHON_LABELS:
+        return [observe("python.version", value, line, value=version_of(value))] if version_of(value) else []
+    if name in _TORCH_LABELS:
+        return _framework("torch", value, flag, line)
+    if name == "pytorch accelerator":
+        lowered = strip_decoration(value).lower()
+        if lowered == "cuda":
+            return [Observation("frameworks.torch.cuda_available", True, line)]
+        if lowered in ("n/a", "na", "none", "cpu"):
+            return [Observation("frameworks.torch.cuda_available", False, line)]
+        return []
+    if name in _TF_LABELS:
+        return _framework("tensorflow", value, flag, line)
+    if name in _GPU_LABELS:
+        return _gpus(value, line)
+    if name in _DRIVER_LABELS:
+        driver = re.search(r"\b(\d{3}\.\d{1,3}(?:\.\d{1,3})?)\b", value)
+        if not driver:
+            return []
+        return [
+            Observation("gpu.driver_version", driver.group(1), line),
+            Observation("gpu.driver_source", "report", line),
+        ]
+    if name in _CUDA_LABELS:
+        return _cuda(value, line)
+    if name in _CUDNN_LABELS:
+        version = first_version(value)
+        return [Observation("cudnn.version", version, line)] if version else []
+    if name in _BOTH_LABELS:
+        return _cuda_and_cudnn(strip_decoration(value), line)
+    package = _package_name(name) if allow_generic_packages else None
+    if package is not None:
+        if package in ("jax", "jaxlib", "flax") or is_tensorflow_distribution(package):
+            return _framework(package, value, flag, line)
+        version = first_version(value)
+        if version is None:
+            return []
+        return [Observation(f"packages.{package}", {"version": version}, line)]
+    return None
+
+
+def _cuda_and_cudnn(value: str, line: Line) -> list[Observation]:
+    """``12.1/8.8.0.121``, ``CUDA 12.6; CUDNN 9.0``, ``CUDA 10.0``, ``11.5``."""
+    named_cuda = re.search(r"cuda(?!\s*nn)\D{0,12}?(\d+\.\d+)", value, re.IGNORECASE)
+    named_cudnn = re.search(r"cudnn\D{0,12}?(\d+(?:\.\d+)*)", value, re.IGNORECASE)
+    if named_cuda or named_cudnn:
+        out = _cuda(named_cuda.group(1), line) if named_cuda else []
+        if named_cudnn:
+            out.append(Observation("cudnn.version", named_cudnn.group(1), line))
+        return out
+    parts = re.split(r"\s*[/,;]\s*|\s+and\s+", value, maxsplit=1)
+    out = _cuda(parts[0], line)
+    if len(parts) > 1 and first_version(parts[1]):
+        out.append(Observation("cudnn.version", first_version(parts[1]), line))
+    return out
+
+
+def _cuda(value: str, line: Line) -> list[Observation]:
+    version = first_version(value)
+    if version is None or sentinel_reason(value):
+        return []
+    return [Observation("cuda_toolkit.version", major_minor(version), line)]
+
+
+def _gpus(value: str, line: Line) -> list[Observation]:
+    if sentinel_reason(value) or not value.strip():
+        return []
+    names = gpu_names(value)
+    return [Observation("gpu.devices", device(name), line) for name in names]
+
+
+def _framework(name: str, value: str, flag: str | None, line: Line) -> list[Observation]:
+    """``2.0.1+cu117 (True)``, ``2.12.1+cu130 (CUDA)``, ``2.15.1 (False)``, ``not installed (NA)``."""
+    reason = sentinel_reason(value.split("(")[0])
+    if reason:
+        return []
+    version = version_of(value.split("(")[0]) or version_of(value)
+    if version is None:
+        return []
+    out: list[Observation] = []
+    canonical = canonical_name(name)
+    if name == "torch":
+        out.append(Observation("frameworks.torch.version", version, line))
+    elif is_tensorflow_distribution(canonical):
+        out.append(Observation("frameworks.tensorflow.version", version, line))
+        out.append(Observation("frameworks.tensorflow.distribution", canonical, line))
+    elif name == "jax":
+        out.append(Observation("frameworks.jax.version", version, line))
+    elif name == "jaxlib":
+        out.append(Observation("frameworks.jax.jaxlib", version, line))
+    out.append(Observation(f"packages.{canonical}", {"version": version}, line))
+    accel = re.search(r"\(([^()]*)\)\s*$", value)
+    if accel and flag is not None:
+        answer = accel.group(1).strip()
+        available = parse_bool(answer)
+        if available is None and answer.lower() in ("cuda",):
+            available = True
+        elif available is None and answer.lower() in ("na", "n/a", "cpu"):
+            available = False
+        if available is not None and name == "torch":
+            out.append(Observation("frameworks.torch.cuda_available", available, line))
+        elif available is not None and is_tensorflow_distribution(canonical):
+            out.append(Observation("frameworks.tensorflow.gpu_available", available, line))
+    return out

@@ -1,0 +1,33 @@
+"""envadvisor's own ``diagnose --json`` output, read back (a round trip of ``model.to_data(Facts)``).
+
+The JSON carries its facts with their reasons and sources, so nothing is re-derived: the facts come
+back as they were written. JSON of another shape is not this format (and falls to the text readers).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from envadvisor.model import DataError, Facts, from_data
+
+NAME = "envadvisor_json"
+
+
+def detect_text(text: str) -> bool:
+    stripped = text.lstrip()
+    return stripped.startswith("{") and '"facts"' in stripped[:200_000]
+
+
+def read(text: str) -> Facts | None:
+    """The facts of a ``diagnose --json`` report, or ``None`` when the text is not one."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, Mapping) or not isinstance(data.get("facts"), Mapping):
+        return None
+    try:
+        return from_data(Facts, data["facts"])
+    except (DataError, RecursionError, TypeError, ValueError):
+        return None

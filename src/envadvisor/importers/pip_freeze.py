@@ -1,0 +1,80 @@
+"""``pip freeze`` (``name==version``, ``name @ url``), ``pip list`` (a two-column table under a dashed
+rule) and pip's ``Successfully installed name-1.0 ...`` line."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from envadvisor.importers._base import Line, Observation, Parsed
+from envadvisor.importers._system import freeze_line, package_observations
+
+NAME = "pip_freeze"
+
+_LIST_HEADER = re.compile(r"^Package\s+Version(?:\s+\w.*)?$")
+_LIST_RULE = re.compile(r"^-{3,}\s+-{3,}")
+_LIST_ROW = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s+(?P<version>\d[\w.+!-]*)(?:\s+\S.*)?$")
+_INSTALLED = re.compile(r"^Successfully installed\s+(?P<items>.+)$")
+_INSTALLED_ITEM = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*?)-(?P<version>\d[\w.+!]*)$")
+
+
+def _freeze_lines(lines: Sequence[Line]) -> list[tuple[Line, str, str]]:
+    out = []
+    for line in lines:
+        text = line.text.strip()
+        if text.startswith("[") or " " in text.split("==")[0].strip():
+            continue
+        pinned = freeze_line(text)
+        if pinned:
+            out.append((line, *pinned))
+    return out
+
+
+def detect(lines: Sequence[Line]) -> bool:
+    if any(_LIST_HEADER.match(line.text.strip()) for line in lines):
+        return True
+    if any(_INSTALLED.match(line.text.strip()) for line in lines):
+        return True
+    return len(_freeze_lines(lines)) >= 3
+
+
+def parse(lines: Sequence[Line]) -> Parsed:
+    observations: list[Observation] = []
+    consumed: set[int] = set()
+    freeze = _freeze_lines(lines)
+    if len(freeze) >= 3:
+        for line, name, version in freeze:
+            observations.extend(package_observations(name, version, line, installer="pip", source="pypi"))
+            consumed.add(line.number)
+    in_table = False
+    for line in lines:
+        text = line.text.strip()
+        installed = _INSTALLED.match(text)
+        if installed:
+            for item in installed.group("items").split():
+                found = _INSTALLED_ITEM.match(item)
+                if found:
+                    observations.extend(
+                        package_observations(
+                            found.group("name"), found.group("version"), line, installer="pip", source="pypi"
+                        )
+                    )
+            consumed.add(line.number)
+            continue
+        if _LIST_HEADER.match(text) or (in_table and _LIST_RULE.match(text)):
+            in_table = True
+            consumed.add(line.number)
+            continue
+        if not in_table:
+            continue
+        row = _LIST_ROW.match(text)
+        if not row:
+            in_table = False
+            continue
+        observations.extend(
+            package_observations(
+                row.group("name"), row.group("version"), line, installer="pip", source="pypi"
+            )
+        )
+        consumed.add(line.number)
+    return Parsed(tuple(observations), frozenset(consumed))
