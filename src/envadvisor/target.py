@@ -210,8 +210,8 @@ def apply_overrides(facts: Facts, target: TargetOverrides, tables: GpuKnowledge)
         if (target.gpus or target.compute_capability) and not target.driver and not target.conda_override_cuda:
             # A GPU described without a driver: the driver stays unknown, never guessed.
             if gpu.driver_version is None:
-                reasons.setdefault("gpu.driver_version", "not given: add --driver to describe the target's driver")
-                reasons.setdefault("gpu.driver_cuda", "not given: add --driver to describe the target's driver")
+                reasons["gpu.driver_version"] = "not given: add --driver to describe the target's driver"
+                reasons["gpu.driver_cuda"] = "not given: add --driver to describe the target's driver"
             if gpu.nvml_state in (None, NvmlState.NO_DRIVER.value, NvmlState.UNAVAILABLE.value):
                 gpu = replace(gpu, nvml_state=None, nvml_error=None)
                 reasons["gpu.nvml_state"] = "not given: the target is described by overrides"

@@ -1,0 +1,101 @@
+"""Target overrides describe another machine; every replaced fact is marked, bad values exit 2."""
+
+from __future__ import annotations
+
+import pytest
+
+from envadvisor.cli import main
+from envadvisor.errors import UsageError
+from envadvisor.knowledge import load_knowledge
+from envadvisor.model import Facts, GpuDevice, GpuFacts, OsFacts
+from envadvisor.target import TargetOverrides, apply_overrides
+
+
+@pytest.fixture(scope="module")
+def tables():  # type: ignore[no-untyped-def]
+    return load_knowledge().tables
+
+
+def _this_machine() -> Facts:
+    """Like the development box: Linux, a CUDA toolkit, no driver."""
+    return Facts(
+        os=OsFacts(system="linux", arch="x86_64", glibc="2.36"),
+        gpu=GpuFacts(nvml_state="no_driver", count=0),
+        reasons={"gpu.driver_version": "NVML library not found: no NVIDIA driver"},
+    )
+
+
+def test_gpu_and_driver_describe_a_workstation(tables) -> None:  # type: ignore[no-untyped-def]
+    target = TargetOverrides.from_values(gpus=["RTX 4090"], driver="550.54.14", environ={})
+    facts = apply_overrides(_this_machine(), target, tables)
+    assert facts.gpu.devices == (GpuDevice(index=0, name="RTX 4090", compute_capability="8.9",
+                                           compute_capability_source="name-table"),)
+    assert facts.gpu.driver_version == "550.54.14"
+    assert facts.gpu.driver_cuda == "12.4" and facts.gpu.driver_cuda_inferred is True
+    assert facts.gpu.nvml_state == "ok"
+    assert {"gpu.devices", "gpu.driver_version", "gpu.driver_cuda"} <= set(facts.overridden)
+    assert "gpu.driver_version" not in facts.reasons
+
+
+def test_a_gpu_without_a_driver_leaves_the_driver_unknown(tables) -> None:  # type: ignore[no-untyped-def]
+    facts = apply_overrides(_this_machine(), TargetOverrides.from_values(gpus=["H100"], environ={}), tables)
+    assert facts.gpu.devices[0].compute_capability == "9.0"
+    assert facts.gpu.driver_version is None and facts.gpu.driver_cuda is None
+    assert "--driver" in facts.reasons["gpu.driver_version"]
+    assert facts.gpu.nvml_state is None  # not "no driver": we were not told
+
+
+def test_conda_override_cuda_sets_the_driver_cuda(tables) -> None:  # type: ignore[no-untyped-def]
+    target = TargetOverrides.from_values(gpus=["A100"], environ={"CONDA_OVERRIDE_CUDA": "12.9"})
+    facts = apply_overrides(_this_machine(), target, tables)
+    assert facts.gpu.driver_cuda == "12.9"
+    assert facts.sources["gpu.driver_cuda"] == "CONDA_OVERRIDE_CUDA"
+
+
+def test_empty_conda_override_cuda_means_no_driver(tables) -> None:  # type: ignore[no-untyped-def]
+    machine = Facts(gpu=GpuFacts(nvml_state="ok", driver_version="580.65.06", driver_cuda="13.0",
+                                 devices=(GpuDevice(index=0, name="NVIDIA H100 80GB HBM3", compute_capability="9.0"),)))
+    facts = apply_overrides(machine, TargetOverrides.from_values(environ={"CONDA_OVERRIDE_CUDA": ""}), tables)
+    assert facts.gpu.driver_version is None and facts.gpu.devices == ()
+    assert facts.gpu.nvml_state == "no_driver"
+
+
+def test_no_gpu_and_macos(tables) -> None:  # type: ignore[no-untyped-def]
+    facts = apply_overrides(_this_machine(), TargetOverrides.from_values(os="macos", environ={}), tables)
+    assert facts.os.system == "macos" and facts.os.arch == "arm64" and facts.os.glibc is None
+    assert facts.gpu.devices == ()
+
+
+def test_compute_capability_overrides_the_table(tables) -> None:  # type: ignore[no-untyped-def]
+    target = TargetOverrides.from_values(gpus=["Some Future GPU"], compute_capability="12.1", environ={})
+    facts = apply_overrides(_this_machine(), target, tables)
+    assert facts.gpu.devices[0].compute_capability == "12.1"
+    assert facts.gpu.devices[0].compute_capability_source == "override"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"driver": "banana"}, "--driver 'banana'"),
+        ({"compute_capability": "eighty"}, "--compute-capability"),
+        ({"os": "plan9"}, "--os 'plan9'"),
+        ({"arch": "sparc"}, "--arch 'sparc'"),
+        ({"no_gpu": True, "gpus": ["A100"]}, "--no-gpu cannot"),
+        ({"environ": {"CONDA_OVERRIDE_CUDA": "twelve"}}, "CONDA_OVERRIDE_CUDA"),
+    ],
+)
+def test_bad_values_are_usage_errors(kwargs: dict, message: str) -> None:  # type: ignore[type-arg]
+    kwargs.setdefault("environ", {})
+    with pytest.raises(UsageError, match=message.replace("(", r"\(")):
+        TargetOverrides.from_values(**kwargs)
+
+
+def test_unknown_gpu_name_suggests_close_names(tables) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UsageError, match="did you mean .*RTX 4090"):
+        apply_overrides(_this_machine(), TargetOverrides.from_values(gpus=["RTX 409"], environ={}), tables)
+
+
+def test_cli_bad_override_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diagnose", "--driver", "banana"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "banana" in err and "Traceback" not in err
