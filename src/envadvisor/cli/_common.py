@@ -207,7 +207,7 @@ def make_console(stream: TextIO | None = None, *, width: int | None = None) -> C
         file=stream,
         force_terminal=terminal,
         no_color=("NO_COLOR" in os.environ) or not terminal,
-        width=width or (None if terminal else 100),
+        width=width or (None if terminal else 120),
         highlight=False,
         soft_wrap=False,
         emoji=False,

@@ -45,6 +45,7 @@ UI: dict[str, dict[str, str]] = {
         "unknown": "unknown",
         "not_found": "not found",
         "none": "none",
+        "no_driver": "no NVIDIA driver",
         "cpu_build": "CPU build",
         "inferred": "inferred",
         "tables": "Knowledge tables checked {date}.",
@@ -78,6 +79,7 @@ UI: dict[str, dict[str, str]] = {
         "unknown": "未知",
         "not_found": "未找到",
         "none": "无",
+        "no_driver": "没有 NVIDIA 驱动",
         "cpu_build": "CPU 版本",
         "inferred": "推断",
         "tables": "知识表核对日期 {date}。",
@@ -211,6 +213,8 @@ def cuda_numbers(facts: Facts, lang: str = "en") -> Table:
     driver = gpu.driver_cuda
     if driver and gpu.driver_cuda_inferred:
         driver = f"{driver} ({ui['inferred']})"
+    if driver is None and gpu.nvml_state == NvmlState.NO_DRIVER.value:
+        driver = f"{ui['none']} ({ui['no_driver']})"
     table.add_row(ui["driver_cuda"], driver or _unknown(facts, "gpu.driver_cuda", ui), ui["driver_cuda_meaning"])
     table.add_row(ui["toolkit_cuda"], facts.cuda_toolkit.version or _unknown(facts, "cuda_toolkit.version", ui),
                   ui["toolkit_cuda_meaning"])
@@ -242,16 +246,16 @@ def components_table(facts: Facts, lang: str = "en", summarize: Summarize | None
     ui = UI[lang]
     table = Table(title=ui["components"], expand=False, show_lines=False)
     table.add_column(ui["what"], style="bold", no_wrap=True)
-    table.add_column(ui["version"])
-    table.add_column(ui["where"], overflow="fold")
+    table.add_column(ui["version"], no_wrap=True, max_width=28)
     table.add_column(ui["status"], no_wrap=True)
-    table.add_column(ui["meaning"], style="dim", overflow="fold")
+    table.add_column(ui["where"], overflow="fold", max_width=34)
+    table.add_column(ui["meaning"], style="dim", overflow="fold", ratio=1)
     for row in component_rows(facts, lang):
         meaning = summarize(row.term) if (summarize and row.term) else None
-        detail = "; ".join(p for p in (row.note, meaning) if p) or ""
+        where = " ".join(p for p in (row.where, f"({row.note})" if row.note else None) if p)
         status = _STATUS_ZH.get(row.status, row.status) if lang == "zh" else row.status
         table.add_row(row.what, row.version or ui["not_found" if row.status == "missing" else "unknown"],
-                      row.where or "", Text(status, style=_STATUS_STYLE.get(row.status, "")), detail)
+                      Text(status, style=_STATUS_STYLE.get(row.status, "")), where, meaning or "")
     return table
 
 
