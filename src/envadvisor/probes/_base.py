@@ -1,0 +1,114 @@
+"""What every probe shares: the context it reads the machine through, and the shape of its answer.
+
+A probe never builds a whole :class:`~envadvisor.model.Facts`; it returns a :class:`Contribution` (the
+sections it learned, the reasons for what it could not learn, the source of what it did) and
+:func:`envadvisor.probes.collect` merges them. Everything a probe touches on the machine goes through
+the :class:`ProbeContext`, so tests point it at a temporary tree (``root``), a fake ``PATH``
+(``environ``) and fake site directories (``sys_path``) instead of patching the world.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# Files that probes read are small (version files, headers, METADATA heads); a cap keeps a corrupt
+# or huge file from costing time or memory.
+MAX_READ_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class DistInfo:
+    """One installed Python distribution as found on disk (``*.dist-info`` or ``*.egg-info``)."""
+
+    name: str  # canonical (PEP 503) name
+    display_name: str  # as METADATA spells it
+    version: str | None
+    installer: str | None
+    site_dir: str  # the sys.path entry it was found in
+    meta_path: str  # the .dist-info / .egg-info path
+    problem: str | None = None  # why its metadata is not trustworthy (corrupt, no Version, ...)
+
+
+@dataclass(frozen=True)
+class CondaRecord:
+    """One ``conda-meta/*.json`` record, reduced to what the probes use."""
+
+    name: str
+    version: str | None
+    build: str | None
+    channel: str | None
+    path: str
+
+
+@dataclass
+class ProbeContext:
+    """How the probes see the machine. Defaults are this process and this machine."""
+
+    environ: Mapping[str, str]
+    timeout: float = 5.0
+    root: Path = Path("/")  # prefix for absolute system paths (/sys, /proc, /etc, /usr, /dev)
+    sys_path: tuple[str, ...] = ()
+    prefix: str = sys.prefix
+    base_prefix: str = sys.base_prefix
+    executable: str = sys.executable
+    platform: str = sys.platform  # linux | win32 | darwin
+    # Filled by earlier probes for later ones; empty when the earlier probe failed or found nothing.
+    distributions: dict[str, list[DistInfo]] = field(default_factory=dict)  # canonical name -> copies
+    conda_records: list[CondaRecord] = field(default_factory=list)
+    conda_prefix_read: str | None = None
+
+    def system_path(self, absolute: str) -> Path:
+        """An absolute system path (``/sys/module/nvidia/version``) under the context's root."""
+        if self.root == Path("/"):
+            return Path(absolute)
+        return self.root / absolute.lstrip("/")
+
+    def first_distribution(self, name: str) -> DistInfo | None:
+        copies = self.distributions.get(name)
+        return copies[0] if copies else None
+
+
+@dataclass
+class Contribution:
+    """What one probe learned. ``sections`` maps a :class:`Facts` field name to its new value."""
+
+    sections: dict[str, Any] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    status: str = "ok"  # ok | partial | absent | failed | timeout | skipped
+    detail: str | None = None
+
+    def unknown(self, key: str, reason: str) -> None:
+        self.reasons[key] = reason
+
+    def source(self, key: str, where: str) -> None:
+        self.sources[key] = where
+
+
+def read_text(path: str | os.PathLike[str], limit: int = MAX_READ_BYTES) -> str:
+    """A small text file, decoded leniently (undecodable bytes become U+FFFD). Raises OSError."""
+    with open(path, "rb") as handle:
+        data = handle.read(limit)
+    return data.decode("utf-8", errors="replace")
+
+
+def try_read_text(path: str | os.PathLike[str], limit: int = MAX_READ_BYTES) -> tuple[str | None, str]:
+    """``(text, "")`` or ``(None, why)``: "absent" when the file does not exist, else the error."""
+    try:
+        return read_text(path, limit), ""
+    except FileNotFoundError:
+        return None, "absent"
+    except NotADirectoryError:
+        return None, "absent"
+    except OSError as exc:
+        return None, f"unreadable ({exc.strerror or exc.__class__.__name__})"
+
+
+def describe_error(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

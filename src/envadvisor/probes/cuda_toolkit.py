@@ -1,0 +1,219 @@
+"""CUDA toolkits (nvcc): every install found, and the one a build of a CUDA extension would use.
+
+The order is torch.utils.cpp_extension's ``_find_cuda_home``: ``CUDA_HOME``, then ``CUDA_PATH`` (both
+taken as they are, even when the folder does not exist), then the parent of the folder of ``nvcc``
+found on ``PATH`` (not resolved through links or wrapper scripts: a ``/usr/local/bin/nvcc`` makes
+``/usr/local`` the home, as torch would), then ``/usr/local/cuda`` if it exists (Windows: the first
+``C:/Program Files/NVIDIA GPU Computing Toolkit/CUDA/v*``).
+
+The version of an install comes from its files when they say it (``version.json`` since CUDA 11.1,
+``version.txt`` before, the ``dist-info`` folder of NVIDIA's wheel-based installers), otherwise from
+``nvcc --version``. For the selected install nvcc is always asked too, since that is what a build runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+from envadvisor.model import CudaToolkitFacts, ToolkitInstall
+from envadvisor.probes._base import Contribution, ProbeContext, try_read_text
+from envadvisor.probes._commands import run_command, which
+
+_NVCC_RELEASE = re.compile(r"release (\d+\.\d+), V(\d+(?:\.\d+)*)")
+_VERSION_TXT = re.compile(r"CUDA Version (\d+\.\d+(?:\.\d+)*)")
+_NVCC_DIST = re.compile(r"^nvidia_cuda_nvcc(?:_cu\d+)?-(\d+\.\d+(?:\.\d+)*)\.dist-info$")
+
+
+def probe(ctx: ProbeContext) -> Contribution:
+    out = Contribution()
+    candidates = _candidates(ctx)  # (home, source, nvcc path or None), build order first
+    installs: list[ToolkitInstall] = []
+    seen: set[str] = set()
+    selected: ToolkitInstall | None = None
+    selected_nvcc_version: str | None = None
+    selected_why = ""
+    problems: list[str] = []
+
+    for position, (home, source, nvcc) in enumerate(candidates):
+        key = _realpath(home)
+        if key in seen:
+            continue
+        seen.add(key)
+        exists = os.path.isdir(home)
+        major_minor, full, why = (
+            (None, None, "folder does not exist") if not exists else _version_from_files(home)
+        )
+        nvcc_full = None
+        is_build_choice = selected is None and position == 0
+        nvcc_path = nvcc or os.path.join(home, "bin", "nvcc.exe" if ctx.platform == "win32" else "nvcc")
+        if exists and (is_build_choice or major_minor is None) and os.path.isfile(nvcc_path):
+            release, nvcc_full, nvcc_why = nvcc_version(ctx, nvcc_path)
+            if release is not None:
+                major_minor = major_minor or release
+                full = full or nvcc_full
+                why = ""
+            else:
+                why = f"{why}; {nvcc_why}" if why else nvcc_why
+                problems.append(nvcc_why)
+        install = ToolkitInstall(path=home, version=major_minor, source=source)
+        installs.append(install)
+        if is_build_choice:
+            selected = install
+            selected_nvcc_version = nvcc_full or full
+            selected_why = why
+
+    for home, source in _other_installs(ctx):
+        key = _realpath(home)
+        if key in seen:
+            continue
+        seen.add(key)
+        major_minor, _full, _why = _version_from_files(home)
+        if major_minor is None:
+            nvcc_path = os.path.join(home, "bin", "nvcc")
+            if os.path.isfile(nvcc_path):
+                major_minor, _full, _ = nvcc_version(ctx, nvcc_path)
+        installs.append(ToolkitInstall(path=home, version=major_minor, source=source))
+
+    for wheel in (
+        "nvidia-cuda-nvcc",
+        "nvidia-cuda-nvcc-cu12",
+        "nvidia-cuda-nvcc-cu11",
+        "nvidia-cuda-nvcc-cu13",
+    ):
+        dist = ctx.first_distribution(wheel)
+        if dist is not None:
+            installs.append(
+                ToolkitInstall(path=dist.site_dir, version=_major_minor(dist.version), source="wheel")
+            )
+
+    if selected is None:
+        looked = "CUDA_HOME, CUDA_PATH, nvcc on PATH, /usr/local/cuda"
+        reason = f"no CUDA toolkit found ({looked})"
+        for key in ("cuda_toolkit.version", "cuda_toolkit.nvcc_version", "cuda_toolkit.home"):
+            out.unknown(key, reason)
+        out.sections["cuda_toolkit"] = CudaToolkitFacts(installs=tuple(installs))
+        out.status, out.detail = "absent", reason + (f"; other installs: {len(installs)}" if installs else "")
+        return out
+
+    if selected.version is None:
+        out.unknown("cuda_toolkit.version", f"{selected.path} ({selected.source}): {selected_why}")
+    if selected_nvcc_version is None:
+        out.unknown("cuda_toolkit.nvcc_version", f"{selected.path}: {selected_why or 'nvcc gave no version'}")
+    out.source("cuda_toolkit.version", selected.source or "")
+    out.sections["cuda_toolkit"] = CudaToolkitFacts(
+        version=selected.version,
+        nvcc_version=selected_nvcc_version,
+        home=selected.path,
+        source=selected.source,
+        installs=tuple(installs),
+    )
+    if selected.version is None or problems:
+        out.status = "partial"
+        out.detail = "; ".join(dict.fromkeys(problems)) or selected_why
+    return out
+
+
+def _candidates(ctx: ProbeContext) -> list[tuple[str, str, str | None]]:
+    found: list[tuple[str, str, str | None]] = []
+    for variable in ("CUDA_HOME", "CUDA_PATH"):
+        value = ctx.environ.get(variable)
+        if value:
+            found.append((value, variable, None))
+    nvcc = which("nvcc", ctx.environ)
+    if nvcc:
+        found.append((os.path.dirname(os.path.dirname(nvcc)), "nvcc-on-PATH", nvcc))
+    if ctx.platform == "win32":
+        import glob
+
+        homes = sorted(glob.glob("C:/Program Files/NVIDIA GPU Computing Toolkit/CUDA/v*.*"))
+        found.extend((home, "CUDA_PATH", None) for home in homes[:1])
+    else:
+        default = ctx.system_path("/usr/local/cuda")
+        if default.exists():
+            found.append((str(default), "/usr/local/cuda", None))
+    return found
+
+
+def _other_installs(ctx: ProbeContext) -> list[tuple[str, str]]:
+    """Toolkits a build would not pick but a person may switch to: /usr/local/cuda-*, conda's nvcc."""
+    others: list[tuple[str, str]] = []
+    if ctx.platform != "win32":
+        base = ctx.system_path("/usr/local")
+        try:
+            names = sorted(e.name for e in os.scandir(base) if e.name.startswith("cuda-"))
+        except OSError:
+            names = []
+        others.extend((str(base / name), "/usr/local/cuda-*") for name in names)
+    else:
+        for variable, value in sorted(ctx.environ.items()):
+            if variable.upper().startswith("CUDA_PATH_V") and value:
+                others.append((value, variable))
+    conda_prefix = ctx.environ.get("CONDA_PREFIX")
+    if conda_prefix and os.path.isfile(os.path.join(conda_prefix, "bin", "nvcc")):
+        others.append((conda_prefix, "conda"))
+    return others
+
+
+def _version_from_files(home: str) -> tuple[str | None, str | None, str]:
+    """(major.minor, full nvcc version, why-not) from the install's own files."""
+    text, why_json = try_read_text(os.path.join(home, "version.json"))
+    if text is not None:
+        try:
+            data = json.loads(text)
+            cuda = data.get("cuda", {}).get("version")
+            nvcc = data.get("cuda_nvcc", {}).get("version")
+            # cuda.version's third part can be a date (12.6.20241114): only major.minor is meant.
+            if isinstance(cuda, str) and _major_minor(cuda):
+                return _major_minor(cuda), nvcc if isinstance(nvcc, str) else None, ""
+        except (ValueError, AttributeError):
+            pass
+        why_json = "is not valid JSON with a cuda.version"
+    text, why_txt = try_read_text(os.path.join(home, "version.txt"))
+    if text is not None:
+        match = _VERSION_TXT.search(text)
+        if match:
+            return _major_minor(match.group(1)), match.group(1), ""
+        why_txt = "names no version"
+    dist_dir = os.path.join(home, "dist-info")
+    try:
+        for name in sorted(os.listdir(dist_dir)):
+            match = _NVCC_DIST.match(name)
+            if match:
+                return _major_minor(match.group(1)), match.group(1), ""
+    except OSError:
+        pass
+    return None, None, f"version.json {why_json}, version.txt {why_txt}"
+
+
+def nvcc_version(ctx: ProbeContext, nvcc: str) -> tuple[str | None, str | None, str]:
+    """``nvcc --version`` -> (release major.minor, full version, why-not)."""
+    result = run_command([nvcc, "--version"], timeout=ctx.timeout, environ=ctx.environ)
+    if not result.ok:
+        return None, None, result.failure()
+    match = _NVCC_RELEASE.search(result.stdout)
+    if not match:
+        first = result.stdout.strip().splitlines()[:1]
+        return (
+            None,
+            None,
+            f"{nvcc} --version printed no release line ({first[0][:80]!r})"
+            if first
+            else (f"{nvcc} --version printed nothing"),
+        )
+    return match.group(1), match.group(2), ""
+
+
+def _major_minor(version: str | None) -> str | None:
+    if not version:
+        return None
+    match = re.match(r"(\d+)\.(\d+)", version)
+    return f"{match.group(1)}.{match.group(2)}" if match else None
+
+
+def _realpath(path: str) -> str:
+    try:
+        return os.path.realpath(path)
+    except OSError:
+        return path
