@@ -1,0 +1,362 @@
+"""The fleet summary as JSON data and as rich renderables. Nothing here prints.
+
+Node lists can hold thousands of names, so the terminal shows them the way cluster tools do: as a
+compressed host list (``gpu[001-040,042]``, the Slurm/pdsh notation) cut to a few entries, while the
+JSON keeps every name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from envadvisor.model import to_data
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from envadvisor.fleet import CommonTarget, FleetSummary
+
+UI: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "envadvisor fleet: {nodes} node(s), {gpus} GPU(s)",
+        "unreadable_count": "{n} report(s) could not be read (listed below)",
+        "gpus": "GPUs",
+        "model": "Model",
+        "cc": "Compute capability",
+        "gpu_count": "GPUs",
+        "nodes": "Nodes",
+        "no_gpu_nodes": "Nodes without an NVIDIA GPU: {nodes}",
+        "drivers": "NVIDIA drivers",
+        "driver": "Driver",
+        "max_cuda": "Max CUDA",
+        "no_driver": "none",
+        "oldest": "Oldest driver: {version} (CUDA {cuda}) on {nodes}",
+        "versions": "Versions across nodes",
+        "dimension": "What",
+        "majority": "Majority",
+        "differ": "Nodes that differ",
+        "same": "all the same",
+        "tie": "(tie)",
+        "findings_some": "Findings on some nodes only",
+        "findings_all": "Findings on every node",
+        "code": "Code",
+        "name": "Name",
+        "severity": "Severity",
+        "unreadable": "Unreadable reports",
+        "source": "Report",
+        "reason": "Reason",
+        "renamed": "Node names seen more than once (later ones listed as NAME#2 ...): {names}",
+        "target": "One environment for the fleet",
+        "target_platform": "Platform: {platform}",
+        "target_driver": "Oldest driver among GPU nodes: {driver} (CUDA {cuda}) on {nodes}; "
+        "no build may need a newer CUDA",
+        "target_ccs": "Compute capabilities to cover: {ccs} ({n} GPU node(s))",
+        "target_cpu": "Served on the CPU (no NVIDIA GPU): {nodes}",
+        "target_no_gpu": "No node has a GPU with a working driver: a CPU environment fits the fleet",
+        "excluded": "Cannot share this environment",
+        "unknown": "unknown",
+        "more": "+{n} more",
+        "dim_platform": "Platform",
+        "dim_os": "Operating system",
+        "dim_gpu": "GPUs per node",
+        "dim_driver": "Driver",
+        "dim_python": "Python",
+        "dim_torch": "PyTorch",
+        "dim_tensorflow": "TensorFlow",
+        "dim_transformers": "Transformers",
+    },
+    "zh": {
+        "title": "envadvisor 集群汇总：{nodes} 个节点，{gpus} 块 GPU",
+        "unreadable_count": "{n} 份报告无法读取（见下方列表）",
+        "gpus": "GPU",
+        "model": "型号",
+        "cc": "计算能力",
+        "gpu_count": "GPU 数",
+        "nodes": "节点",
+        "no_gpu_nodes": "没有 NVIDIA GPU 的节点：{nodes}",
+        "drivers": "NVIDIA 驱动",
+        "driver": "驱动",
+        "max_cuda": "最高 CUDA",
+        "no_driver": "无",
+        "oldest": "最旧的驱动：{version}（CUDA {cuda}），所在节点：{nodes}",
+        "versions": "各节点的版本",
+        "dimension": "项目",
+        "majority": "多数节点",
+        "differ": "与多数不同的节点",
+        "same": "全部一致",
+        "tie": "（并列）",
+        "findings_some": "只出现在部分节点上的问题",
+        "findings_all": "所有节点都有的问题",
+        "code": "编号",
+        "name": "名称",
+        "severity": "级别",
+        "unreadable": "无法读取的报告",
+        "source": "报告",
+        "reason": "原因",
+        "renamed": "重复出现的节点名（后出现的记为 名称#2 …）：{names}",
+        "target": "适用于整个集群的环境",
+        "target_platform": "平台：{platform}",
+        "target_driver": "GPU 节点中最旧的驱动：{driver}（CUDA {cuda}），所在节点：{nodes}；"
+        "所选构建不能要求更高的 CUDA",
+        "target_ccs": "需要覆盖的计算能力：{ccs}（{n} 个 GPU 节点）",
+        "target_cpu": "只用 CPU 运行（没有 NVIDIA GPU）：{nodes}",
+        "target_no_gpu": "没有任何节点具备可用驱动的 GPU：整个集群适合 CPU 环境",
+        "excluded": "无法共用这个环境的节点",
+        "unknown": "未知",
+        "more": "另有 {n} 个",
+        "dim_platform": "平台",
+        "dim_os": "操作系统",
+        "dim_gpu": "每个节点的 GPU",
+        "dim_driver": "驱动",
+        "dim_python": "Python",
+        "dim_torch": "PyTorch",
+        "dim_tensorflow": "TensorFlow",
+        "dim_transformers": "Transformers",
+    },
+}
+
+_NUMBERED = re.compile(r"^(.*?)(\d+)$")
+
+
+def compress_hostlist(names: Iterable[str], limit: int | None = 8, lang: str = "en") -> str:
+    """``node01,node02,node03,gpu7`` -> ``gpu7,node[01-03]`` (Slurm/pdsh host-list notation).
+
+    Names sharing a prefix and a zero-padded number width are folded into ranges. ``limit`` cuts the
+    list to that many groups and says how many names are left out.
+    """
+    # Zero-padded numbers keep their width (node001); a number without padding joins a padded group
+    # of its own width (node100 beside node099) or a group of plain numbers (a1, a2, a10).
+    padded: dict[tuple[str, int], list[int]] = {}
+    unpadded: list[tuple[str, str]] = []
+    plain: list[str] = []
+    for name in names:
+        match = _NUMBERED.match(name)
+        if match and match.group(1) and not match.group(1).endswith("#"):
+            prefix, digits = match.group(1), match.group(2)
+            if len(digits) > 1 and digits.startswith("0"):
+                padded.setdefault((prefix, len(digits)), []).append(int(digits))
+            else:
+                unpadded.append((prefix, digits))
+        else:
+            plain.append(name)
+    groups = padded
+    for prefix, digits in unpadded:
+        width = len(digits) if (prefix, len(digits)) in padded else 0
+        groups.setdefault((prefix, width), []).append(int(digits))
+    parts: list[tuple[str, int]] = []  # (text, how many names it stands for)
+    for (prefix, width), numbers in sorted(groups.items()):
+        numbers = sorted(set(numbers))
+        if len(numbers) == 1:
+            parts.append((f"{prefix}{numbers[0]:0{width}d}", 1))
+            continue
+        ranges: list[str] = []
+        start = prev = numbers[0]
+        for n in [*numbers[1:], None]:
+            if n is not None and n == prev + 1:
+                prev = n
+                continue
+            ranges.append(f"{start:0{width}d}" if start == prev else f"{start:0{width}d}-{prev:0{width}d}")
+            if n is not None:
+                start = prev = n
+        parts.append((f"{prefix}[{','.join(ranges)}]", len(numbers)))
+    parts.extend((name, 1) for name in sorted(set(plain)))
+    if limit is not None and len(parts) > limit:
+        shown = parts[:limit]
+        left = sum(n for _, n in parts[limit:])
+        return ",".join(text for text, _ in shown) + f" ({UI[lang]['more'].format(n=left)})"
+    return ",".join(text for text, _ in parts)
+
+
+def summary_to_data(
+    summary: FleetSummary,
+    target: CommonTarget | None = None,
+    proposal: Any = None,
+) -> dict[str, Any]:
+    """The ``fleet --json`` document: the summary, and with ``--propose`` the target and proposal."""
+    data: dict[str, Any] = {
+        "node_count": summary.node_count,
+        "report_count": summary.report_count,
+        "gpu_count": summary.gpu_count,
+        "gpus": to_data(summary.gpus),
+        "nodes_without_gpu": list(summary.nodes_without_gpu),
+        "drivers": to_data(summary.drivers),
+        "oldest_driver": to_data(summary.oldest_driver),
+        "dimensions": {d.name: _dimension_data(d) for d in summary.dimensions},
+        "findings_on_all": [
+            {"code": f.code, "name": f.name, "severity": f.severity, "count": f.count}
+            for f in summary.findings_on_all
+        ],
+        "findings_on_some": to_data(summary.findings_on_some),
+        "unreadable": to_data(summary.unreadable),
+        "renamed_duplicates": list(summary.renamed_duplicates),
+    }
+    if target is not None:
+        data["common_target"] = {
+            "platform": target.platform,
+            "oldest_driver": target.oldest_driver,
+            "max_cuda": target.max_cuda,
+            "oldest_driver_nodes": list(target.oldest_driver_nodes),
+            "compute_capabilities": list(target.compute_capabilities),
+            "served_gpu_nodes": target.served_gpu_nodes,
+            "cpu_only_nodes": list(target.cpu_only_nodes),
+            "excluded": to_data(target.excluded),
+            "notes": list(target.notes),
+            "facts": to_data(target.facts),
+        }
+    if proposal is not None:
+        data["proposal"] = proposal
+    return data
+
+
+def _dimension_data(dim: Any) -> dict[str, Any]:
+    return {
+        "counts": {c.value: c.count for c in dim.counts},
+        "majority": dim.majority,
+        "majority_count": dim.majority_count,
+        "tie": dim.tie,
+        "differing": {v.value: list(v.nodes) for v in dim.differing},
+    }
+
+
+def fleet_renderable(
+    summary: FleetSummary, lang: str = "en", target: CommonTarget | None = None
+) -> RenderableType:
+    """The summary (and the common target) as a group of rich tables and lines."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    ui = UI.get(lang, UI["en"])
+    unknown = ui["unknown"]
+
+    def hosts(names: Sequence[str]) -> str:
+        return compress_hostlist(names, lang=lang)
+
+    parts: list[RenderableType] = [
+        Text(ui["title"].format(nodes=summary.node_count, gpus=summary.gpu_count), style="bold")
+    ]
+    if summary.unreadable:
+        parts.append(Text(ui["unreadable_count"].format(n=len(summary.unreadable)), style="yellow"))
+
+    if summary.gpus:
+        table = Table(title=ui["gpus"], title_justify="left")
+        table.add_column(ui["model"])
+        table.add_column(ui["cc"], justify="right")
+        table.add_column(ui["gpu_count"], justify="right")
+        table.add_column(ui["nodes"], justify="right")
+        for gpu in summary.gpus:
+            table.add_row(gpu.name, gpu.compute_capability or unknown, str(gpu.gpus), str(gpu.nodes))
+        parts.append(table)
+    if summary.nodes_without_gpu:
+        parts.append(Text(ui["no_gpu_nodes"].format(nodes=hosts(summary.nodes_without_gpu))))
+
+    if summary.drivers:
+        table = Table(title=ui["drivers"], title_justify="left")
+        table.add_column(ui["driver"])
+        table.add_column(ui["max_cuda"], justify="right")
+        table.add_column(ui["nodes"], justify="right")
+        for driver in summary.drivers:
+            table.add_row(driver.version or ui["no_driver"], driver.max_cuda or unknown, str(driver.nodes))
+        parts.append(table)
+    if summary.oldest_driver is not None:
+        oldest = summary.oldest_driver
+        parts.append(
+            Text(
+                ui["oldest"].format(
+                    version=oldest.version, cuda=oldest.max_cuda or unknown, nodes=hosts(oldest.nodes)
+                ),
+                style="bold",
+            )
+        )
+
+    table = Table(title=ui["versions"], title_justify="left")
+    table.add_column(ui["dimension"])
+    table.add_column(ui["majority"])
+    table.add_column(ui["differ"])
+    for dim in summary.dimensions:
+        label = ui.get(f"dim_{dim.name}", dim.name)
+        majority = f"{dim.majority} ({dim.majority_count}/{summary.node_count})"
+        if dim.tie:
+            majority += f" {ui['tie']}"
+        differing = (
+            "\n".join(f"{v.value}: {hosts(v.nodes)}" for v in dim.differing) if dim.differing else ui["same"]
+        )
+        table.add_row(label, majority, differing)
+    parts.append(table)
+
+    if summary.findings_on_some:
+        table = Table(title=ui["findings_some"], title_justify="left")
+        table.add_column(ui["code"])
+        table.add_column(ui["name"])
+        table.add_column(ui["severity"])
+        table.add_column(ui["nodes"])
+        for finding in summary.findings_on_some:
+            table.add_row(
+                finding.code, finding.name, finding.severity, f"{finding.count}: {hosts(finding.nodes)}"
+            )
+        parts.append(table)
+    if summary.findings_on_all:
+        table = Table(title=ui["findings_all"], title_justify="left")
+        table.add_column(ui["code"])
+        table.add_column(ui["name"])
+        table.add_column(ui["severity"])
+        for finding in summary.findings_on_all:
+            table.add_row(finding.code, finding.name, finding.severity)
+        parts.append(table)
+
+    if summary.unreadable:
+        table = Table(title=ui["unreadable"], title_justify="left")
+        table.add_column(ui["source"], overflow="fold")
+        table.add_column(ui["reason"], overflow="fold")
+        for item in summary.unreadable:
+            table.add_row(item.source, item.reason)
+        parts.append(table)
+    if summary.renamed_duplicates:
+        parts.append(Text(ui["renamed"].format(names=hosts(summary.renamed_duplicates))))
+
+    if target is not None:
+        parts.append(target_renderable(target, lang))
+    return Group(*parts)
+
+
+def target_renderable(target: CommonTarget, lang: str = "en") -> RenderableType:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    ui = UI.get(lang, UI["en"])
+    lines: list[RenderableType] = [Text(ui["target"], style="bold underline")]
+    lines.append(Text(ui["target_platform"].format(platform=target.platform or ui["unknown"])))
+    if target.oldest_driver:
+        lines.append(
+            Text(
+                ui["target_driver"].format(
+                    driver=target.oldest_driver,
+                    cuda=target.max_cuda or ui["unknown"],
+                    nodes=compress_hostlist(target.oldest_driver_nodes, lang=lang),
+                )
+            )
+        )
+        lines.append(
+            Text(
+                ui["target_ccs"].format(
+                    ccs=", ".join(target.compute_capabilities) or ui["unknown"], n=target.served_gpu_nodes
+                )
+            )
+        )
+    else:
+        lines.append(Text(ui["target_no_gpu"]))
+    if target.cpu_only_nodes:
+        lines.append(Text(ui["target_cpu"].format(nodes=compress_hostlist(target.cpu_only_nodes, lang=lang))))
+    for note in target.notes:
+        lines.append(Text(f"- {note}"))
+    if target.excluded:
+        table = Table(title=ui["excluded"], title_justify="left")
+        table.add_column(ui["nodes"], overflow="fold")
+        table.add_column(ui["reason"], overflow="fold")
+        for exclusion in target.excluded:
+            table.add_row(compress_hostlist(exclusion.nodes, lang=lang), exclusion.reason)
+        lines.append(table)
+    return Group(*lines)

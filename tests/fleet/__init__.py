@@ -1,0 +1,1 @@
+"""Fleet fixtures: node reports built from the model (so they follow it) plus a few hand-written files."""
