@@ -822,6 +822,18 @@ class Tables:
                                 str(table.get("source") or ""), _conf(table))
         return None
 
+    def conda_forge_glibc_min(self, cuda: str) -> str | None:
+        """The glibc conda-forge's linux pytorch build for ``cuda`` needs (None: not in the tables)."""
+        table = self._table("conda_forge_pytorch")
+        mins = table.get("linux_glibc_min") if isinstance(table, Mapping) else None
+        line = _line(cuda)
+        if not isinstance(mins, Mapping) or line is None:
+            return None
+        for key, value in mins.items():
+            if _line(key) == line:
+                return str(value)
+        return None
+
     def torch_variant_cudnn(self, torch: str, variant: str) -> str | None:
         """The cuDNN an official torch wheel variant bundles (``torch_variant_cudnn``); None if unknown."""
         line = _line(torch)
