@@ -94,8 +94,10 @@ class Glossary:
         relation_kinds: Mapping[str, Label],
         categories: Mapping[str, Label],
         source: str,
+        core: tuple[str, ...] = (),
     ) -> None:
         self.terms = terms
+        self.core = core  # the ids `map --core` draws
         self.relation_kinds = relation_kinds
         self.categories = categories
         self.source = source
@@ -146,6 +148,11 @@ class Glossary:
             if term_id not in out:
                 out.append(term_id)
         return tuple(out[:limit])
+
+    def did_you_mean(self, text: str) -> str:
+        """The hint after an unknown name: `` (did you mean pytorch?)``, or where to look instead."""
+        suggestions = self.suggest(text, limit=1)
+        return f" (did you mean {suggestions[0]}?)" if suggestions else " (try: envadvisor explain --list)"
 
     def relations(self) -> Iterator[tuple[Term, Relation, Term]]:
         """Every edge of the map, in file order: (source term, relation, target term)."""
@@ -242,8 +249,9 @@ def parse_glossary(text: str, *, path: str) -> Glossary:
             key = lookup_key(name)
             owner = seen_keys.get(key)
             if owner is not None and owner != term.id:
-                raise DataFileError(path, f"'{name}' already names term '{owner}'", entry=term.id,
-                                    field="aliases")
+                raise DataFileError(
+                    path, f"'{name}' already names term '{owner}'", entry=term.id, field="aliases"
+                )
             seen_keys[key] = term.id
         terms.append(term)
 
@@ -251,11 +259,24 @@ def parse_glossary(text: str, *, path: str) -> Glossary:
     for term in terms:
         for relation in term.relations:
             if relation.target not in ids:
-                raise DataFileError(path, f"relation {relation.kind} points at unknown term "
-                                    f"'{relation.target}'", entry=term.id, field="relations")
+                raise DataFileError(
+                    path,
+                    f"relation {relation.kind} points at unknown term '{relation.target}'",
+                    entry=term.id,
+                    field="relations",
+                )
             if relation.target == term.id:
                 raise DataFileError(path, "a term cannot relate to itself", entry=term.id, field="relations")
-    return Glossary(tuple(terms), relation_kinds, categories, path)
+    core = _str_list(
+        data.get("core", []),
+        "core",
+        lambda field, message: DataFileError(path, message, field=field),
+        allow_empty=True,
+    )
+    for term_id in core:
+        if term_id not in ids:
+            raise DataFileError(path, f"unknown term '{term_id}'", field="core")
+    return Glossary(tuple(terms), relation_kinds, categories, path, core)
 
 
 def _labels(data: Mapping[str, Any], section: str, path: str) -> dict[str, Label]:
@@ -270,8 +291,9 @@ def _labels(data: Mapping[str, Any], section: str, path: str) -> dict[str, Label
         if not _non_empty_str(en) or not _non_empty_str(zh):
             raise DataFileError(path, "needs non-empty 'en' and 'zh' labels", entry=str(key), field=section)
         if not _CJK_RE.search(str(zh)):
-            raise DataFileError(path, "the 'zh' label has no Chinese characters", entry=str(key),
-                                field=section)
+            raise DataFileError(
+                path, "the 'zh' label has no Chinese characters", entry=str(key), field=section
+            )
         out[str(key)] = Label(en=str(en), zh=str(zh))
     return out
 
@@ -287,8 +309,9 @@ def _term(
         raise DataFileError(path, "expected a mapping", entry=f"terms[{index}]")
     term_id = raw.get("id")
     if not isinstance(term_id, str) or not _ID_RE.match(term_id):
-        raise DataFileError(path, f"expected a kebab-case id, got {term_id!r}", entry=f"terms[{index}]",
-                            field="id")
+        raise DataFileError(
+            path, f"expected a kebab-case id, got {term_id!r}", entry=f"terms[{index}]", field="id"
+        )
 
     def fail(field: str, message: str) -> DataFileError:
         return DataFileError(path, message, entry=term_id, field=field)
@@ -342,7 +365,7 @@ def _text(block: Mapping[str, Any], lang: str, fail: _Fail) -> TermText:
         value = block.get(field)
         if not _non_empty_str(value):
             raise fail(f"{lang}.{field}", "expected non-empty text")
-        values[field] = " ".join(str(value).split())  # YAML folded text -> one paragraph
+        values[field] = flow_text(str(value))
     if "\n" in str(block["summary"]).strip():
         raise fail(f"{lang}.summary", "the summary must be one line")
     for field in _LIST_FIELDS:
@@ -350,13 +373,35 @@ def _text(block: Mapping[str, Any], lang: str, fail: _Fail) -> TermText:
     contrast = block.get("contrast")
     if contrast is not None and not _non_empty_str(contrast):
         raise fail(f"{lang}.contrast", "expected non-empty text when present")
-    values["contrast"] = " ".join(str(contrast).split()) if contrast is not None else None
+    values["contrast"] = flow_text(str(contrast)) if contrast is not None else None
     if lang == "zh":
         for field in ("name", "summary", "what", "when", "install"):
             # names such as "PyTorch" stay in Latin letters in Chinese text; the prose must not
             if field != "name" and not _CJK_RE.search(values[field]):
                 raise fail(f"zh.{field}", "the Chinese text has no Chinese characters")
     return TermText(**values)
+
+
+def _is_wide(char: str) -> bool:
+    """CJK characters and full-width punctuation: Chinese text puts no space around a line break there."""
+    return bool(_CJK_RE.match(char)) or "\u3000" <= char <= "\u303f" or "\uff00" <= char <= "\uffef"
+
+
+def flow_text(text: str) -> str:
+    """One paragraph from a YAML block: lines joined by a space, or by nothing between Chinese characters.
+
+    Chinese paragraphs are written as literal blocks (``|-``) so this, not YAML's folding (which always
+    inserts a space), decides how lines join.
+    """
+    out = ""
+    for line in text.strip().splitlines():
+        line = " ".join(line.split())
+        if not line:
+            continue
+        if out and not (_is_wide(out[-1]) or _is_wide(line[0])):
+            out += " "
+        out += line
+    return out
 
 
 def _str_list(value: object, field: str, fail: _Fail, *, allow_empty: bool) -> tuple[str, ...]:
@@ -366,7 +411,7 @@ def _str_list(value: object, field: str, fail: _Fail, *, allow_empty: bool) -> t
         raise fail(field, "expected a list of non-empty strings")
     if not value and not allow_empty:
         raise fail(field, "expected at least one entry")
-    return tuple(" ".join(str(v).split()) for v in value)
+    return tuple(flow_text(str(v)) for v in value)
 
 
 def _non_empty_str(value: object) -> bool:

@@ -1,0 +1,1 @@
+"""Renderers: turn reports, explanations and proposals into text, rich renderables or data; never print."""
