@@ -1058,29 +1058,25 @@ def _share_cuda(
         if any(entry is k for k in kept):
             continue
         cls, ceiling = entry
-        bad = [(name, cc) for name, cc in cls.gpus if not (best and supports(best, cc))]
-        if bad and kept:
-            name, cc = bad[0]
-            own = [ln for ln in lines if supports(ln, cc)]
-            kind = "gpu-unsupported" if own else "gpu-unsupported-anywhere"
-            detail = {
-                "gpu": name or "unknown GPU",
-                "cc": cc or "?",
-                "supported": _span(own),
-                "fleet": _span(needed),
-            }
-        elif not kept:
-            name, cc = cls.gpus[0]
-            own = [ln for ln in lines if supports(ln, cc)]
-            if own:
-                kind = "driver-too-old"
-                detail = {"driver": cls.driver_version or "?", "driver_cuda": ceiling, "fleet": _span(own)}
-            else:
-                kind = "gpu-unsupported-anywhere"
-                detail = {"gpu": name or "unknown GPU", "cc": cc or "?"}
-        else:
+        # The releases that support this node's GPUs, and those that support the rest of the fleet too:
+        # when some release does both, only the node's driver stands in the way.
+        own = [ln for ln in lines if all(supports(ln, cc) for _, cc in cls.gpus)]
+        shared = [ln for ln in own if ln in needed] if kept else own
+        kind: str
+        detail: dict[str, str]
+        if shared:
             kind = "driver-too-old"
-            detail = {"driver": cls.driver_version or "?", "driver_cuda": ceiling, "fleet": _span(needed)}
+            detail = {"driver": cls.driver_version or "?", "driver_cuda": ceiling, "fleet": _span(shared)}
+        else:
+            # name the GPU that no release shares with the fleet (or that no release supports at all)
+            name, cc = next(
+                ((n, c) for n, c in cls.gpus if not any(supports(ln, c) for ln in needed)), cls.gpus[0]
+            )
+            supported = [ln for ln in lines if supports(ln, cc)]
+            kind = "gpu-unsupported" if supported else "gpu-unsupported-anywhere"
+            detail = {"gpu": name or "unknown GPU", "cc": cc or "?"}
+            if supported:
+                detail.update(supported=_span(supported), fleet=_span(needed))
         key = (kind, *(f"{k}={v}" for k, v in sorted(detail.items())))
         dropped.setdefault(key, []).extend(cls.nodes)
         details[key] = detail

@@ -16,7 +16,7 @@ from envadvisor.model import to_data
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from envadvisor.fleet import CommonTarget, FleetSummary
+    from envadvisor.fleet import CommonTarget, Exclusion, FleetSummary
 
 UI: dict[str, dict[str, str]] = {
     "en": {
@@ -115,6 +115,22 @@ UI: dict[str, dict[str, str]] = {
         "dim_tensorflow": "TensorFlow",
         "dim_transformers": "Transformers",
     },
+}
+
+# The Chinese sentences for fleet.EXCLUSION_REASONS (the English ones live beside the logic).
+EXCLUSION_REASONS_ZH: dict[str, str] = {
+    "platform": "{fleet} 集群中的 {platform} 节点：一个 environment.yml 只针对一个平台求解，"
+    "请为这些节点单独生成",
+    "unknown-platform": "报告没有说明节点的操作系统（facts.os.system 未知）",
+    "no-driver": "有 NVIDIA GPU，但驱动不可用（{state}）："
+    "修好驱动之前，任何 CUDA 构建都用不上它的 GPU",
+    "driver-unknown": "驱动 {driver} 不在驱动表中，报告也没有给出它的 CUDA 版本，"
+    "因此不知道它最高能运行哪个 CUDA",
+    "gpu-unsupported": "{gpu}（计算能力 {cc}）只有 CUDA {supported} 的构建支持，"
+    "而集群其余节点需要 CUDA {fleet}：没有一个 CUDA 构建能同时覆盖",
+    "gpu-unsupported-anywhere": "{gpu}（计算能力 {cc}）不被表中已知的任何 CUDA 版本支持",
+    "driver-too-old": "驱动 {driver} 最高只能运行 CUDA {driver_cuda}；集群的 GPU 需要 CUDA {fleet}"
+    "（请升级该节点的驱动）",
 }
 
 _NUMBERED = re.compile(r"^(.*?)(\d+)$")
@@ -321,6 +337,17 @@ def fleet_renderable(
     return Group(*parts)
 
 
+def exclusion_reason(exclusion: Exclusion, lang: str = "en") -> str:
+    """The reason in the reader's language (English is the one the model carries)."""
+    template = EXCLUSION_REASONS_ZH.get(exclusion.kind) if lang == "zh" else None
+    if template is None:
+        return exclusion.reason
+    try:
+        return template.format(**exclusion.detail)
+    except KeyError:
+        return exclusion.reason
+
+
 def target_renderable(target: CommonTarget, lang: str = "en") -> RenderableType:
     from rich.console import Group
     from rich.table import Table
@@ -357,6 +384,6 @@ def target_renderable(target: CommonTarget, lang: str = "en") -> RenderableType:
         table.add_column(ui["nodes"], overflow="fold")
         table.add_column(ui["reason"], overflow="fold")
         for exclusion in target.excluded:
-            table.add_row(compress_hostlist(exclusion.nodes, lang=lang), exclusion.reason)
+            table.add_row(compress_hostlist(exclusion.nodes, lang=lang), exclusion_reason(exclusion, lang))
         lines.append(table)
     return Group(*lines)

@@ -1,0 +1,200 @@
+"""``envadvisor fleet PATH ...``: sum up many node reports; ``--propose`` one environment for them all."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, TypeVar
+
+from envadvisor.cli import _common
+
+if TYPE_CHECKING:
+    from envadvisor.fleet import CommonTarget, FleetSummary
+
+T = TypeVar("T")
+
+# Below this many reports a progress bar would only flicker.
+PROGRESS_THRESHOLD = 200
+# Below this many reports starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 400
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "fleet",
+        help="sum up many nodes' `diagnose --json` reports; propose one environment for them all",
+        description="Read node reports written by `envadvisor diagnose --json` (files, folders of "
+        "*.json searched recursively, *.jsonl files, or '-' for JSON Lines on stdin) and sum the fleet "
+        "up: GPUs, drivers and the CUDA they run, Python and framework versions, the nodes that differ "
+        "from the majority, findings on some nodes only. Unreadable reports are listed, not fatal. "
+        "Recipes to collect reports with Slurm, Ansible, pdsh and Kubernetes: docs/fleet.md.",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="report file, folder of reports, or '-'")
+    parser.add_argument("--json", action="store_true", help="print the summary (and proposal) as JSON")
+    parser.add_argument(
+        "--propose",
+        nargs="+",
+        metavar="PACKAGE",
+        help="propose one environment.yml for every node that can share it (e.g. torch transformers); "
+        "the CUDA build runs on the oldest driver and its architecture list covers every GPU",
+    )
+    proposal = parser.add_argument_group("proposal options (with --propose; as in `envadvisor propose`)")
+    proposal.add_argument("--python", metavar="X.Y", help="Python version (default: as `propose` chooses)")
+    proposal.add_argument("--name", metavar="NAME", help="environment name in the file")
+    proposal.add_argument(
+        "--source", metavar="SOURCE", help="where frameworks come from: auto (default), conda-forge or pip"
+    )
+    proposal.add_argument("-o", "--output", metavar="FILE", help="write environment.yml here")
+    proposal.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    _common.add_lang_argument(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from envadvisor.errors import UsageError
+    from envadvisor.fleet import FleetAggregator, expand_paths, is_json_lines, iter_tasks, parse_tasks
+
+    if not args.propose:
+        for flag, value in (
+            ("--python", args.python),
+            ("--name", args.name),
+            ("--source", args.source),
+            ("--output", args.output),
+        ):
+            if value:
+                raise UsageError(f"{flag} only applies with --propose PACKAGE ...")
+    if args.paths.count("-") > 1:
+        raise UsageError("'-' (stdin) can be given once")
+
+    files, missing = expand_paths(args.paths)
+    aggregator = FleetAggregator()
+    for path, reason in missing:
+        aggregator.add_unreadable(path, reason)
+    stdin = sys.stdin.buffer if "-" in files else None
+    # A progress total is known when every input holds one report (no stream, no JSON Lines file).
+    total = None if any(is_json_lines(f) for f in files) else len(files)
+    items = parse_tasks(iter_tasks(files, stdin), workers=_workers(len(files), total))
+    for item in _with_progress(items, total):
+        aggregator.add_item(item)
+    summary = aggregator.summary()
+    if summary.node_count == 0:
+        first = summary.unreadable[0] if summary.unreadable else None
+        detail = f" (first: {first.source}: {first.reason})" if first else ""
+        raise UsageError(f"no readable node report among {summary.report_count} input(s){detail}")
+
+    lang = _common.lang_from(args)
+    if args.propose:
+        return _propose(args, summary, lang)
+
+    if args.json:
+        from envadvisor.render.fleet import summary_to_data
+
+        _common.print_json(summary_to_data(summary))
+    else:
+        from envadvisor.render.fleet import fleet_renderable
+
+        _common.make_console().print(fleet_renderable(summary, lang))
+    return 0
+
+
+def _workers(file_count: int, total: int | None) -> int:
+    """Processes for JSON parsing: one per CPU for big fleets; one (no pool) when it would not pay off."""
+    if total is not None and total < PARALLEL_THRESHOLD and file_count < PARALLEL_THRESHOLD:
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 8))
+
+
+def _with_progress(items: Iterator[T], total: int | None) -> Iterator[T]:
+    """Pass items through, drawing a progress bar on stderr when it is a terminal and the run is long."""
+    if not _common.stdout_is_terminal(sys.stderr) or (total is not None and total < PROGRESS_THRESHOLD):
+        yield from items
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("reading reports"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(file=sys.stderr), transient=True) as progress:
+        task = progress.add_task("reports", total=total)
+        for item in items:
+            yield item
+            progress.advance(task)
+
+
+def _propose(args: argparse.Namespace, summary: FleetSummary, lang: str) -> int:
+    """One environment.yml for every node that can share it; exit 1 when some nodes cannot."""
+    from envadvisor.errors import UsageError
+    from envadvisor.fleet import common_target
+    from envadvisor.propose import SOURCES, ProposeOptions, propose
+
+    source = args.source or "auto"
+    if source not in SOURCES:
+        raise UsageError(f"--source {source!r}: choose one of {', '.join(SOURCES)}")
+    knowledge = _common.knowledge_for(args)
+    target = common_target(summary, knowledge.tables)
+    if target.platform is None:
+        raise UsageError("no report says which operating system its node runs; cannot propose for the fleet")
+    options = ProposeOptions(python=args.python, name=args.name, source=source, target_is_host=False)
+    proposal = propose(target.facts, list(args.propose), options, knowledge)
+    filename = os.path.basename(args.output) if args.output else "environment.yml"
+    text = with_fleet_header(proposal.to_yaml(filename), summary, target, proposal.conda_override_cuda)
+    exit_code = 1 if target.excluded else 0
+
+    if args.output:
+        from envadvisor.fsutil import write_atomic
+
+        write_atomic(args.output, text, force=args.force)
+    if args.json:
+        from envadvisor.render.fleet import summary_to_data
+
+        data = summary_to_data(summary, target, proposal.to_data(filename))
+        data["environment_yml"] = text
+        _common.print_json(data)
+    elif args.output:
+        from rich.console import Group
+        from rich.text import Text
+
+        from envadvisor.render.fleet import target_renderable
+
+        wrote = Text(f"wrote {args.output}" if lang != "zh" else f"已写入 {args.output}")
+        _common.make_console().print(Group(target_renderable(target, lang), wrote))
+    else:
+        sys.stdout.write(text)
+    return exit_code
+
+
+def with_fleet_header(
+    yaml_text: str, summary: FleetSummary, target: CommonTarget, conda_override_cuda: str | None
+) -> str:
+    """The proposal's file with the fleet facts it was made for as comments under its first line."""
+    from envadvisor.render.fleet import compress_hostlist
+
+    served_cpu = len(target.cpu_only_nodes)
+    lines = [
+        f"# fleet: {summary.node_count} node report(s) read, {len(summary.unreadable)} unreadable; "
+        f"made for {target.served_gpu_nodes} GPU node(s) and {served_cpu} CPU node(s)"
+    ]
+    if target.oldest_driver:
+        lines.append(
+            f"# fleet: oldest driver {target.oldest_driver} (CUDA {target.max_cuda}) on "
+            f"{compress_hostlist(target.oldest_driver_nodes)}; compute capabilities "
+            f"{', '.join(target.compute_capabilities)}"
+        )
+    if target.cpu_only_nodes:
+        hosts = compress_hostlist(target.cpu_only_nodes)
+        if conda_override_cuda:
+            lines.append(
+                f"# fleet: nodes without an NVIDIA driver ({hosts}) run this on the CPU; conda needs "
+                f"CONDA_OVERRIDE_CUDA={conda_override_cuda} there to install the CUDA build"
+            )
+        else:
+            lines.append(f"# fleet: nodes without an NVIDIA GPU ({hosts}) run this on the CPU")
+    for exclusion in target.excluded:
+        lines.append(f"# fleet: NOT for {compress_hostlist(exclusion.nodes)}: {exclusion.reason}")
+    first, _, rest = yaml_text.partition("\n")
+    return "\n".join([first, *lines, rest]) if rest else "\n".join([first, *lines]) + "\n"
