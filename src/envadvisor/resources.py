@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import tempfile
 from functools import cache
 from pathlib import Path
+
+from envadvisor import __version__
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -24,8 +30,26 @@ def data_dir() -> Path:
     return _root("_data", "data")
 
 
-def load_yaml_text(text: str, *, path: str) -> object:
-    """Parse YAML safely (C loader when present). Raises DataFileError naming the file."""
+def load_yaml_text(text: str, *, path: str, cache: bool = False) -> object:
+    """Parse YAML safely (C loader when present). Raises DataFileError naming the file.
+
+    ``cache=True`` (for the shipped knowledge files only, never for user files) keeps the parsed data
+    as JSON in the user's cache folder, keyed by the text's hash: parsing the rules takes longer than
+    the whole rest of ``diagnose``, and json.loads is ten times faster than the YAML constructor.
+    """
+    cached_path = _cache_path(text) if cache else None
+    if cached_path is not None:
+        try:
+            return json.loads(cached_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass  # no cache yet, or unreadable: parse the YAML
+    data = _parse_yaml(text, path)
+    if cached_path is not None:
+        _store(cached_path, data)
+    return data
+
+
+def _parse_yaml(text: str, path: str) -> object:
     import yaml
 
     from envadvisor.errors import DataFileError
@@ -38,3 +62,29 @@ def load_yaml_text(text: str, *, path: str) -> object:
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise DataFileError(path, f"not valid YAML{where}: {problem}") from None
+
+
+def _cache_path(text: str) -> Path | None:
+    if os.environ.get("ENVADVISOR_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):
+        return None
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    return Path(base) / "envadvisor" / f"yaml-{__version__}-{digest}.json"
+
+
+def _store(cached_path: Path, data: object) -> None:
+    """Write the cache atomically; data JSON cannot represent exactly (dates, ...) is not cached."""
+    try:
+        payload = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return
+    try:
+        cached_path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cached_path.parent, prefix=".yaml-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(payload)
+        os.replace(tmp, cached_path)
+    except OSError:
+        return  # a read-only home or full disk only costs speed
