@@ -21,7 +21,7 @@ def test_unsafe_yaml_is_refused() -> None:
 
 
 def test_syntax_errors_name_file_and_line() -> None:
-    with pytest.raises(DataFileError, match=r"rules\.yaml: not valid YAML \(line 2"):
+    with pytest.raises(DataFileError, match=r"rules\.yaml: not valid YAML \(line 3, column 1\)"):
         load_yaml_text("a: 1\nb: [unclosed\n", path="rules.yaml")
 
 
