@@ -12,17 +12,19 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 # Files that probes read are small (version files, headers, METADATA heads); a cap keeps a corrupt
 # or huge file from costing time or memory.
 MAX_READ_BYTES = 1 << 20
 
 
-@dataclass(frozen=True)
-class DistInfo:
+# Plain classes and NamedTuples rather than dataclasses: creating a dataclass costs about 1 ms at
+# import (it generates code with exec), and these modules load on every `diagnose`.
+
+
+class DistInfo(NamedTuple):
     """One installed Python distribution as found on disk (``*.dist-info`` or ``*.egg-info``)."""
 
     name: str  # canonical (PEP 503) name
@@ -34,8 +36,7 @@ class DistInfo:
     problem: str | None = None  # why its metadata is not trustworthy (corrupt, no Version, ...)
 
 
-@dataclass(frozen=True)
-class CondaRecord:
+class CondaRecord(NamedTuple):
     """One ``conda-meta/*.json`` record, reduced to what the probes use."""
 
     name: str
@@ -45,22 +46,32 @@ class CondaRecord:
     path: str
 
 
-@dataclass
 class ProbeContext:
     """How the probes see the machine. Defaults are this process and this machine."""
 
-    environ: Mapping[str, str]
-    timeout: float = 5.0
-    root: Path = Path("/")  # prefix for absolute system paths (/sys, /proc, /etc, /usr, /dev)
-    sys_path: tuple[str, ...] = ()
-    prefix: str = sys.prefix
-    base_prefix: str = sys.base_prefix
-    executable: str = sys.executable
-    platform: str = sys.platform  # linux | win32 | darwin
-    # Filled by earlier probes for later ones; empty when the earlier probe failed or found nothing.
-    distributions: dict[str, list[DistInfo]] = field(default_factory=dict)  # canonical name -> copies
-    conda_records: list[CondaRecord] = field(default_factory=list)
-    conda_prefix_read: str | None = None
+    def __init__(
+        self,
+        environ: Mapping[str, str],
+        timeout: float = 5.0,
+        root: Path = Path("/"),
+        sys_path: tuple[str, ...] = (),
+        prefix: str = sys.prefix,
+        base_prefix: str = sys.base_prefix,
+        executable: str = sys.executable,
+        platform: str = sys.platform,
+    ) -> None:
+        self.environ = environ
+        self.timeout = timeout
+        self.root = root  # prefix for absolute system paths (/sys, /proc, /etc, /usr, /dev)
+        self.sys_path = sys_path
+        self.prefix = prefix
+        self.base_prefix = base_prefix
+        self.executable = executable
+        self.platform = platform  # linux | win32 | darwin
+        # Filled by earlier probes for later ones; empty when the earlier probe failed or found nothing.
+        self.distributions: dict[str, list[DistInfo]] = {}  # canonical name -> copies, sys.path order
+        self.conda_records: list[CondaRecord] = []
+        self.conda_prefix_read: str | None = None  # set when the records are this interpreter's
 
     def system_path(self, absolute: str) -> Path:
         """An absolute system path (``/sys/module/nvidia/version``) under the context's root."""
@@ -73,15 +84,15 @@ class ProbeContext:
         return copies[0] if copies else None
 
 
-@dataclass
 class Contribution:
     """What one probe learned. ``sections`` maps a :class:`Facts` field name to its new value."""
 
-    sections: dict[str, Any] = field(default_factory=dict)
-    reasons: dict[str, str] = field(default_factory=dict)
-    sources: dict[str, str] = field(default_factory=dict)
-    status: str = "ok"  # ok | partial | absent | failed | timeout | skipped
-    detail: str | None = None
+    def __init__(self, status: str = "ok", detail: str | None = None) -> None:
+        self.sections: dict[str, Any] = {}
+        self.reasons: dict[str, str] = {}
+        self.sources: dict[str, str] = {}
+        self.status = status  # ok | partial | absent | failed | timeout | skipped
+        self.detail = detail
 
     def unknown(self, key: str, reason: str) -> None:
         self.reasons[key] = reason

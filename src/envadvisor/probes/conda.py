@@ -24,7 +24,7 @@ from envadvisor.probes._base import CondaRecord, Contribution, ProbeContext
 
 WHOLE_RECORD_LIMIT = 64 * 1024
 _HEAD_BYTES = 16 * 1024
-_HEAD_FIELD = re.compile(r'"(channel|name|version|build|url)"\s*:\s*"((?:[^"\\]|\\.)*)"')
+_HEAD_FIELD = r'"(channel|name|version|build|url)"\s*:\s*"((?:[^"\\]|\\.)*)"'
 
 
 def probe(ctx: ProbeContext) -> Contribution:
@@ -113,7 +113,7 @@ def _read_record(path: str) -> CondaRecord:
             if not head.lstrip().startswith("{") or not tail.rstrip().endswith("}"):
                 raise ValueError("truncated JSON")
             fields = {}
-            for match in _HEAD_FIELD.finditer(head):
+            for match in re.finditer(_HEAD_FIELD, head):
                 fields.setdefault(match.group(1), json.loads(f'"{match.group(2)}"'))
             # conda sorts keys (name and version come after files), rattler/pixi put them first; the
             # file name <name>-<version>-<build>.json says the same in both.

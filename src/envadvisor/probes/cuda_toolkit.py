@@ -21,9 +21,9 @@ from envadvisor.model import CudaToolkitFacts, ToolkitInstall
 from envadvisor.probes._base import Contribution, ProbeContext, try_read_text
 from envadvisor.probes._commands import run_command, which
 
-_NVCC_RELEASE = re.compile(r"release (\d+\.\d+), V(\d+(?:\.\d+)*)")
-_VERSION_TXT = re.compile(r"CUDA Version (\d+\.\d+(?:\.\d+)*)")
-_NVCC_DIST = re.compile(r"^nvidia_cuda_nvcc(?:_cu\d+)?-(\d+\.\d+(?:\.\d+)*)\.dist-info$")
+_NVCC_RELEASE = r"release (\d+\.\d+), V(\d+(?:\.\d+)*)"
+_VERSION_TXT = r"CUDA Version (\d+\.\d+(?:\.\d+)*)"
+_NVCC_DIST = r"^nvidia_cuda_nvcc(?:_cu\d+)?-(\d+\.\d+(?:\.\d+)*)\.dist-info$"
 
 
 def probe(ctx: ProbeContext) -> Contribution:
@@ -172,14 +172,14 @@ def _version_from_files(home: str) -> tuple[str | None, str | None, str]:
         why_json = "is not valid JSON with a cuda.version"
     text, why_txt = try_read_text(os.path.join(home, "version.txt"))
     if text is not None:
-        match = _VERSION_TXT.search(text)
+        match = re.search(_VERSION_TXT, text)
         if match:
             return _major_minor(match.group(1)), match.group(1), ""
         why_txt = "names no version"
     dist_dir = os.path.join(home, "dist-info")
     try:
         for name in sorted(os.listdir(dist_dir)):
-            match = _NVCC_DIST.match(name)
+            match = re.match(_NVCC_DIST, name)
             if match:
                 return _major_minor(match.group(1)), match.group(1), ""
     except OSError:
@@ -192,7 +192,7 @@ def nvcc_version(ctx: ProbeContext, nvcc: str) -> tuple[str | None, str | None, 
     result = run_command([nvcc, "--version"], timeout=ctx.timeout, environ=ctx.environ)
     if not result.ok:
         return None, None, result.failure()
-    match = _NVCC_RELEASE.search(result.stdout)
+    match = re.search(_NVCC_RELEASE, result.stdout)
     if not match:
         first = result.stdout.strip().splitlines()[:1]
         return (

@@ -37,10 +37,8 @@ TENSORFLOW_DISTRIBUTIONS = (
 )
 # Libraries whose versions the rules read through Facts.packages; absent ones get a reason.
 WATCHED_PACKAGES = ("transformers", "accelerate", "numpy", "torchvision", "torchaudio", "tf-keras", "keras")
-_LOCAL_VARIANT = re.compile(r"^(cu\d+|cpu|rocm\d+(?:\.\d+)*|xpu)$")
-_CUDNN_PIN = re.compile(
-    r"^Requires-Dist:\s*nvidia-cudnn(?:-cu\d+)?\s*[=~]=\s*([\w.]+)", re.MULTILINE | re.IGNORECASE
-)
+_LOCAL_VARIANT = r"^(cu\d+|cpu|rocm\d+(?:\.\d+)*|xpu)$"
+_CUDNN_PIN = r"(?mi)^Requires-Dist:\s*nvidia-cudnn(?:-cu\d+)?\s*[=~]=\s*([\w.]+)"
 
 
 def probe(ctx: ProbeContext) -> Contribution:
@@ -108,7 +106,7 @@ def _torch(ctx: ProbeContext, out: Contribution) -> TorchBuild:
 def torch_variant(version: str | None, cuda: str | None, hip: str | None, platform: str) -> str | None:
     """cu128 | cpu | rocm6.4 | xpu | macos, from the local version tag or the build's CUDA/HIP."""
     local = version.partition("+")[2] if version else ""
-    if local and _LOCAL_VARIANT.match(local):
+    if local and re.match(_LOCAL_VARIANT, local):
         return local
     if cuda:
         major, _, minor = cuda.partition(".")
@@ -128,7 +126,7 @@ def _torch_cudnn(
         return None
     if dist is not None:
         text, _ = try_read_text(os.path.join(dist.meta_path, "METADATA"))
-        match = _CUDNN_PIN.search(text or "")
+        match = re.search(_CUDNN_PIN, text or "")
         if match:
             out.source("frameworks.torch.cudnn", f"{dist.meta_path}/METADATA Requires-Dist")
             return match.group(1)

@@ -18,17 +18,16 @@ import contextlib
 import glob
 import os
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from envadvisor.model import EnvironmentVariables, LibraryCopy, LibraryFacts
 from envadvisor.probes._base import Contribution, ProbeContext, try_read_text
 
 
-@dataclass(frozen=True)
-class LibrarySpec:
+class LibrarySpec(NamedTuple):
     section: str  # Facts field
     soname: str  # file name prefix
-    wheel: re.Pattern[str]  # canonical wheel names
+    wheel: str  # regular expression over canonical wheel names
     conda: tuple[str, ...]  # conda package names
     header: str | None
     header_macros: tuple[str, str, str]
@@ -38,7 +37,7 @@ LIBRARIES: tuple[LibrarySpec, ...] = (
     LibrarySpec(
         "cuda_runtime",
         "libcudart.so",
-        re.compile(r"^nvidia-cuda-runtime(-cu\d+)?$"),
+        r"^nvidia-cuda-runtime(-cu\d+)?$",
         ("cuda-cudart", "cudatoolkit"),
         None,  # the runtime's version comes from the toolkit next to it (see _toolkit_runtime)
         ("", "", ""),
@@ -46,7 +45,7 @@ LIBRARIES: tuple[LibrarySpec, ...] = (
     LibrarySpec(
         "cudnn",
         "libcudnn.so",
-        re.compile(r"^nvidia-cudnn(-cu\d+)?$"),
+        r"^nvidia-cudnn(-cu\d+)?$",
         ("cudnn",),
         "cudnn_version.h",
         ("CUDNN_MAJOR", "CUDNN_MINOR", "CUDNN_PATCHLEVEL"),
@@ -54,7 +53,7 @@ LIBRARIES: tuple[LibrarySpec, ...] = (
     LibrarySpec(
         "nccl",
         "libnccl.so",
-        re.compile(r"^nvidia-nccl(-cu\d+)?$"),
+        r"^nvidia-nccl(-cu\d+)?$",
         ("nccl",),
         "nccl.h",
         ("NCCL_MAJOR", "NCCL_MINOR", "NCCL_PATCH"),
@@ -79,7 +78,7 @@ def probe(ctx: ProbeContext) -> Contribution:
     for spec in LIBRARIES:
         copies: list[LibraryCopy] = []
         for name, dist_copies in sorted(ctx.distributions.items()):
-            if spec.wheel.match(name):
+            if re.match(spec.wheel, name):
                 dist = dist_copies[0]
                 copies.append(
                     LibraryCopy(version=dist.version, source="wheel", name=name, path=dist.site_dir)
@@ -184,7 +183,7 @@ def _toolkit_homes(ctx: ProbeContext) -> list[str]:
     return homes
 
 
-_FULL_SONAME = re.compile(r"\.so\.(\d+(?:\.\d+)*)$")
+_FULL_SONAME = r"\.so\.(\d+(?:\.\d+)*)$"
 
 
 def _files_in(
@@ -218,13 +217,13 @@ def _files_in(
 def _version_from_names(names: list[str]) -> str | None:
     best: str | None = None
     for name in names:
-        match = _FULL_SONAME.search(name)
+        match = re.search(_FULL_SONAME, name)
         if match and (best is None or match.group(1).count(".") > best.count(".")):
             best = match.group(1)
     return best
 
 
-_CUDART_DIST = re.compile(r"^nvidia_cuda_runtime(?:_cu\d+)?-(\d+\.\d+(?:\.\d+)*)\.dist-info$")
+_CUDART_DIST = r"^nvidia_cuda_runtime(?:_cu\d+)?-(\d+\.\d+(?:\.\d+)*)\.dist-info$"
 
 
 def _toolkit_runtime(lib_dir: str, toolkit_homes: list[str]) -> str | None:
@@ -241,7 +240,7 @@ def _toolkit_runtime(lib_dir: str, toolkit_homes: list[str]) -> str | None:
                 return match.group(1)
         try:
             for name in os.listdir(os.path.join(home, "dist-info")):
-                dist = _CUDART_DIST.match(name)
+                dist = re.match(_CUDART_DIST, name)
                 if dist:
                     return dist.group(1)
         except OSError:

@@ -25,7 +25,6 @@ import os
 import re
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from envadvisor.model import GpuDevice, GpuFacts, NvmlState
@@ -64,15 +63,17 @@ SMI_FIELDS = ("index", "name", "driver_version", "compute_cap", "memory.total")
 _MIB = 1 << 20
 
 
-@dataclass
 class NvmlReading:
-    state: NvmlState
-    error: str | None = None
-    driver_version: str | None = None
-    driver_cuda: str | None = None
-    count: int | None = None
-    devices: list[GpuDevice] = field(default_factory=list)
-    problems: dict[str, str] = field(default_factory=dict)  # fact key -> why a query failed
+    """What NVML said (a plain class: a dataclass costs ~1 ms to create at import)."""
+
+    def __init__(self, state: NvmlState, error: str | None = None) -> None:
+        self.state = state
+        self.error = error
+        self.driver_version: str | None = None
+        self.driver_cuda: str | None = None
+        self.count: int | None = None
+        self.devices: list[GpuDevice] = []
+        self.problems: dict[str, str] = {}  # fact key -> why a query failed
 
 
 class NvmlQuery:
@@ -331,7 +332,7 @@ def kernel_module_version(ctx: ProbeContext) -> tuple[str | None, str | None, st
     return None, None, f"/sys/module/nvidia/version {sys_why}; /proc/driver/nvidia/version {proc_why}"
 
 
-_PROC_VERSION = re.compile(r"Kernel Module(?: for \S+)?\s+(\d+(?:\.\d+)+)")
+_PROC_VERSION = r"Kernel Module(?: for \S+)?\s+(\d+(?:\.\d+)+)"
 
 
 def parse_procfs_version(ctx: ProbeContext) -> tuple[str | None, str]:
@@ -340,7 +341,7 @@ def parse_procfs_version(ctx: ProbeContext) -> tuple[str | None, str]:
         return None, why
     # "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  550.144.03  Release Build ..."
     # "NVRM version: NVIDIA UNIX x86_64 Kernel Module  535.104.05  Sat Aug 19 ..."
-    match = _PROC_VERSION.search(text)
+    match = re.search(_PROC_VERSION, text)
     if match:
         return match.group(1), ""
     return None, "holds no recognisable NVRM version line"
@@ -420,13 +421,13 @@ def _smi_failure_state(result: CommandResult) -> NvmlState | None:
     return None
 
 
-_SMI_HEADER_CUDA = re.compile(r"CUDA Version:\s*(\d+\.\d+)")
+_SMI_HEADER_CUDA = r"CUDA Version:\s*(\d+\.\d+)"
 
 
 def _smi_header_cuda(ctx: ProbeContext, smi: str) -> str | None:
     """The driver's maximum CUDA from the default table's header (no --query-gpu field has it)."""
     result = run_command([smi], timeout=ctx.timeout, environ=ctx.environ)
-    match = _SMI_HEADER_CUDA.search(result.stdout) if result.ok else None
+    match = re.search(_SMI_HEADER_CUDA, result.stdout) if result.ok else None
     return match.group(1) if match else None
 
 

@@ -20,10 +20,11 @@ from envadvisor.probes._base import CondaRecord, Contribution, DistInfo, ProbeCo
 
 _HEAD_BYTES = 4096
 # PEP 440 versions in their common canonical spelling; anything else goes to packaging to decide.
-_SIMPLE_VERSION = re.compile(
-    r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?(\+[a-z0-9]+(\.[a-z0-9]+)*)?$"
-)
+_SIMPLE_VERSION = r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?(\+[a-z0-9]+(\.[a-z0-9]+)*)?$"
 # conda package names that install a Python distribution under another name
+_META_SUFFIXES = (".dist-info", ".egg-info")
+_NAME_HEADER = r"(?mi)^Name:[ \t]*(\S[^\r\n]*?)[ \t\r]*$"
+_VERSION_HEADER = r"(?mi)^Version:[ \t]*(\S[^\r\n]*?)[ \t\r]*$"
 CONDA_TO_PYPI = {
     "pytorch": "torch",
     "pytorch-cpu": "torch",
@@ -94,18 +95,19 @@ def scan_distributions(sys_path: tuple[str, ...] | list[str]) -> tuple[dict[str,
             continue  # '' is the current folder: not an installation
         seen_dirs.add(entry)
         try:
-            names = sorted(os.listdir(entry))
+            # scandir's entries know whether they are folders without another stat call
+            with os.scandir(entry) as listing:
+                found = sorted((e.name, e.is_dir()) for e in listing if e.name.endswith(_META_SUFFIXES))
         except OSError:
             continue  # missing folders and zip files on sys.path are normal
-        for name in names:
+        for name, is_dir in found:
             if name.endswith(".dist-info"):
-                dist = _read_dist(entry, name, "METADATA", dist_info=True)
-            elif name.endswith(".egg-info"):
-                dist = _read_dist(entry, name, "PKG-INFO", dist_info=False)
-            else:
-                continue
-            if dist is None:
-                continue
+                if not is_dir:
+                    continue
+                dist = _read_dist(entry, name, f"{entry}{os.sep}{name}{os.sep}METADATA", dist_info=True)
+            else:  # .egg-info: a folder with PKG-INFO, or a file that is the metadata itself
+                meta = os.path.join(entry, name, "PKG-INFO") if is_dir else os.path.join(entry, name)
+                dist = _read_dist(entry, name, meta, dist_info=False)
             dists.setdefault(dist.name, []).append(dist)
             if dist.problem:
                 problems.append(f"{os.path.join(entry, name)}: {dist.problem}")
@@ -117,17 +119,10 @@ def scan_distributions(sys_path: tuple[str, ...] | list[str]) -> tuple[dict[str,
     return dists, problems
 
 
-def _read_dist(site_dir: str, folder: str, meta_name: str, *, dist_info: bool) -> DistInfo | None:
-    path = os.path.join(site_dir, folder)
-    stem = folder.rsplit(".", 1)[0]
-    dir_name, _, dir_version = stem.partition("-")
-    dir_version = dir_version.split("-", 1)[0]  # egg-info: name-version-pyX.Y
-    if os.path.isdir(path):
-        meta_path = os.path.join(path, meta_name)
-    elif not dist_info:
-        meta_path = path  # an .egg-info file holds the metadata itself
-    else:
-        return None
+def _read_dist(site_dir: str, folder: str, meta_path: str, *, dist_info: bool) -> DistInfo:
+    path = site_dir + os.sep + folder
+    dir_name = folder.rsplit(".", 1)[0].partition("-")[0]
+    meta_name = "METADATA" if dist_info else "PKG-INFO"
     headers, why = read_metadata_headers(meta_path)
     problem = None
     if headers is None:
@@ -145,10 +140,14 @@ def _read_dist(site_dir: str, folder: str, meta_name: str, *, dist_info: bool) -
     display = name or dir_name
     installer = None
     if dist_info:
-        text, _ = try_read_text(os.path.join(path, "INSTALLER"), limit=256)
-        installer = text.strip() or None if text is not None else None
+        try:
+            installer = (
+                _read_head(path + os.sep + "INSTALLER", 256).decode("utf-8", "replace").strip() or None
+            )
+        except OSError:
+            installer = None  # INSTALLER is optional (PEP 376)
     return DistInfo(
-        name=canonical_name(display),
+        name=_canonical(display),
         display_name=display,
         version=version,
         installer=installer,
@@ -161,11 +160,10 @@ def _read_dist(site_dir: str, folder: str, meta_name: str, *, dist_info: bool) -
 def read_metadata_headers(path: str) -> tuple[dict[str, str] | None, str]:
     """Name and Version (lower-case keys) from a METADATA/PKG-INFO header, reading as little as needed."""
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(_HEAD_BYTES)
-            headers = _parse_headers(head)
-            if ("name" not in headers or "version" not in headers) and len(head) == _HEAD_BYTES:
-                headers = _parse_headers(head + handle.read(1 << 20))
+        head = _read_head(path, _HEAD_BYTES)
+        headers = _parse_headers(head)
+        if ("name" not in headers or "version" not in headers) and len(head) == _HEAD_BYTES:
+            headers = _parse_headers(_read_head(path, 1 << 20))
     except FileNotFoundError:
         return None, "is missing"
     except OSError as exc:
@@ -173,23 +171,38 @@ def read_metadata_headers(path: str) -> tuple[dict[str, str] | None, str]:
     return headers, ""
 
 
+def _read_head(path: str, limit: int) -> bytes:
+    """The first ``limit`` bytes of a file: os.open/os.read skip building a Python file object,
+    which is most of the cost when 1,000 small files are read."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.read(fd, limit)
+    finally:
+        os.close(fd)
+
+
 def _parse_headers(data: bytes) -> dict[str, str]:
     text = data.decode("utf-8", errors="replace")
+    end = text.find("\n\n")  # the body (long description) starts after the first blank line
+    if end >= 0:
+        text = text[:end]
     headers: dict[str, str] = {}
-    for line in text.splitlines():
-        if not line.strip():
-            break  # the body (long description) starts after the first blank line
-        if line[0] in " \t":
-            continue  # a continuation line
-        key, sep, value = line.partition(":")
-        key = key.strip().lower()
-        if sep and key in ("name", "version") and key not in headers and value.strip():
-            headers[key] = value.strip()
+    # two searches in C instead of a Python loop over every Requires-Dist line: 1,000 distributions
+    # must stay cheap (issue 2 speed target)
+    for key, pattern in (("name", _NAME_HEADER), ("version", _VERSION_HEADER)):
+        match = re.search(pattern, text)
+        if match:
+            headers[key] = match.group(1)
     return headers
 
 
+def _canonical(name: str) -> str:
+    """model.canonical_name's PEP 503 rule, in one C-level substitution (it runs per distribution)."""
+    return re.sub(r"[-_.]+", "-", name.strip().lower())
+
+
 def is_valid_version(version: str) -> bool:
-    if _SIMPLE_VERSION.match(version):
+    if re.match(_SIMPLE_VERSION, version):
         return True
     from packaging.version import InvalidVersion, Version  # rare: only for unusual spellings
 
