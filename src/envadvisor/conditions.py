@@ -99,24 +99,32 @@ class Context:
     devices: list[str] = field(default_factory=list)
 
     def lookup(self, key: str) -> tuple[Any, str]:
-        """(value, state) with state 'known', 'unknown' (undetected) or 'absent' (known not there)."""
+        """(value, state). state is 'known'; 'absent' when the thing is known not to be there (a package
+        not in the listing, a framework that is not installed); or 'missing' (None, or an empty list a
+        reason explains): unknown."""
         if key.startswith("device."):
             value = getattr(self.device, key.split(".", 1)[1], None) if self.device else None
-            if value is None:
-                return None, "unknown"
-            return value, "known"
+            return (value, "known") if value is not None else (None, "missing")
         if key.startswith("packages."):
             _, name, attr = key.split(".", 2)
             pkg = self.facts.packages.get(canonical_name(name))
-            value = getattr(pkg, attr, None) if pkg is not None else None
+            if pkg is None:
+                return None, "missing" if "packages" in self.facts.reasons else "absent"
+            value = getattr(pkg, attr, None)
         else:
+            parts = key.split(".")
+            framework_version = f"frameworks.{parts[1]}.version" if parts[0] == "frameworks" else None
+            if len(parts) == 3 and framework_version and resolve(self.facts, framework_version) is None:
+                return None, "absent"
             value = resolve(self.facts, key)
-        if value is not None and not (value == () and self._has_reason(key)):
+        if value is None or (value == () and self.has_reason(key)):
+            return None, "missing"
+        if value != ():
             self.evidence.setdefault(key, _plain(value))
-            return value, "known"
-        return None, "unknown" if self._has_reason(key) else "absent"
+        return value, "known"
 
-    def _has_reason(self, key: str) -> bool:
+    def has_reason(self, key: str) -> bool:
+        """Whether Facts.reasons explains this key (or a section above it) as unknown."""
         reasons = self.facts.reasons
         parts = key.split(".")
         return any(".".join(parts[:i]) in reasons for i in range(1, len(parts) + 1))
@@ -187,11 +195,11 @@ class _Junction(Condition):
         return frozenset().union(*(i.signatures() for i in self.items))
 
 
-def All(items: tuple[Condition, ...]) -> Condition:  # noqa: N802 - reads like the YAML form
+def All(items: tuple[Condition, ...]) -> Condition:
     return _Junction(items, decisive=False)
 
 
-def Any_(items: tuple[Condition, ...]) -> Condition:  # noqa: N802
+def Any_(items: tuple[Condition, ...]) -> Condition:
     return _Junction(items, decisive=True)
 
 
@@ -339,14 +347,20 @@ class FactTest(Condition):
     def evaluate(self, ctx: Context) -> Outcome:
         value, state = ctx.lookup(self.key)
         if self.op == "exists":
-            if state == "unknown":
-                return Outcome(None, frozenset({self.key}))
+            # Two-valued: "is it there" guards a rule's applicability. The one exception is a package
+            # when the package listing itself failed: then absence proves nothing.
+            if value is None and self.key.startswith("packages.") and "packages" in ctx.facts.reasons:
+                return Outcome(None, frozenset({"packages"}))
             return Outcome(_op_exists(value, self.arg))
+        if state == "absent":
+            return FALSE  # nothing to test: the package or framework is not installed
         if state != "known":
             return Outcome(None, frozenset({self.key}))
         arg = self.arg
         if self.arg_key is not None:
             arg, arg_state = ctx.lookup(self.arg_key)
+            if arg_state == "absent":
+                return FALSE
             if arg_state != "known":
                 return Outcome(None, frozenset({self.arg_key}))
         result = OPERATORS[self.op](value, arg)
@@ -384,10 +398,12 @@ class AnyDevice(Condition):
 
     def evaluate(self, ctx: Context) -> Outcome:
         devices, state = ctx.lookup("gpu.devices")
-        if state == "unknown":
+        if state != "known" or not devices:
+            # No device listed: known to be none when nothing says the list is incomplete, or when the
+            # PCI bus (gpu.count) shows no NVIDIA GPU at all.
+            if ctx.facts.gpu.count == 0 or not ctx.has_reason("gpu.devices"):
+                return FALSE
             return Outcome(None, frozenset({"gpu.devices"}))
-        if not devices:
-            return FALSE
         ctx.evidence.pop("gpu.devices", None)
         missing: set[str] = set()
         unknown = False
@@ -491,7 +507,7 @@ def _platform_arch_list(ctx: Context, version: str, variant: str) -> tuple[ArchL
 
 def _p_torch_build_covers_cc(ctx: Context, args: Sequence[Any]) -> Tri:
     version, build_cuda, cc = args
-    reported, _state = ctx.lookup("frameworks.torch.arch_list")
+    reported, _ = ctx.lookup("frameworks.torch.arch_list")
     al = parse_arch_list(reported) if reported else None
     if al is None:
         variant = "cu" + "".join(str(p) for p in (vtuple(build_cuda) or ())[:2])
@@ -504,6 +520,24 @@ def _p_torch_build_covers_cc(ctx: Context, args: Sequence[Any]) -> Tri:
     if al.highest:
         _derive(ctx, "arch_highest", al.highest)
     return arch_covers(al, str(cc))
+
+
+def _torch_gap(older: bool) -> PredicateFn:
+    """The build has no code for the GPU, and the GPU is older (or not older) than all of its code."""
+
+    def fn(ctx: Context, args: Sequence[Any]) -> Tri:
+        covered = _p_torch_build_covers_cc(ctx, args)
+        if covered is None:
+            return None
+        if covered:
+            return False
+        lowest = vtuple(ctx.derived.get("arch_lowest"))
+        cc = vtuple(args[2])
+        if lowest is None or cc is None:
+            return None
+        return (cc < lowest) if older else (cc >= lowest)
+
+    return fn
 
 
 def _p_torch_python_supported(ctx: Context, args: Sequence[Any]) -> Tri:
@@ -626,6 +660,15 @@ def _p_cuda_supports_cc(ctx: Context, args: Sequence[Any]) -> Tri:
     return ctx.tables.cuda_supports_cc(str(args[0]), str(args[1]))
 
 
+def _p_cuda_drops_cc(ctx: Context, args: Sequence[Any]) -> Tri:
+    r = ctx.tables.cc_range_for_cuda(str(args[0]))
+    cc = vtuple(args[1])
+    if r is None or cc is None:
+        return None
+    _derive(ctx, "cc_min", r.cc_min)
+    return cc < (vtuple(r.cc_min) or (0,))
+
+
 def _p_tf_keras_matches(ctx: Context, args: Sequence[Any]) -> Tri:
     return ctx.tables.tf_keras_matches(str(args[0]), str(args[1]))
 
@@ -683,6 +726,12 @@ PREDICATES: dict[str, Predicate] = {
     "torch_build_covers_cc": Predicate(_p_torch_build_covers_cc, 3,
                                        frozenset({"arch_list", "arch_lowest", "arch_highest"}),
                                        doc="the torch build has SASS or PTX for this compute capability"),
+    "torch_build_lacks_older_gpu": Predicate(_torch_gap(older=True), 3,
+                                             frozenset({"arch_list", "arch_lowest", "arch_highest"}),
+                                             doc="no code for the GPU, older than all the build has"),
+    "torch_build_lacks_newer_gpu": Predicate(_torch_gap(older=False), 3,
+                                             frozenset({"arch_list", "arch_lowest", "arch_highest"}),
+                                             doc="no code for the GPU, newer than (or between) it"),
     "torch_python_supported": Predicate(_p_torch_python_supported, 2, frozenset({"python_range"})),
     "tf_python_supported": Predicate(_p_tf_python_supported, 2, frozenset({"python_range"})),
     "torchvision_matches_torch": Predicate(_p_torchvision_matches, 2, frozenset({"expected_torchvision"})),
@@ -698,6 +747,8 @@ PREDICATES: dict[str, Predicate] = {
     "tf_cuda_compatible": Predicate(_p_tf_cuda_compatible, 2, frozenset({"tf_cuda"})),
     "cudnn_supports_cc": Predicate(_p_cudnn_supports_cc, 2, frozenset({"cudnn_min_cc"})),
     "cuda_supports_cc": Predicate(_p_cuda_supports_cc, 2, frozenset({"cc_range"})),
+    "cuda_drops_cc": Predicate(_p_cuda_drops_cc, 2, frozenset({"cc_min"}),
+                               doc="the compute capability is below the oldest this CUDA release supports"),
     "tf_keras_matches": Predicate(_p_tf_keras_matches, 2),
     "tf_uses_keras3": Predicate(_p_tf_uses_keras3, 1),
     "torch_has_macos_x86_64": Predicate(_p_torch_has_macos_x86_64, 1, frozenset({"torch_macos_x86_64_last"})),
@@ -855,7 +906,16 @@ def render_template(template: str, ctx: Context) -> str:
         if state != "known":
             return "unknown"
         if isinstance(value, tuple):
-            return ", ".join(str(v.version if isinstance(v, LibraryCopy) else v) for v in value)
+            return ", ".join(_item_label(v) for v in value) or "none"
         return str(value)
 
     return _PLACEHOLDER_RE.sub(sub, template)
+
+
+def _item_label(value: Any) -> str:
+    if isinstance(value, LibraryCopy):
+        where = value.path or value.name or value.source
+        return f"{value.version or 'unknown version'} ({where})" if where else str(value.version)
+    if isinstance(value, GpuDevice):
+        return _device_label(value)
+    return str(value)

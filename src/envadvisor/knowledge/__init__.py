@@ -30,7 +30,7 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 DOC_FIELDS = ("summary", "message", "why")
 RULE_FIELDS = frozenset({
     "code", "name", "severity", "category", "when", "summary", "message", "why", "fix", "references",
-    "terms", "added_in", "confidence", "zh", "quiet_when_unknown",
+    "terms", "added_in", "confidence", "zh", "quiet_when_unknown", "suppressed_by",
 })
 ZH_FIELDS = frozenset({"summary", "message", "why", "fix"})
 
@@ -55,6 +55,8 @@ class Rule:
     # Fact keys whose unknown value means "does not apply" rather than "not evaluated" (e.g. a package
     # that is simply not installed): listed here so the report does not drown in irrelevant rules.
     quiet_when_unknown: tuple[str, ...] = ()
+    # Codes of rules that explain the same problem better; when one of them fires, this one is dropped.
+    suppressed_by: tuple[str, ...] = ()
 
     @property
     def fact_keys(self) -> frozenset[str]:
@@ -115,15 +117,16 @@ def load_knowledge(extra_rule_files: Sequence[str | Path] = ()) -> Knowledge:
 def _load_default() -> Knowledge:
     from envadvisor.resources import rules_dir
 
-    return load_from_dir(rules_dir())
+    return load_from_dir(rules_dir(), cache=True)
 
 
-def load_from_dir(root: Path) -> Knowledge:
-    """Load ``root/compat.yaml`` and its includes (tests use this with a copied tree)."""
-    from envadvisor.resources import load_yaml_text
+def load_from_dir(root: Path, *, cache: bool = False) -> Knowledge:
+    """Load ``root/compat.yaml`` and its includes (tests use this with a copied tree).
 
+    ``cache`` keeps the parsed YAML as JSON in the user's cache folder (keyed by the text's hash): only
+    for the shipped files, where parsing would otherwise dominate ``diagnose``'s run time."""
     entry_path = root / ENTRY_FILE
-    entry = _read_yaml(entry_path, load_yaml_text)
+    entry = _read_yaml(entry_path, cache)
     if not isinstance(entry, Mapping):
         raise DataFileError(str(entry_path), "expected a mapping at the top level")
     checked = entry.get("checked")
@@ -137,7 +140,7 @@ def load_from_dir(root: Path) -> Knowledge:
     origins: dict[str, str] = {"compat": str(entry_path)}
     for rel in include.get("tables") or ():
         path = root / str(rel)
-        doc = _read_yaml(path, load_yaml_text)
+        doc = _read_yaml(path, cache)
         if not isinstance(doc, Mapping):
             raise DataFileError(str(path), "expected a mapping of table name -> rows")
         for name, value in doc.items():
@@ -150,7 +153,7 @@ def load_from_dir(root: Path) -> Knowledge:
     rules: list[Rule] = []
     for rel in include.get("rules") or ():
         path = root / str(rel)
-        rules.extend(_rules_from_text(_read_text(path), str(path), tables))
+        rules.extend(_rules_from_text(_read_text(path), str(path), tables, cache=cache))
     return Knowledge(tables=tables, rules=_check_unique(tuple(rules)), checked=checked)
 
 
@@ -161,14 +164,16 @@ def _read_text(path: Path) -> str:
         raise DataFileError(str(path), f"cannot read: {exc.strerror or exc}") from None
 
 
-def _read_yaml(path: Path, loader: Any) -> Any:
-    return loader(_read_text(path), path=str(path))
-
-
-def _rules_from_text(text: str, path: str, tables: Tables) -> list[Rule]:
+def _read_yaml(path: Path, cache: bool) -> Any:
     from envadvisor.resources import load_yaml_text
 
-    doc = load_yaml_text(text, path=path)
+    return load_yaml_text(_read_text(path), path=str(path), cache=cache)
+
+
+def _rules_from_text(text: str, path: str, tables: Tables, *, cache: bool = False) -> list[Rule]:
+    from envadvisor.resources import load_yaml_text
+
+    doc = load_yaml_text(text, path=path, cache=cache)
     if isinstance(doc, Mapping):
         doc = doc.get("rules")
     if not isinstance(doc, list):
@@ -238,11 +243,15 @@ def _parse_rule(raw: Any, path: str, index: int, tables: Tables) -> Rule:
         raise fail("when", "missing")
     when = compile_condition(raw["when"], lambda fld, msg: fail(fld, msg))
     quiet = text_list("quiet_when_unknown", required=False)
+    suppressed_by = text_list("suppressed_by", required=False)
+    for other in suppressed_by:
+        if not CODE_RE.match(other) or other == code:
+            raise fail("suppressed_by", f"'{other}' is not another rule's code")
     zh = raw.get("zh") or {}
     if not isinstance(zh, Mapping) or set(map(str, zh)) - ZH_FIELDS:
         raise fail("zh", f"expected a mapping with {', '.join(sorted(ZH_FIELDS))}")
     allowed = when.placeholders() | {"devices"}
-    for fld, template in [("message", message), ("summary", summary), *(("fix", f) for f in fix),
+    for fld, template in [("message", message), ("why", why), *(("fix", f) for f in fix),
                           *((f"zh.{k}", v) for k, v in zh.items() if isinstance(v, str)),
                           *(("zh.fix", f) for f in zh.get("fix") or () if isinstance(f, str))]:
         for ph in template_placeholders(template):
@@ -250,7 +259,8 @@ def _parse_rule(raw: Any, path: str, index: int, tables: Tables) -> Rule:
                 raise fail(fld, f"placeholder {{{ph}}} is not a fact key or a value the condition provides")
     return Rule(code=code, name=name, severity=severity, category=category, summary=summary, message=message,
                 why=why, fix=fix, references=references, terms=terms, added_in=added_in, when=when,
-                source_file=path, confidence=confidence, zh=dict(zh), quiet_when_unknown=quiet)
+                source_file=path, confidence=confidence, zh=dict(zh), quiet_when_unknown=quiet,
+                suppressed_by=suppressed_by)
 
 
 def _is_fact_key(key: str) -> bool:
@@ -273,4 +283,9 @@ def _check_unique(rules: Iterable[Rule]) -> tuple[Rule, ...]:
         by_code[r.code] = r
         by_name[r.name] = r
         out.append(r)
+    for r in out:
+        for other in r.suppressed_by:
+            if other not in by_code:
+                raise DataFileError(r.source_file, f"'{other}' is not a rule", entry=r.code,
+                                    field="suppressed_by")
     return tuple(out)
