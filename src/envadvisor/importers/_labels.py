@@ -35,6 +35,9 @@ _OS_LABELS = frozenset(
         "os platform and version",
         "system",
         "os and version",
+        "operating system and version",
+        "distro version",
+        "kernel version",
         "linux distribution",
         "distribution",
     }
@@ -94,6 +97,11 @@ _IGNORED = frozenset(
         "have you reproduced the bug with tensorflow nightly?",
         "have you reproduced the bug with tf nightly?",
         "system ram",
+        "kernel release",
+        "windows version",
+        "wsl version",
+        "are you using wsl 1 or wsl 2?",
+        "nvidia open gpu kernel modules version",
         "cann version",
         "is debug build",
     }

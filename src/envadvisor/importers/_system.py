@@ -18,7 +18,7 @@ from envadvisor.model import canonical_name
 # ------------------------------------------------------------------------------------------------
 
 _LINUX_DISTROS = (
-    ("ubuntu", r"ubuntu"),
+    ("ubuntu", r"ubuntu(?=\D{0,12}?\d{2}\.\d{2}(?!\.\d+-))|ubuntu(?!\D{0,12}?\d)"),
     ("debian", r"debian"),
     ("centos", r"centos"),
     ("rhel", r"red hat enterprise linux|\brhel\b"),

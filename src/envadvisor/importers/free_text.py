@@ -49,7 +49,11 @@ _OS_HINT = re.compile(
     r"rocky linux|red hat|rhel|arch linux|linux mint|pop!_os|amazon linux)",
     re.IGNORECASE,
 )
-_KEY_VALUE = re.compile(r"^\s*(?P<label>[A-Za-z][\w ./()`-]{1,40}?)\s*[:：]\s*(?P<value>\S.*)$")
+_NVRM = re.compile(r"NVRM version:.*?Kernel Module\s+(?P<version>\d{3}\.\d{1,3}(?:\.\d{1,3})?)")
+_LD_PATH = re.compile(r"\bLD_LIBRARY_PATH\s*[=:]\s*(?P<value>\S+)")
+_CUDA_DIR = re.compile(r"cuda|cudnn|nvidia", re.IGNORECASE)
+_COMPILER_LINE = re.compile(r"\b(?:gcc|clang|g\+\+|msvc)\b", re.IGNORECASE)
+_KEY_VALUE = re.compile(r"^\s*(?:[-*+]\s+)?(?P<label>[A-Za-z][\w ./()`-]{1,40}?)\s*[:：]\s*(?P<value>\S.*)$")
 _TRACEBACK_PATH = re.compile(r'^\s*File "|site-packages|dist-packages|^\s*at\s')
 
 
@@ -60,10 +64,14 @@ def detect(lines: Sequence[Line]) -> bool:
 def parse(lines: Sequence[Line]) -> Parsed:
     observations: list[Observation] = []
     consumed: set[int] = set()
+    previous = ""
     for line in lines:
         text = line.text
         if not text.strip() or len(text) > 2000:
             continue
+        if previous.rstrip().endswith("echo $LD_LIBRARY_PATH"):
+            text = f"LD_LIBRARY_PATH={text.strip()}"  # the value printed under the echo
+        previous = text
         found = _statements(text, line)
         if found:
             observations.extend(found)
@@ -80,6 +88,17 @@ def _statements(text: str, line: Line) -> list[Observation]:
         if interpreted:
             return interpreted
     out: list[Observation] = []
+    nvrm = _NVRM.search(text)
+    if nvrm:
+        return [
+            Observation("gpu.kernel_module_version", nvrm.group("version"), line),
+            Observation("gpu.driver_version", nvrm.group("version"), line),
+            Observation("gpu.driver_source", "procfs", line),
+        ]
+    ld_path = _LD_PATH.search(text)
+    if ld_path:
+        dirs = [entry for entry in ld_path.group("value").split(":") if entry and _CUDA_DIR.search(entry)]
+        return [Observation("env.ld_library_path_cuda", dirs, line)] if dirs else []
     in_path = bool(_TRACEBACK_PATH.search(text))
     nvcc = _NVCC.search(text)
     if nvcc:
@@ -104,7 +123,7 @@ def _statements(text: str, line: Line) -> list[Observation]:
         out.append(Observation("gpu.driver_source", "report", line))
     if not in_path:
         out.extend(Observation("gpu.devices", device(name), line) for name in gpu_names(text))
-        if _OS_HINT.search(text):
+        if _OS_HINT.search(text) and not _COMPILER_LINE.search(text):
             out.extend(os_observations(text, line))
     return out
 

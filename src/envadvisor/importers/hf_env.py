@@ -32,23 +32,23 @@ _TOOL_KEYS = frozenset(
 )
 
 
-def _bullets(lines: Sequence[Line]) -> list[tuple[Line, str, str, bool]]:
-    out = []
-    for line in lines:
-        match = _BULLET.match(line.text)
-        if match:
-            indent = match.group("indent")
-            nested = "\t" in indent or len(indent) >= 4
-            out.append((line, match.group("label"), match.group("value"), nested))
-    return out
-
-
 def detect(lines: Sequence[Line]) -> bool:
+    """The banner, three known bullets, or (bulleted or not) two known keys including a tool's own."""
     if any(_BANNER.search(line.text) for line in lines):
         return True
-    known = [label for _, label, _, nested in _bullets(lines) if not nested and is_known(label)]
+    bulleted = 0
+    known: list[str] = []
+    for line in lines:
+        match = _BULLET.match(line.text)
+        if not match or not is_known(match.group("label")):
+            continue
+        indent = match.group("indent")
+        if "\t" in indent or len(indent) >= 4:
+            continue  # accelerate's nested config
+        known.append(match.group("label"))
+        bulleted += bool(match.group("bullet"))
     tool = any(normalise_label(label)[0] in _TOOL_KEYS for label in known)
-    return len(known) >= 3 or (tool and len(known) >= 2)
+    return bulleted >= 3 or (tool and len(known) >= 2)
 
 
 def parse(lines: Sequence[Line]) -> Parsed:

@@ -97,7 +97,8 @@ def _header(line: Line, driver: str, cuda: re.Match[str] | None) -> list[Observa
     out = [
         Observation("gpu.driver_version", driver, line),
         Observation("gpu.driver_source", "nvidia-smi", line),
-        Observation("gpu.nvml_state", "ok", line),
+        # weak: an error message elsewhere in the report (often from another machine or later) wins
+        Observation("gpu.nvml_state", "ok", line, derived_from="gpu.driver_version"),
     ]
     if cuda is None:
         reason = "this nvidia-smi prints no CUDA Version (drivers before R410)"

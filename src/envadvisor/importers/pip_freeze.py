@@ -3,6 +3,7 @@ rule) and pip's ``Successfully installed name-1.0 ...`` line."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -14,6 +15,11 @@ NAME = "pip_freeze"
 _LIST_HEADER = re.compile(r"^Package\s+Version(?:\s+\w.*)?$")
 _LIST_RULE = re.compile(r"^-{3,}\s+-{3,}")
 _LIST_ROW = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s+(?P<version>\d[\w.+!-]*)(?:\s+\S.*)?$")
+# `pip list` pasted without its header (or `pip list | grep torch`): name, 2+ spaces, version.
+_BARE_ROW = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s{2,}(?P<version>\d[\w.+!-]*)(?:\s+\S+)?$")
+_MIN_BARE_ROWS = 3
+_SHOW_NAME = re.compile(r"^Name:\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*$")
+_SHOW_VERSION = re.compile(r"^Version:\s*(?P<version>\d[\w.+!-]*)\s*$")
 _INSTALLED = re.compile(r"^Successfully installed\s+(?P<items>.+)$")
 _INSTALLED_ITEM = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*?)-(?P<version>\d[\w.+!]*)$")
 
@@ -30,10 +36,34 @@ def _freeze_lines(lines: Sequence[Line]) -> list[tuple[Line, str, str]]:
     return out
 
 
+def _bare_rows(lines: Sequence[Line]) -> list[tuple[Line, str, str]]:
+    rows = []
+    for line in lines:
+        match = _BARE_ROW.match(line.text.strip())
+        if match:
+            rows.append((line, match.group("name"), match.group("version")))
+    return rows if len(rows) >= _MIN_BARE_ROWS else []
+
+
+def _shown(lines: Sequence[Line]) -> list[tuple[Line, Line, str, str]]:
+    """``pip show NAME``: a ``Name:`` line directly followed by ``Version:``."""
+    out = []
+    for first, second in itertools.pairwise(lines):
+        name = _SHOW_NAME.match(first.text.strip())
+        version = _SHOW_VERSION.match(second.text.strip())
+        if name and version:
+            out.append((first, second, name.group("name"), version.group("version")))
+    return out
+
+
 def detect(lines: Sequence[Line]) -> bool:
+    if _bare_rows(lines):
+        return True
     if any(_LIST_HEADER.match(line.text.strip()) for line in lines):
         return True
     if any(_INSTALLED.match(line.text.strip()) for line in lines):
+        return True
+    if _shown(lines):
         return True
     return len(_freeze_lines(lines)) >= 3
 
@@ -46,9 +76,19 @@ def parse(lines: Sequence[Line]) -> Parsed:
         for line, name, version in freeze:
             observations.extend(package_observations(name, version, line, installer="pip", source="pypi"))
             consumed.add(line.number)
+    for first, second, name, version in _shown(lines):
+        observations.extend(package_observations(name, version, second, installer="pip", source="pypi"))
+        consumed.update((first.number, second.number))
+    for line, name, version in _bare_rows(lines):
+        if line.number in consumed:
+            continue
+        observations.extend(package_observations(name, version, line, installer="pip", source="pypi"))
+        consumed.add(line.number)
     in_table = False
     for line in lines:
         text = line.text.strip()
+        if line.number in consumed:
+            continue
         installed = _INSTALLED.match(text)
         if installed:
             for item in installed.group("items").split():
