@@ -1,0 +1,245 @@
+"""What a proposal is: the decided dependencies, each with its reason, and how it is written out.
+
+A :class:`Proposal` is a frozen value; :meth:`Proposal.to_yaml` writes the environment.yml (every
+dependency line with a ``# why`` comment, a header naming the target, the tables' date and the create
+command) and :meth:`Proposal.to_data` the decision record for ``propose --json``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from envadvisor.model import Finding
+
+CONDA = "conda"
+PIP = "pip"
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    """One line of the environment file and why it is there.
+
+    ``spec`` is the exact text of the line; ``kind`` is ``package`` or ``option`` (a pip option such as
+    ``--extra-index-url URL``). ``based_on`` names the table rows or rules behind the choice
+    (``torch_releases[2.14]``, ``torch_arch_lists[2.14 cu126 linux-x86_64]``), ``chain`` how a wanted
+    package led to this line (``("accelerate", "pytorch")``: accelerate needs PyTorch).
+    """
+
+    name: str
+    spec: str
+    source: str  # conda | pip
+    why: str
+    based_on: tuple[str, ...] = ()
+    chain: tuple[str, ...] = ()
+    kind: str = "package"
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    severity: str  # info | warning
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class GpuTarget:
+    name: str | None
+    compute_capability: str
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSummary:
+    """The machine the file is made for, as the proposal understood it."""
+
+    system: str  # linux | windows | macos
+    arch: str  # x86_64 | aarch64 | arm64
+    glibc: str | None = None
+    wsl: bool = False
+    gpus: tuple[GpuTarget, ...] = ()
+    driver: str | None = None
+    driver_cuda: str | None = None
+    gpu_note: str | None = None  # why no GPU is used, when there is none
+    assumed: tuple[str, ...] = ()  # facts the proposal had to assume, said out loud
+
+    @property
+    def subdir(self) -> str:
+        """The conda platform subdirectory (linux-64, osx-arm64, win-64 ...)."""
+        machine = {"x86_64": "64", "aarch64": "aarch64", "arm64": "arm64"}.get(self.arch, self.arch)
+        if self.system == "macos":
+            return "osx-arm64" if self.arch == "arm64" else "osx-64"
+        if self.system == "windows":
+            return f"win-{machine}"
+        return f"linux-{machine}"
+
+    def describe(self) -> str:
+        os_name = {"linux": "Linux", "windows": "Windows", "macos": "macOS"}.get(self.system, self.system)
+        parts = [f"{os_name} {self.arch}"]
+        if self.wsl:
+            parts[0] += " (WSL2)"
+        if self.glibc:
+            parts[0] += f", glibc {self.glibc}"
+        return parts[0]
+
+    def describe_gpus(self) -> str:
+        if not self.gpus:
+            return "no NVIDIA GPU" + (f" ({self.gpu_note})" if self.gpu_note else "")
+        counts: dict[tuple[str | None, str], int] = {}
+        for g in self.gpus:
+            counts[(g.name, g.compute_capability)] = counts.get((g.name, g.compute_capability), 0) + 1
+        out = []
+        for (name, cc), n in counts.items():
+            label = name or "NVIDIA GPU"
+            out.append(
+                f"{n} x {label} (compute capability {cc})" if n > 1 else f"{label} (compute capability {cc})"
+            )
+        return ", ".join(out)
+
+    def describe_driver(self) -> str:
+        if not self.gpus:
+            return "none"
+        if self.driver and self.driver_cuda:
+            return f"{self.driver}, supports CUDA up to {self.driver_cuda}"
+        if self.driver_cuda:
+            return f"unknown version, supports CUDA up to {self.driver_cuda}"
+        if self.driver:
+            return f"{self.driver} (its CUDA is not in the tables)"
+        return "unknown (pass --driver)"
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    name: str
+    wants: tuple[str, ...]
+    python: str
+    python_why: str
+    target: TargetSummary
+    channels: tuple[str, ...]
+    dependencies: tuple[Dependency, ...]
+    tables_checked: str
+    tool_version: str
+    variables: Mapping[str, str] = field(default_factory=dict)
+    variable_why: Mapping[str, str] = field(default_factory=dict)
+    notes: tuple[Note, ...] = ()
+    fallback: str | None = None  # set when nothing current fits and an older or CPU stack was chosen
+    conda_override_cuda: str | None = None  # value for CONDA_OVERRIDE_CUDA when created off-target
+    needs_target_host: bool = False  # created for another OS: create it on the target itself
+    check_findings: tuple[Finding, ...] = ()  # what `check` still reports for this file on the target
+
+    @property
+    def conda(self) -> tuple[Dependency, ...]:
+        return tuple(d for d in self.dependencies if d.source == CONDA)
+
+    @property
+    def pip(self) -> tuple[Dependency, ...]:
+        return tuple(d for d in self.dependencies if d.source == PIP)
+
+    def create_commands(self, filename: str = "environment.yml") -> tuple[str, ...]:
+        plain = f"conda env create -f {filename}"
+        cmds = [plain]
+        if self.conda_override_cuda:
+            cmds.append(
+                f"on a host without the target's NVIDIA driver (CI, docker build, login node): "
+                f"CONDA_OVERRIDE_CUDA={self.conda_override_cuda} {plain}"
+            )
+        return tuple(cmds)
+
+    # ------------------------------------------------------------------------------- environment.yml
+    def to_yaml(self, filename: str = "environment.yml") -> str:
+        lines = [f"# {filename} proposed by envadvisor {self.tool_version}"]
+        lines.append(f"# target: {self.target.describe()}; {self.target.describe_gpus()}")
+        if self.target.gpus:
+            lines.append(f"# driver: {self.target.describe_driver()}")
+        lines.append(f"# python: {self.python} ({self.python_why})")
+        lines.append(f"# tables: compatibility tables checked {self.tables_checked}")
+        for assumed in self.target.assumed:
+            lines.append(f"# assumed: {assumed}")
+        if self.fallback:
+            lines.append(f"# FALLBACK: {self.fallback}")
+        lines.append("# create it" + (" on the target machine" if self.needs_target_host else "") + ":")
+        for cmd in self.create_commands(filename):
+            lines.append(f"#   {cmd}")
+        for note in self.notes:
+            prefix = "warning: " if note.severity == "warning" else ""
+            lines.append(f"# note: {prefix}{note.text}")
+        for finding in self.check_findings:
+            lines.append(
+                f"# check: {finding.severity.value} {finding.code} {finding.name}: {finding.message}"
+            )
+        lines.append(f"name: {_scalar(self.name)}")
+        lines.append("channels:")
+        channel_why = {
+            "conda-forge": "community channel with current CUDA-enabled builds",
+            "nodefaults": "do not append Anaconda's defaults channels (CEP 24); never mix them with "
+            "conda-forge",
+        }
+        lines.extend(_commented([(f"  - {_scalar(c)}", channel_why.get(c, "")) for c in self.channels]))
+        lines.append("dependencies:")
+        rows = [(f"  - {_scalar(d.spec)}", d.why) for d in self.conda]
+        pip_rows = [(f"      - {_scalar(d.spec)}", d.why) for d in self.pip]
+        if pip_rows:
+            rows.append(("  - pip:", ""))
+            rows.extend(pip_rows)
+        lines.extend(_commented(rows))
+        if self.variables:
+            lines.append("variables:")
+            lines.extend(
+                _commented(
+                    [
+                        (f"  {k}: {json.dumps(v)}", self.variable_why.get(k, ""))
+                        for k, v in self.variables.items()
+                    ]
+                )
+            )
+        return "\n".join(lines) + "\n"
+
+    # ------------------------------------------------------------------------------- decision record
+    def to_data(self, filename: str = "environment.yml") -> dict[str, Any]:
+        from envadvisor.model import to_data
+
+        return {
+            "name": self.name,
+            "wants": list(self.wants),
+            "python": self.python,
+            "python_why": self.python_why,
+            "target": to_data(self.target) | {"subdir": self.target.subdir},
+            "channels": list(self.channels),
+            "dependencies": [to_data(d) for d in self.dependencies],
+            "variables": dict(self.variables),
+            "notes": [to_data(n) for n in self.notes],
+            "fallback": self.fallback,
+            "check_findings": [to_data(f) for f in self.check_findings],
+            "create": list(self.create_commands(filename)),
+            "conda_override_cuda": self.conda_override_cuda,
+            "tables_checked": self.tables_checked,
+            "tool_version": self.tool_version,
+        }
+
+
+def _commented(rows: list[tuple[str, str]]) -> list[str]:
+    """Lines with their ``# why`` comments aligned in one column."""
+    width = max((len(text) for text, why in rows if why), default=0)
+    out = []
+    for text, why in rows:
+        out.append(f"{text.ljust(width)}  # {_one_line(why)}" if why else text)
+    return out
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _scalar(value: str) -> str:
+    """``value`` as a YAML scalar: plain when it reads back unchanged, double-quoted otherwise."""
+    from envadvisor.errors import DataFileError
+    from envadvisor.resources import load_yaml_text
+
+    try:
+        back = load_yaml_text(f"- {value}", path="<scalar>")
+    except DataFileError:
+        back = None
+    if back == [value] and "#" not in value:
+        return value
+    return json.dumps(value)
