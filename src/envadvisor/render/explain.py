@@ -7,7 +7,8 @@ three outputs never drift apart. The map comes as a rich tree, Mermaid text or G
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +74,11 @@ UI: dict[str, dict[str, str]] = {
 
 def ui(lang: str) -> dict[str, str]:
     return UI.get(lang, UI["en"])
+
+
+def colon(lang: str) -> str:
+    """The separator after a label: a full-width colon in Chinese."""
+    return "：" if lang == "zh" else ": "
 
 
 # --------------------------------------------------------------------------------------------------
@@ -171,7 +177,10 @@ def term_doc(term: Term, glossary: Glossary, lang: str) -> Doc:
         sections.append(Section(words["relations"], items=tuple(relation_lines)))
     incoming = _incoming(term, glossary)
     if incoming:
-        lines = (f"{_term_ref(src, lang)}: {glossary.relation_label(kind, lang)}" for src, kind in incoming)
+        lines = (
+            f"{_term_ref(src, lang)}{colon(lang)}{glossary.relation_label(kind, lang)}"
+            for src, kind in incoming
+        )
         sections.append(Section(words["referenced_by"], items=tuple(lines)))
     sections.append(Section(words["install"], paragraphs=(text.install,)))
     if term.aliases:
@@ -252,7 +261,8 @@ def term_list_text(glossary: Glossary, lang: str) -> str:
     words = ui(lang)
     width = max(len(t.id) for t in glossary)
     lines = [words["list_title"].format(count=len(glossary)), ""]
-    lines.extend(f"{t.id.ljust(width)}  {t.text(lang).name}: {t.text(lang).summary}" for t in glossary)
+    sep = colon(lang)
+    lines.extend(f"{t.id.ljust(width)}  {t.text(lang).name}{sep}{t.text(lang).summary}" for t in glossary)
     lines += ["", words["more"]]
     return "\n".join(lines) + "\n"
 
@@ -293,7 +303,9 @@ def rule_doc(doc: Mapping[str, Any], glossary: Glossary, lang: str) -> Doc:
     term_lines = []
     for term_id in doc.get("terms") or ():
         term = glossary.term(str(term_id))
-        term_lines.append(f"{_term_ref(term, lang)}: {term.text(lang).summary}" if term else str(term_id))
+        term_lines.append(
+            f"{_term_ref(term, lang)}{colon(lang)}{term.text(lang).summary}" if term else str(term_id)
+        )
     if term_lines:
         sections.append(Section(words["terms"], items=tuple(term_lines)))
     references = tuple(str(r) for r in doc.get("references") or ())
@@ -436,3 +448,349 @@ def map_dot(glossary: Glossary, lang: str, scope: MapScope = MapScope()) -> str:
         )
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------------------------------
+# why: the chain from what the user asked for down to one dependency
+# --------------------------------------------------------------------------------------------------
+
+WHY_UI: dict[str, dict[str, str]] = {
+    "en": {
+        "from_proposal": "proposed by envadvisor",
+        "line": "line",
+        "why": "Why it is here",
+        "chain": "Chain (this line <- what asked for it)",
+        "chosen_by": "Chosen by (rules and table rows)",
+        "what": "What it is",
+        "target": "Target",
+        "wants": "Asked for",
+        "proposal": "What envadvisor would write",
+        "same": "the same line",
+        "absent": "envadvisor would not add it for {wants} on this target",
+        "no_proposal": "no proposal to compare with: {reason}",
+        "asked": '"{want}" (asked for)',
+        "needs": ', which needs "{needs}"',
+        "environment": "the environment itself (every environment has it)",
+        "on": "{node} on {target}",
+        "explain": "more: envadvisor explain {term}",
+        "via_pip": "{spec} via pip",
+        "this_file": "this file",
+        "on_channel": "{spec} on {channel}",
+        "unknown_term": "not in the glossary",
+    },
+    "zh": {
+        "from_proposal": "由 envadvisor 提议",
+        "line": "第",
+        "why": "为什么需要它",
+        "chain": "依赖链（本行 <- 引入它的需求）",
+        "chosen_by": "选择依据（规则与数据表条目）",
+        "what": "它是什么",
+        "target": "目标机器",
+        "wants": "你要求的包",
+        "proposal": "envadvisor 会写成",
+        "same": "与此行相同",
+        "absent": "针对 {wants}，envadvisor 不会在这台目标机器上加入它",
+        "no_proposal": "没有可对照的提议：{reason}",
+        "asked": "“{want}”（你要求的）",
+        "needs": "，它需要“{needs}”",
+        "environment": "环境本身（每个环境都需要）",
+        "on": "{node}，目标机器：{target}",
+        "explain": "详见：envadvisor explain {term}",
+        "via_pip": "{spec}（pip 安装）",
+        "this_file": "本文件",
+        "on_channel": "{spec}（来自 {channel}）",
+        "unknown_term": "术语表中没有这一项",
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class WhyAnswer:
+    """Why one dependency is in an environment: the proposal's decision record, or a file line."""
+
+    package: str  # as the user asked
+    spec: str  # the line
+    source: str  # conda | pip
+    origin: str  # "proposal" or the file's path
+    line_number: int | None
+    wants: tuple[str, ...]
+    target: str
+    why: str | None = None
+    chain: tuple[str, ...] = ()  # from this line back to what asked for it
+    based_on: tuple[str, ...] = ()
+    term: Term | None = None
+    proposed: str | None = None  # file mode: the line envadvisor would write for this package
+    remark: str | None = None  # file mode: how the file's line compares with the proposal
+
+
+def describe_target(target: Any) -> str:
+    """The target in one line: OS and glibc, GPUs, and the newest CUDA the driver supports.
+
+    ``Linux x86_64, glibc 2.39, NVIDIA H200 (compute capability 9.0), driver 580.159.04 supports
+    CUDA <= 13.0``
+    """
+    parts = [target.describe(), target.describe_gpus()]
+    if target.gpus:
+        if target.driver_cuda:
+            parts.append(
+                f"driver {target.driver or '(version unknown)'} supports CUDA <= {target.driver_cuda}"
+            )
+        else:
+            parts.append(f"driver {target.describe_driver()}")
+    return ", ".join(parts)
+
+
+def _key(name: str) -> str:
+    from envadvisor.model import canonical_name
+
+    return canonical_name(name.split("[", 1)[0])
+
+
+def find_dependency(proposal: Any, package: str, glossary: Glossary) -> Any | None:
+    """The proposal's line for ``package``: by name first, then by glossary term (torch ~ pytorch-gpu)."""
+    return _by_name_or_role([d for d in proposal.dependencies if d.kind == "package"], package, glossary)
+
+
+def _by_name_or_role(items: Sequence[Any], package: str, glossary: Glossary) -> Any | None:
+    """The first item (anything with a ``name``) named ``package``, else one that plays its role."""
+    for item in items:
+        if _key(item.name) == _key(package):
+            return item
+    same_role = _same_role(glossary, package)
+    for item in items:
+        term = glossary.for_package(item.name)
+        if term is not None and term.id in same_role:
+            return item
+    return None
+
+
+def _same_role(glossary: Glossary, package: str) -> set[str]:
+    """Terms that play the package's role in a file: its own, and those joined by 'selects'.
+
+    ``pytorch-gpu`` selects ``pytorch``, so a file's ``pytorch==2.5.1`` or ``pytorch-cuda=12.4`` line
+    is the line where envadvisor writes ``pytorch-gpu=2.13.*``.
+    """
+    asked = glossary.for_package(package)
+    if asked is None:
+        return set()
+    out = {asked.id}
+    for src, rel, dst in glossary.relations():
+        if rel.kind == "selects" and asked.id in (src.id, dst.id):
+            out |= {src.id, dst.id}
+    return out
+
+
+def _line_label(dep: Any, proposal: Any, lang: str) -> str:
+    words = WHY_UI[lang]
+    if dep.source == "pip":
+        return words["via_pip"].format(spec=dep.spec)
+    channel = proposal.channels[0] if proposal.channels else "conda"
+    return words["on_channel"].format(spec=dep.spec, channel=channel)
+
+
+def chain_of(
+    dep: Any, proposal: Any, lang: str, label: Callable[[Any], str | None] | None = None
+) -> tuple[str, ...]:
+    """This line, then each line that brought it in, then what the user asked for, on which target.
+
+    ``Dependency.chain`` runs from the wanted package to this line (``("pytorch", "cuda-version")``);
+    each step is shown as the line of the file that stands for it (``pytorch-gpu=2.13.*``). ``label``
+    may name a step differently (a user's file shows its own line for the same package).
+    """
+    words = WHY_UI[lang]
+    target = describe_target(proposal.target)
+    chain = tuple(dep.chain) or (dep.name,)
+
+    def show(line: Any) -> str:
+        return (label(line) if label else None) or _line_label(line, proposal, lang)
+
+    nodes = [show(dep)]
+    if _key(chain[0]) == _key(dep.name):  # the line is itself what was asked for (accelerate -> pytorch)
+        head = words["asked"].format(want=chain[0]) if chain[0] in proposal.wants else words["environment"]
+        if len(chain) > 1 and chain[0] in proposal.wants:
+            head += words["needs"].format(needs='", "'.join(chain[1:]))
+        nodes.append(words["on"].format(node=head, target=target))
+        return tuple(nodes)
+    ancestors = chain[:-1] if _key(chain[-1]) == _key(dep.name) else chain
+    seen = {id(dep)}
+    for depth in range(len(ancestors), 0, -1):
+        parent = _line_for(proposal, ancestors[:depth])
+        if parent is not None and id(parent) not in seen:
+            seen.add(id(parent))
+            nodes.append(show(parent))
+    want = chain[0]
+    head = words["asked"].format(want=want) if want in proposal.wants else words["environment"]
+    nodes.append(words["on"].format(node=head, target=target))
+    return tuple(nodes)
+
+
+def _line_for(proposal: Any, prefix: tuple[str, ...]) -> Any | None:
+    """The package line that stands for a step of a chain: same chain, else the line for that name."""
+    lines = [d for d in proposal.dependencies if d.kind == "package"]
+    tests: list[Callable[[Any], bool]] = [
+        lambda d: tuple(d.chain) == prefix,
+        lambda d: tuple(d.chain) == (prefix[-1],),
+        lambda d: _key(d.name) == _key(prefix[-1]),
+    ]
+    for test in tests:
+        for dep in lines:
+            if test(dep):
+                return dep
+    return None
+
+
+def why_from_proposal(package: str, proposal: Any, glossary: Glossary, lang: str) -> WhyAnswer | None:
+    dep = find_dependency(proposal, package, glossary)
+    if dep is None:
+        return None
+    return WhyAnswer(
+        package=package,
+        spec=dep.spec,
+        source=dep.source,
+        origin="proposal",
+        line_number=None,
+        wants=tuple(proposal.wants),
+        target=describe_target(proposal.target),
+        why=dep.why,
+        chain=chain_of(dep, proposal, lang),
+        based_on=tuple(dep.based_on),
+        term=glossary.for_package(dep.name),
+    )
+
+
+def why_doc(answer: WhyAnswer, lang: str) -> Doc:
+    words = WHY_UI[lang]
+    where = words["from_proposal"] if answer.origin == "proposal" else answer.origin
+    if answer.line_number is not None:
+        where += f", {words['line']} {answer.line_number}" if lang == "en" else f" 第 {answer.line_number} 行"
+    sections: list[Section] = []
+    if answer.why:
+        sections.append(Section(words["why"], paragraphs=(answer.why,)))
+    if answer.chain:
+        sections.append(Section(words["chain"], paragraphs=(" <- ".join(answer.chain),)))
+    if answer.based_on:
+        sections.append(Section(words["chosen_by"], items=answer.based_on))
+    if answer.proposed is not None or answer.remark:
+        text = answer.proposed or ""
+        if answer.remark:
+            text = f"{text} ({answer.remark})" if text else answer.remark
+        sections.append(Section(words["proposal"], paragraphs=(text,)))
+    if answer.term is not None:
+        term_text = answer.term.text(lang)
+        sections.append(
+            Section(
+                words["what"],
+                paragraphs=(
+                    f"{term_text.name}{colon(lang)}{term_text.summary}",
+                    words["explain"].format(term=answer.term.id),
+                ),
+            )
+        )
+    else:
+        sections.append(Section(words["what"], paragraphs=(words["unknown_term"],)))
+    sections.append(Section(words["target"], paragraphs=(answer.target,)))
+    if answer.wants:
+        sections.append(Section(words["wants"], paragraphs=(", ".join(answer.wants),)))
+    lead = answer.term.text(lang).summary if answer.term is not None else (answer.why or "")
+    return Doc(title=answer.spec, subtitle=f"{answer.source} · {where}", lead=lead, sections=tuple(sections))
+
+
+def why_data(answer: WhyAnswer, lang: str) -> dict[str, Any]:
+    term = answer.term
+    return {
+        "package": answer.package,
+        "lang": lang,
+        "spec": answer.spec,
+        "source": answer.source,
+        "origin": answer.origin,
+        "line": answer.line_number,
+        "why": answer.why,
+        "chain": list(answer.chain),
+        "based_on": list(answer.based_on),
+        "term": None
+        if term is None
+        else {"id": term.id, "name": term.text(lang).name, "summary": term.text(lang).summary},
+        "proposed": answer.proposed,
+        "remark": answer.remark,
+        "target": answer.target,
+        "wants": list(answer.wants),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class FileLine:
+    name: str
+    spec: str
+    source: str  # conda | pip
+    line: int | None
+
+
+_CONDA_NAME_RE = re.compile(r"^(?:[^:\s]+::)?([A-Za-z0-9_][A-Za-z0-9_.\-]*)")
+_PIP_NAME_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._\-]*)")
+
+
+def file_lines(envfile: Any) -> list[FileLine]:
+    """The package lines of a parsed environment.yml (pip options such as --extra-index-url left out)."""
+    out = []
+    for entry in envfile.conda:
+        match = _CONDA_NAME_RE.match(entry.text.strip())
+        if match:
+            out.append(FileLine(match.group(1), entry.text.strip(), "conda", entry.line))
+    for entry in envfile.pip:
+        text = entry.text.strip()
+        match = None if text.startswith("-") else _PIP_NAME_RE.match(text)
+        if match:
+            out.append(FileLine(match.group(1), text, "pip", entry.line))
+    return out
+
+
+def find_file_line(lines: Sequence[FileLine], package: str, glossary: Glossary) -> FileLine | None:
+    """The file's line for ``package``: by name first, then by glossary term (torch ~ pytorch)."""
+    found: FileLine | None = _by_name_or_role(lines, package, glossary)
+    return found
+
+
+def why_from_file(
+    line: FileLine,
+    lines: Sequence[FileLine],
+    path: str,
+    proposal: Any | None,
+    no_proposal_reason: str | None,
+    glossary: Glossary,
+    lang: str,
+) -> WhyAnswer:
+    """A file's line explained: its glossary role and, when envadvisor would write it too, the decision."""
+    words = WHY_UI[lang]
+    base = WhyAnswer(
+        package=line.name,
+        spec=line.spec,
+        source=line.source,
+        origin=path,
+        line_number=line.line,
+        wants=tuple(proposal.wants) if proposal is not None else (),
+        target=describe_target(proposal.target) if proposal is not None else "",
+        term=glossary.for_package(line.name),
+    )
+    if proposal is None:
+        return _replace(base, remark=words["no_proposal"].format(reason=no_proposal_reason or "?"))
+    dep = find_dependency(proposal, line.name, glossary)
+    if dep is None:
+        return _replace(base, remark=words["absent"].format(wants=", ".join(proposal.wants) or "-"))
+    same = " ".join(dep.spec.split()) == " ".join(line.spec.split()) and dep.source == line.source
+
+    def in_this_file(step: Any) -> str | None:
+        """A step of the proposal's chain as the file writes it, when the file has that package."""
+        own = line if step is dep else find_file_line(lines, step.name, glossary)
+        return None if own is None else f"{own.spec} ({own.source}, {words['this_file']})"
+
+    chain = chain_of(dep, proposal, lang, in_this_file)
+    if same:
+        return _replace(base, why=dep.why, chain=chain, based_on=tuple(dep.based_on), remark=words["same"])
+    # the file says something else: the decision record explains envadvisor's line, not this one
+    return _replace(base, chain=chain, proposed=f"{dep.spec} ({dep.source}){colon(lang)}{dep.why}")
+
+
+def _replace(answer: WhyAnswer, **changes: Any) -> WhyAnswer:
+    import dataclasses
+
+    return dataclasses.replace(answer, **changes)
