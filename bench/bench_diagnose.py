@@ -142,6 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=9, help="runs per fast command (default 9)")
     parser.add_argument("--slow-runs", type=int, default=3, help="runs of collect_env (default 3)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--no-breakdown", action="store_true", help="skip timing diagnose's parts")
     args = parser.parse_args(argv)
 
     if args.setup:
@@ -177,7 +178,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             small_env,
         )
 
-    timings = [bare, diagnose, big, collect_env]
+        breakdown = []
+        if not args.no_breakdown:
+            # Where diagnose's time goes, each part in its own fresh interpreter (informational).
+            parts = {
+                "part: import envadvisor.model": "import envadvisor.model",
+                "part: probes, collect()": "from envadvisor.probes import collect; collect()",
+                "part: knowledge, load_knowledge()": (
+                    "from envadvisor.knowledge import load_knowledge; load_knowledge()"
+                ),
+            }
+            for label, code in parts.items():
+                breakdown.append(measure(label, [str(python), "-c", code], args.runs, small_env))
+
+    timings = [bare, diagnose, big, collect_env, *breakdown]
     print(f"\n{'command':<52} {'median':>9} {'min':>9} {'max':>9} {'CPU med':>9} {'peak RSS':>10}")
     for t in timings:
         print(

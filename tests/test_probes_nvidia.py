@@ -237,7 +237,7 @@ def test_a_hung_nvml_costs_at_most_the_timeout(tmp_path: Path) -> None:
 
 @pytest.fixture
 def nvml_binding_missing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(nvidia, "_nvml_library_loads", lambda: True)
+    monkeypatch.setattr(nvidia, "nvml_library_present", lambda ctx: True)
     monkeypatch.setitem(sys.modules, "pynvml", None)  # import pynvml -> ImportError
 
 
@@ -333,3 +333,36 @@ def test_pci_bus_counts_nvidia_gpus_without_a_driver(tmp_path: Path) -> None:
     out = nvidia.probe(ctx, nvidia.start(ctx, fake))
     assert out.sections["gpu"].count == 1
     assert out.sources["gpu.count"] == "sysfs-pci"
+
+
+def test_library_pre_check_finds_the_driver_where_the_loader_would(tmp_path: Path) -> None:
+    ctx = context(root=tmp_path, environ={})
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc/ld.so.cache").write_bytes(b"glibc-ld.so.cache1.1\x00libcudart.so.13\x00")
+    assert nvidia.nvml_library_present(ctx) is False
+    # the loader cache names it (what `ldconfig` writes after a driver install)
+    (tmp_path / "etc/ld.so.cache").write_bytes(b"glibc-ld.so.cache1.1\x00libnvidia-ml.so.1\x00/usr/lib/x\x00")
+    assert nvidia.nvml_library_present(ctx) is True
+    # WSL2 maps the Windows driver's libraries into /usr/lib/wsl/lib
+    (tmp_path / "etc/ld.so.cache").write_bytes(b"glibc-ld.so.cache1.1\x00")
+    (tmp_path / "usr/lib/wsl/lib").mkdir(parents=True)
+    (tmp_path / "usr/lib/wsl/lib/libnvidia-ml.so.1").write_bytes(b"\x7fELF")
+    assert nvidia.nvml_library_present(ctx) is True
+    # LD_LIBRARY_PATH is searched first
+    other = tmp_path / "drivers"
+    other.mkdir()
+    (other / "libnvidia-ml.so.1").write_bytes(b"\x7fELF")
+    assert nvidia.nvml_library_present(
+        context(root=tmp_path / "empty", environ={"LD_LIBRARY_PATH": str(other)})
+    )
+
+
+def test_pre_check_agrees_with_the_loader_on_this_machine() -> None:
+    import ctypes
+
+    try:
+        ctypes.CDLL("libnvidia-ml.so.1")
+        loads = True
+    except OSError:
+        loads = False
+    assert nvidia.nvml_library_present(context(environ=dict(os.environ))) is loads

@@ -123,3 +123,42 @@ def try_read_text(path: str | os.PathLike[str], limit: int = MAX_READ_BYTES) -> 
 def describe_error(exc: BaseException) -> str:
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+# String helpers instead of regular expressions: each pattern costs ~0.3 ms to compile on first use,
+# and these run on every diagnose.
+
+
+def is_dotted_number(text: str) -> bool:
+    """ "13.0.88" yes; "", "13..0", "13.0a" no."""
+    return bool(text) and all(part.isdigit() for part in text.split("."))
+
+
+def wheel_name_matches(name: str, base: str) -> bool:
+    """Whether a canonical wheel name is ``base`` or ``base-cuNN`` (``nvidia-cudnn-cu12``)."""
+    return name == base or (name.startswith(base + "-cu") and name[len(base) + 3 :].isdigit())
+
+
+def dist_info_version(folder: str, project: str) -> str | None:
+    """``nvidia_cuda_nvcc-13.0.88.dist-info`` -> ``13.0.88`` for ``nvidia_cuda_nvcc`` (or its _cuNN)."""
+    if not folder.endswith(".dist-info"):
+        return None
+    name, sep, version = folder[: -len(".dist-info")].rpartition("-")
+    if not sep or not wheel_name_matches(name.replace("_", "-"), project.replace("_", "-")):
+        return None
+    return version if "." in version and is_dotted_number(version) else None
+
+
+def major_minor(version: str | None) -> str | None:
+    """ "12.6.20241114" -> "12.6"; None when the text does not start with two numbers."""
+    if not version:
+        return None
+    parts = version.split(".")
+    if len(parts) < 2 or not parts[0].isdigit():
+        return None
+    minor = ""
+    for char in parts[1]:
+        if not char.isdigit():
+            break
+        minor += char
+    return f"{parts[0]}.{minor}" if minor else None

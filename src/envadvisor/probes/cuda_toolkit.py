@@ -18,12 +18,17 @@ import os
 import re
 
 from envadvisor.model import CudaToolkitFacts, ToolkitInstall
-from envadvisor.probes._base import Contribution, ProbeContext, try_read_text
+from envadvisor.probes._base import (
+    Contribution,
+    ProbeContext,
+    dist_info_version,
+    major_minor,
+    try_read_text,
+)
 from envadvisor.probes._commands import run_command, which
 
 _NVCC_RELEASE = r"release (\d+\.\d+), V(\d+(?:\.\d+)*)"
 _VERSION_TXT = r"CUDA Version (\d+\.\d+(?:\.\d+)*)"
-_NVCC_DIST = r"^nvidia_cuda_nvcc(?:_cu\d+)?-(\d+\.\d+(?:\.\d+)*)\.dist-info$"
 
 
 def probe(ctx: ProbeContext) -> Contribution:
@@ -42,22 +47,22 @@ def probe(ctx: ProbeContext) -> Contribution:
             continue
         seen.add(key)
         exists = os.path.isdir(home)
-        major_minor, full, why = (
+        short_version, full, why = (
             (None, None, "folder does not exist") if not exists else _version_from_files(home)
         )
         nvcc_full = None
         is_build_choice = selected is None and position == 0
         nvcc_path = nvcc or os.path.join(home, "bin", "nvcc.exe" if ctx.platform == "win32" else "nvcc")
-        if exists and (is_build_choice or major_minor is None) and os.path.isfile(nvcc_path):
+        if exists and (is_build_choice or short_version is None) and os.path.isfile(nvcc_path):
             release, nvcc_full, nvcc_why = nvcc_version(ctx, nvcc_path)
             if release is not None:
-                major_minor = major_minor or release
+                short_version = short_version or release
                 full = full or nvcc_full
                 why = ""
             else:
                 why = f"{why}; {nvcc_why}" if why else nvcc_why
                 problems.append(nvcc_why)
-        install = ToolkitInstall(path=home, version=major_minor, source=source)
+        install = ToolkitInstall(path=home, version=short_version, source=source)
         installs.append(install)
         if is_build_choice:
             selected = install
@@ -69,12 +74,12 @@ def probe(ctx: ProbeContext) -> Contribution:
         if key in seen:
             continue
         seen.add(key)
-        major_minor, _full, _why = _version_from_files(home)
-        if major_minor is None:
+        short_version, _full, _why = _version_from_files(home)
+        if short_version is None:
             nvcc_path = os.path.join(home, "bin", "nvcc")
             if os.path.isfile(nvcc_path):
-                major_minor, _full, _ = nvcc_version(ctx, nvcc_path)
-        installs.append(ToolkitInstall(path=home, version=major_minor, source=source))
+                short_version, _full, _ = nvcc_version(ctx, nvcc_path)
+        installs.append(ToolkitInstall(path=home, version=short_version, source=source))
 
     for wheel in (
         "nvidia-cuda-nvcc",
@@ -85,7 +90,7 @@ def probe(ctx: ProbeContext) -> Contribution:
         dist = ctx.first_distribution(wheel)
         if dist is not None:
             installs.append(
-                ToolkitInstall(path=dist.site_dir, version=_major_minor(dist.version), source="wheel")
+                ToolkitInstall(path=dist.site_dir, version=major_minor(dist.version), source="wheel")
             )
 
     if selected is None:
@@ -165,8 +170,8 @@ def _version_from_files(home: str) -> tuple[str | None, str | None, str]:
             cuda = data.get("cuda", {}).get("version")
             nvcc = data.get("cuda_nvcc", {}).get("version")
             # cuda.version's third part can be a date (12.6.20241114): only major.minor is meant.
-            if isinstance(cuda, str) and _major_minor(cuda):
-                return _major_minor(cuda), nvcc if isinstance(nvcc, str) else None, ""
+            if isinstance(cuda, str) and major_minor(cuda):
+                return major_minor(cuda), nvcc if isinstance(nvcc, str) else None, ""
         except (ValueError, AttributeError):
             pass
         why_json = "is not valid JSON with a cuda.version"
@@ -174,14 +179,14 @@ def _version_from_files(home: str) -> tuple[str | None, str | None, str]:
     if text is not None:
         match = re.search(_VERSION_TXT, text)
         if match:
-            return _major_minor(match.group(1)), match.group(1), ""
+            return major_minor(match.group(1)), match.group(1), ""
         why_txt = "names no version"
     dist_dir = os.path.join(home, "dist-info")
     try:
         for name in sorted(os.listdir(dist_dir)):
-            match = re.match(_NVCC_DIST, name)
-            if match:
-                return _major_minor(match.group(1)), match.group(1), ""
+            version = dist_info_version(name, "nvidia_cuda_nvcc")
+            if version:
+                return major_minor(version), version, ""
     except OSError:
         pass
     return None, None, f"version.json {why_json}, version.txt {why_txt}"
@@ -203,13 +208,6 @@ def nvcc_version(ctx: ProbeContext, nvcc: str) -> tuple[str | None, str | None, 
             else (f"{nvcc} --version printed nothing"),
         )
     return match.group(1), match.group(2), ""
-
-
-def _major_minor(version: str | None) -> str | None:
-    if not version:
-        return None
-    match = re.match(r"(\d+)\.(\d+)", version)
-    return f"{match.group(1)}.{match.group(2)}" if match else None
 
 
 def _realpath(path: str) -> str:

@@ -21,7 +21,7 @@ import re
 from typing import Any
 
 from envadvisor.model import Frameworks, JaxBuild, TensorflowBuild, TorchBuild
-from envadvisor.probes._base import Contribution, DistInfo, ProbeContext, try_read_text
+from envadvisor.probes._base import Contribution, DistInfo, ProbeContext, is_dotted_number, try_read_text
 
 TENSORFLOW_DISTRIBUTIONS = (
     "tensorflow",
@@ -37,7 +37,6 @@ TENSORFLOW_DISTRIBUTIONS = (
 )
 # Libraries whose versions the rules read through Facts.packages; absent ones get a reason.
 WATCHED_PACKAGES = ("transformers", "accelerate", "numpy", "torchvision", "torchaudio", "tf-keras", "keras")
-_LOCAL_VARIANT = r"^(cu\d+|cpu|rocm\d+(?:\.\d+)*|xpu)$"
 _CUDNN_PIN = r"(?mi)^Requires-Dist:\s*nvidia-cudnn(?:-cu\d+)?\s*[=~]=\s*([\w.]+)"
 
 
@@ -106,7 +105,11 @@ def _torch(ctx: ProbeContext, out: Contribution) -> TorchBuild:
 def torch_variant(version: str | None, cuda: str | None, hip: str | None, platform: str) -> str | None:
     """cu128 | cpu | rocm6.4 | xpu | macos, from the local version tag or the build's CUDA/HIP."""
     local = version.partition("+")[2] if version else ""
-    if local and re.match(_LOCAL_VARIANT, local):
+    if (
+        local in ("cpu", "xpu")
+        or (local.startswith("cu") and local[2:].isdigit())
+        or (local.startswith("rocm") and is_dotted_number(local[4:]))
+    ):
         return local
     if cuda:
         major, _, minor = cuda.partition(".")

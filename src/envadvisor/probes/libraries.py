@@ -15,19 +15,25 @@ listed and rules can flag shadowing.
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import re
 from typing import NamedTuple
 
 from envadvisor.model import EnvironmentVariables, LibraryCopy, LibraryFacts
-from envadvisor.probes._base import Contribution, ProbeContext, try_read_text
+from envadvisor.probes._base import (
+    Contribution,
+    ProbeContext,
+    dist_info_version,
+    is_dotted_number,
+    try_read_text,
+    wheel_name_matches,
+)
 
 
 class LibrarySpec(NamedTuple):
     section: str  # Facts field
     soname: str  # file name prefix
-    wheel: str  # regular expression over canonical wheel names
+    wheel: str  # canonical wheel name, without or with a -cuNN suffix
     conda: tuple[str, ...]  # conda package names
     header: str | None
     header_macros: tuple[str, str, str]
@@ -37,7 +43,7 @@ LIBRARIES: tuple[LibrarySpec, ...] = (
     LibrarySpec(
         "cuda_runtime",
         "libcudart.so",
-        r"^nvidia-cuda-runtime(-cu\d+)?$",
+        "nvidia-cuda-runtime",
         ("cuda-cudart", "cudatoolkit"),
         None,  # the runtime's version comes from the toolkit next to it (see _toolkit_runtime)
         ("", "", ""),
@@ -45,7 +51,7 @@ LIBRARIES: tuple[LibrarySpec, ...] = (
     LibrarySpec(
         "cudnn",
         "libcudnn.so",
-        r"^nvidia-cudnn(-cu\d+)?$",
+        "nvidia-cudnn",
         ("cudnn",),
         "cudnn_version.h",
         ("CUDNN_MAJOR", "CUDNN_MINOR", "CUDNN_PATCHLEVEL"),
@@ -53,7 +59,7 @@ LIBRARIES: tuple[LibrarySpec, ...] = (
     LibrarySpec(
         "nccl",
         "libnccl.so",
-        r"^nvidia-nccl(-cu\d+)?$",
+        "nvidia-nccl",
         ("nccl",),
         "nccl.h",
         ("NCCL_MAJOR", "NCCL_MINOR", "NCCL_PATCH"),
@@ -78,7 +84,7 @@ def probe(ctx: ProbeContext) -> Contribution:
     for spec in LIBRARIES:
         copies: list[LibraryCopy] = []
         for name, dist_copies in sorted(ctx.distributions.items()):
-            if re.match(spec.wheel, name):
+            if wheel_name_matches(name, spec.wheel):
                 dist = dist_copies[0]
                 copies.append(
                     LibraryCopy(version=dist.version, source="wheel", name=name, path=dist.site_dir)
@@ -169,10 +175,23 @@ def _read_ld_conf(ctx: ProbeContext, path: str, dirs: list[str], depth: int) -> 
                 pattern = str(ctx.system_path(pattern))
             else:
                 pattern = os.path.join(os.path.dirname(path), pattern)
-            for included in sorted(glob.glob(pattern)):
+            for included in _expand(pattern):
                 _read_ld_conf(ctx, included, dirs, depth + 1)
         elif line.startswith("/"):
             dirs.append(str(ctx.system_path(line)))
+
+
+def _expand(pattern: str) -> list[str]:
+    """An ld.so.conf include; the usual ``folder/*.conf`` without glob's regex compilation."""
+    folder, _, leaf = pattern.rpartition("/")
+    if leaf.startswith("*") and not any(c in folder + leaf[1:] for c in "*?["):
+        try:
+            return sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(leaf[1:]))
+        except OSError:
+            return []
+    import glob
+
+    return sorted(glob.glob(pattern))
 
 
 def _toolkit_homes(ctx: ProbeContext) -> list[str]:
@@ -181,9 +200,6 @@ def _toolkit_homes(ctx: ProbeContext) -> list[str]:
     with contextlib.suppress(OSError):
         homes += sorted(str(local / e.name) for e in os.scandir(local) if e.name.startswith("cuda"))
     return homes
-
-
-_FULL_SONAME = r"\.so\.(\d+(?:\.\d+)*)$"
 
 
 def _files_in(
@@ -217,13 +233,10 @@ def _files_in(
 def _version_from_names(names: list[str]) -> str | None:
     best: str | None = None
     for name in names:
-        match = re.search(_FULL_SONAME, name)
-        if match and (best is None or match.group(1).count(".") > best.count(".")):
-            best = match.group(1)
+        _, sep, tail = name.partition(".so.")
+        if sep and is_dotted_number(tail) and (best is None or tail.count(".") > best.count(".")):
+            best = tail
     return best
-
-
-_CUDART_DIST = r"^nvidia_cuda_runtime(?:_cu\d+)?-(\d+\.\d+(?:\.\d+)*)\.dist-info$"
 
 
 def _toolkit_runtime(lib_dir: str, toolkit_homes: list[str]) -> str | None:
@@ -240,9 +253,9 @@ def _toolkit_runtime(lib_dir: str, toolkit_homes: list[str]) -> str | None:
                 return match.group(1)
         try:
             for name in os.listdir(os.path.join(home, "dist-info")):
-                dist = re.match(_CUDART_DIST, name)
-                if dist:
-                    return dist.group(1)
+                version = dist_info_version(name, "nvidia_cuda_runtime")
+                if version:
+                    return version
         except OSError:
             pass
         header, _ = try_read_text(os.path.join(home, "include", "cuda_runtime_api.h"))

@@ -8,11 +8,14 @@ initialisation (hundreds of ms when the GPU is idle without persistence mode) ov
 probes. ctypes releases the GIL inside NVML calls, so a stuck call does not stop the rest; a stuck
 thread is abandoned (daemon) and the run reports ``timeout``.
 
-Why a ``dlopen`` pre-check before importing pynvml: pynvml's import alone costs ~50 ms (its module
-body plus ctypes.util), and on machines without a driver (laptops, CI, build hosts, this test
-machine) it would only tell us that ``libnvidia-ml.so.1`` cannot be loaded. The pre-check makes the
-very same call pynvml's ``_LoadNvmlLibrary`` makes on Linux, and reports it with pynvml's own error
-name and message, so the outcome is identical and the import is skipped.
+Why a pre-check before importing pynvml: pynvml's import alone costs ~50 ms (its module body plus
+ctypes.util), and on machines without a driver (laptops, CI, build hosts, this test machine) it would
+only tell us that ``libnvidia-ml.so.1`` cannot be loaded. The pre-check looks where the dynamic
+loader looks for that name (LD_LIBRARY_PATH, the loader cache /etc/ld.so.cache, the default
+folders) without loading anything; when it finds no trace it reports pynvml's own error name and
+message, so the outcome is the one pynvml would give. Where there is no loader cache to read (musl),
+it makes pynvml's own call, ``ctypes.CDLL("libnvidia-ml.so.1")``. A false "present" only costs the
+import: pynvml then reports the failure itself.
 
 Nothing is inferred here: when only the driver version is known, ``driver_cuda`` stays ``None`` with
 a reason; the CLI may fill it from the knowledge tables and mark it ``driver_cuda_inferred``.
@@ -103,7 +106,7 @@ class NvmlQuery:
 def read_nvml(ctx: ProbeContext, nvml: Any = None) -> NvmlReading:
     """Ask NVML for the driver, its CUDA and every GPU. ``nvml`` replaces the pynvml module in tests."""
     if nvml is None:
-        if ctx.platform == "linux" and not _nvml_library_loads():
+        if ctx.platform in ("linux", "darwin") and not nvml_library_present(ctx):
             return NvmlReading(NvmlState.NO_DRIVER, error=LIBRARY_NOT_FOUND)
         try:
             import pynvml as binding
@@ -136,11 +139,32 @@ def nvml_state_for(exc: BaseException) -> NvmlState:
     )
 
 
+NVML_LIBRARY = "libnvidia-ml.so.1"  # the name pynvml._LoadNvmlLibrary loads on Linux
+# glibc's built-in search folders, plus WSL2's folder of libraries mapped in from the Windows driver
+_LOADER_DEFAULT_DIRS = ("/lib", "/usr/lib", "/lib64", "/usr/lib64", "/usr/lib/wsl/lib")
+
+
+def nvml_library_present(ctx: ProbeContext) -> bool:
+    """Whether the dynamic loader could find libnvidia-ml.so.1, without loading it."""
+    ld_path = [d for d in ctx.environ.get("LD_LIBRARY_PATH", "").split(os.pathsep) if d]
+    for directory in ld_path:
+        if os.path.exists(os.path.join(directory, NVML_LIBRARY)):
+            return True
+    for directory in _LOADER_DEFAULT_DIRS:
+        if ctx.system_path(f"{directory}/{NVML_LIBRARY}").exists():
+            return True
+    try:
+        with open(ctx.system_path("/etc/ld.so.cache"), "rb") as handle:
+            return NVML_LIBRARY.encode() in handle.read(16 << 20)
+    except OSError:
+        return _nvml_library_loads()  # no loader cache (musl, odd systems): ask the loader
+
+
 def _nvml_library_loads() -> bool:
     import ctypes
 
     try:
-        ctypes.CDLL("libnvidia-ml.so.1")  # the exact call of pynvml._LoadNvmlLibrary on Linux
+        ctypes.CDLL(NVML_LIBRARY)
     except OSError:
         return False
     return True
