@@ -283,6 +283,7 @@ def _check_unique(rules: Iterable[Rule]) -> tuple[Rule, ...]:
         by_code[r.code] = r
         by_name[r.name] = r
         out.append(r)
+    out.sort(key=lambda r: r.code)
     for r in out:
         for other in r.suppressed_by:
             if other not in by_code:

@@ -1,0 +1,259 @@
+"""The Tables look-ups: GPU names, driver <-> CUDA, architecture coverage, releases, end of life."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from envadvisor.knowledge import load_knowledge
+from envadvisor.knowledge.tables import Tables, arch_covers, parse_arch_list, platform_key, variant_cuda
+from envadvisor.target import GpuKnowledge
+
+
+@pytest.fixture(scope="module")
+def tables() -> Tables:
+    return load_knowledge().tables
+
+
+def test_tables_implement_the_target_protocol(tables: Tables) -> None:
+    knowledge: GpuKnowledge = tables
+    assert knowledge.compute_capability_for("RTX 4090") == "8.9"
+
+
+@pytest.mark.parametrize(
+    ("name", "cc"),
+    [
+        # Names as NVML / nvidia-smi print them.
+        ("NVIDIA GeForce RTX 4090", "8.9"),
+        ("NVIDIA H100 80GB HBM3", "9.0"),
+        ("NVIDIA H100 PCIe", "9.0"),
+        ("Tesla V100-SXM2-16GB", "7.0"),
+        ("NVIDIA A100-SXM4-40GB", "8.0"),
+        ("NVIDIA A100 80GB PCIe", "8.0"),
+        ("GeForce GTX 1080 Ti", "6.1"),
+        ("NVIDIA RTX A6000", "8.6"),
+        ("Quadro RTX 8000", "7.5"),
+        ("Quadro RTX 6000", "7.5"),
+        ("NVIDIA RTX 6000 Ada Generation", "8.9"),
+        ("NVIDIA GeForce RTX 5090", "12.0"),
+        ("NVIDIA RTX PRO 6000 Blackwell Workstation Edition", "12.0"),
+        ("NVIDIA RTX PRO 6000 Blackwell Server Edition", "12.0"),
+        ("NVIDIA B200", "10.0"),
+        ("NVIDIA GB10", "12.1"),
+        ("Orin (nvgpu)", "8.7"),
+        ("NVIDIA Jetson AGX Orin", "8.7"),
+        ("NVIDIA Tegra X1", "5.3"),
+        ("Tesla T4", "7.5"),
+        ("NVIDIA L4", "8.9"),
+        ("NVIDIA L40S", "8.9"),
+        ("NVIDIA A10G", "8.6"),
+        ("NVIDIA TITAN X (Pascal)", "6.1"),
+        ("GeForce GTX TITAN X", "5.2"),
+        ("Tesla K80", "3.7"),
+        ("NVIDIA GeForce RTX 4060 Laptop GPU", "8.9"),
+        ("NVIDIA GeForce RTX 3060 Ti", "8.6"),
+    ],
+)
+def test_compute_capability_for_real_names(tables: Tables, name: str, cc: str) -> None:
+    assert tables.compute_capability_for(name) == cc
+
+
+def test_unknown_gpu_is_none_with_suggestions(tables: Tables) -> None:
+    assert tables.compute_capability_for("NVIDIA Imaginary X9000") is None
+    assert tables.compute_capability_for("") is None
+    assert "RTX 4090" in tables.gpu_names_like("RTX 4900")
+    assert tables.architecture_for_cc("8.9") == "Ada Lovelace"
+
+
+@pytest.mark.parametrize(
+    ("driver", "system", "cuda"),
+    [
+        ("535.104.05", "linux", "12.2"),
+        ("550.54.14", "linux", "12.4"),
+        ("560.35.03", "linux", "12.6"),
+        ("570.26", "linux", "12.8"),
+        ("575.57.08", "linux", "12.9"),
+        ("580.65.06", "linux", "13.0"),
+        ("595.71.05", "linux", "13.2"),
+        ("470.82.01", "linux", "11.4"),
+        ("551.61", "windows", "12.4"),
+        ("576.57", "windows", "12.9"),
+        ("552.22", None, "12.4"),
+    ],
+)
+def test_max_cuda_for_driver(tables: Tables, driver: str, system: str | None, cuda: str) -> None:
+    assert tables.max_cuda_for_driver(driver, system) == cuda
+
+
+def test_max_cuda_unknown_beyond_the_tables(tables: Tables) -> None:
+    assert tables.max_cuda_for_driver("620.10", "linux") is None  # a newer branch than any row
+    assert tables.max_cuda_for_driver("581.15", "windows") is None  # NVIDIA lists 13.x Windows as N/A
+    assert tables.max_cuda_for_driver("banana", "linux") is None
+
+
+def test_min_driver_for_cuda(tables: Tables) -> None:
+    req = tables.min_driver_for_cuda("12.6", "linux")
+    assert req is not None
+    assert req.minor_compat_floor == "525.60.13"
+    assert req.toolkit_driver == "560.28.03"
+    win = tables.min_driver_for_cuda("12.6", "windows")
+    assert win is not None and win.minor_compat_floor == "527.41" and win.toolkit_driver == "560.76"
+    assert tables.minor_compat_floor(13, "linux") == "580"
+    assert tables.minor_compat_floor(11, "windows") == "452.39"
+    assert tables.min_driver_for_cuda("14.0", "linux") is None
+
+
+def test_cuda_minor_version_compatibility(tables: Tables) -> None:
+    # A CUDA 12.6 build runs on a driver whose maximum is 12.2, because 535 >= 525.60.13.
+    assert tables.max_cuda_for_driver("535.104.05", "linux") == "12.2"
+    assert tables.driver_runs_cuda("535.104.05", "12.6", "linux") is True
+    assert tables.driver_runs_cuda("525.60.13", "12.9", "linux") is True
+    assert tables.driver_runs_cuda("520.61.05", "12.0", "linux") is False
+    # A CUDA 13 build needs a 580+ driver.
+    assert tables.driver_runs_cuda("575.57.08", "13.0", "linux") is False
+    assert tables.driver_runs_cuda("580.65.06", "13.0", "linux") is True
+    # A CUDA 12 build still runs on an R580 driver (backward compatibility, not "< 580").
+    assert tables.driver_runs_cuda("580.95.05", "12.8", "linux") is True
+    # CUDA 11: 450.80.02 floor; 11.8 on 470.
+    assert tables.driver_runs_cuda("470.82.01", "11.8", "linux") is True
+    assert tables.driver_runs_cuda("440.33", "11.8", "linux") is False
+    # Windows floors differ; without a system only an answer both agree on is given.
+    assert tables.driver_runs_cuda("526.00", "12.1", "windows") is False
+    assert tables.driver_runs_cuda("526.00", "12.1", "linux") is True
+    assert tables.driver_runs_cuda("526.00", "12.1", None) is None
+    assert tables.driver_runs_cuda("550.54.14", "12.4", None) is True
+    # A CUDA major the tables do not know.
+    assert tables.driver_runs_cuda("600.00", "14.0", "linux") is None
+
+
+def test_cc_range_per_cuda(tables: Tables) -> None:
+    assert tables.cuda_supports_cc("12.6", "12.0") is False
+    assert tables.cuda_supports_cc("12.8", "12.0") is True
+    assert tables.cuda_supports_cc("12.8", "10.3") is False  # B300 needs 12.9
+    assert tables.cuda_supports_cc("12.9", "10.3") is True
+    assert tables.cuda_supports_cc("13.0", "6.1") is False  # Pascal removed in 13.0
+    assert tables.cuda_supports_cc("12.9", "6.1") is True
+    assert tables.cuda_supports_cc("12.0", "3.7") is False  # Kepler 3.5/3.7 removed in 12.0
+    assert tables.cuda_supports_cc("11.8", "3.7") is True
+    assert tables.cuda_supports_cc("10.0", "7.5") is None  # not in the tables
+
+
+def test_arch_covers_sass_and_ptx() -> None:
+    sm86 = parse_arch_list(["sm_86"])
+    assert sm86 is not None
+    assert arch_covers(sm86, "8.9") is True  # same major, higher minor
+    assert arch_covers(sm86, "8.0") is False  # lower minor
+    assert arch_covers(sm86, "9.0") is False  # another major, no PTX
+    with_ptx = parse_arch_list(["sm_80", "compute_90"])
+    assert with_ptx is not None
+    assert arch_covers(with_ptx, "12.0") is True  # PTX JIT on any later GPU
+    assert arch_covers(with_ptx, "8.6") is True
+    assert arch_covers(with_ptx, "7.5") is False
+    listed = parse_arch_list(["7.5;8.0;8.6;9.0;10.0;12.0+PTX"])
+    assert listed is not None and listed.ptx == ("12.0",) and "12.0" in listed.sass
+    assert parse_arch_list(["sm_90a"]) is None  # arch-specific code runs on 9.0 only: not counted
+    assert parse_arch_list(["nonsense"]) is None
+
+
+def test_torch_wheel_arch_lists(tables: Tables) -> None:
+    cu126 = tables.torch_arch_list("2.7.1+cu126", "cu126", "linux-x86_64")
+    assert cu126 is not None and not cu126.ptx
+    assert arch_covers(cu126, "12.0") is False  # RTX 5090 on a cu126 wheel
+    assert arch_covers(cu126, "6.1") is True
+    cu128 = tables.torch_arch_list("2.7.0", "cu128", "linux-x86_64")
+    assert cu128 is not None
+    assert arch_covers(cu128, "6.1") is False  # GTX 1080 Ti on torch 2.7 cu128
+    assert arch_covers(cu128, "12.0") is True
+    assert arch_covers(cu128, "8.9") is True
+    assert tables.torch_arch_list("2.10.0", "cu128", "linux-x86_64") is not None
+    v100_cu128 = tables.torch_arch_list("2.10.0", "cu128", "linux-x86_64")
+    v100_cu128_211 = tables.torch_arch_list("2.11.0", "cu128", "linux-x86_64")
+    assert v100_cu128 is not None and arch_covers(v100_cu128, "7.0") is True
+    assert v100_cu128_211 is not None and arch_covers(v100_cu128_211, "7.0") is False
+    win = tables.torch_arch_list("2.12.0", "cu130", "windows-x86_64")
+    assert win is not None and win.ptx == ()
+    assert tables.torch_arch_list("2.15.0", "cu132", "linux-x86_64") is None  # unverified: unknown
+    assert tables.torch_arch_list("2.8.0", "cu128", "windows-x86_64") is None
+
+
+def test_torch_releases(tables: Tables) -> None:
+    assert tables.knows_torch("2.8.0+cu128")
+    assert not tables.knows_torch("2.16.0")
+    r = tables.torch_release("2.7.1")
+    assert r is not None
+    assert r.pypi_default == "cu126" and r.torchvision == "0.22" and "cu118" in r.variants
+    assert "cu128" in r.all_variants
+    assert tables.torch_python_supported("2.8.0", "3.13.1") is True
+    assert tables.torch_python_supported("2.8.0", "3.14.0") is False
+    assert tables.torch_python_supported("2.5.1", "3.13.0") is True  # experimental
+    assert tables.torch_python_supported("2.16.0", "3.12") is None
+    assert tables.torchvision_matches_torch("0.23.0", "2.8.0+cu128") is True
+    assert tables.torchvision_matches_torch("0.20.1", "2.8.0") is False
+    assert tables.torchvision_matches_torch("0.15.2", "2.0.1") is True
+    assert tables.torchvision_matches_torch("0.29.2", "2.14.1") is True
+    assert tables.torchvision_matches_torch("0.29.2", "2.15.0") is None  # loosened pin, 2.15 pairing unknown
+    assert tables.torchvision_matches_torch("0.40.0", "2.8.0") is None
+    assert tables.torchaudio_matches_torch("2.8.0", "2.8.0") is True
+    assert tables.torchaudio_matches_torch("2.11.0", "2.13.0") is True  # torchaudio 2.11 supports >= 2.11
+    assert tables.torchaudio_matches_torch("0.13.1", "1.13.1") is True
+    assert tables.torchaudio_matches_torch("2.7.0", "2.8.0") is False
+    assert tables.torch_supports_numpy2("2.2.2") is False
+    assert tables.torch_supports_numpy2("2.3.1") is True
+    assert tables.torch_pytorch_channel_last == "2.5"
+    assert tables.torch_macos_x86_64_last == "2.2"
+    branch = tables.conda_forge_pytorch_branch("2.11.0")
+    assert branch is not None and "13.0" in branch.cuda["linux-64"]
+
+
+def test_variant_and_platform_helpers() -> None:
+    assert variant_cuda("cu128") == "12.8"
+    assert variant_cuda("cu118") == "11.8"
+    assert variant_cuda("cpu") is None
+    assert platform_key("linux", "x86_64") == "linux-x86_64"
+    assert platform_key("linux", "arm64") == "linux-aarch64"
+    assert platform_key("windows", "AMD64") == "windows-x86_64"
+    assert platform_key(None, "x86_64") is None
+
+
+def test_cudnn_support(tables: Tables) -> None:
+    assert tables.cudnn_supports_cc("9.10.2.21", "6.1") is True
+    assert tables.cudnn_supports_cc("9.17.1.4", "6.1") is False
+    assert tables.cudnn_supports_cc("9.17.1.4", "7.5") is True
+    assert tables.cudnn_min_cc("7.6.5") is None
+
+
+def test_tensorflow(tables: Tables) -> None:
+    cfg = tables.tf_tested_config("2.18.0", "linux")
+    assert cfg is not None and cfg.cuda == "12.5" and cfg.cudnn == "9.3"
+    assert tables.tf_tested_config("2.18.0", "windows") is None
+    assert tables.tf_native_windows_gpu("2.10.1") is True
+    assert tables.tf_native_windows_gpu("2.11.0") is False
+    assert tables.tf_python_supported("2.21.0", "3.9") is False
+    assert tables.tf_python_supported("2.20.0", "3.13") is True
+    pins = tables.tf_and_cuda_pins("2.16.1")
+    assert pins is not None and pins.cudnn == "8.9.7.29"
+    assert tables.tf_and_cuda_pins("2.13.0") is None
+    assert tables.tf_uses_keras3("2.16.1") is True and tables.tf_uses_keras3("2.15.0") is False
+    assert tables.tf_keras_matches("2.16.0", "2.16.1") is True
+    assert tables.knows_tensorflow("2.21.0") and not tables.knows_tensorflow("2.22.0")
+
+
+def test_transformers(tables: Tables) -> None:
+    line = tables.transformers_line("5.20.0")
+    assert line is not None and line.torch_min == "2.6" and line.python_min == "3.10" and not line.tensorflow
+    assert tables.transformers_line("5.21.0").python_min == "3.11"  # type: ignore[union-attr]
+    four = tables.transformers_line("4.57.6")
+    assert four is not None and four.tensorflow and four.tensorflow_max_exclusive == "2.16"
+    assert tables.transformers_line("6.0.0") is None
+    assert tables.transformers_line("4.20.0") is None
+
+
+def test_python_end_of_life(tables: Tables) -> None:
+    today = datetime.date(2026, 11, 28)
+    assert tables.python_eol("3.10.12") == datetime.date(2026, 10, 1)
+    assert tables.python_is_eol("3.10.12", today) is True
+    assert tables.python_is_eol("3.10.12", datetime.date(2026, 9, 30)) is False
+    assert tables.python_is_eol("3.12.3", today) is False
+    assert tables.python_is_eol("3.6.15", today) is True
+    assert tables.python_is_eol("3.99", today) is None

@@ -1,0 +1,103 @@
+"""The rule catalogue: unique codes and names, complete documentation, real references and terms."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from envadvisor.conditions import is_fact_key, template_placeholders
+from envadvisor.knowledge import Knowledge, load_knowledge
+from envadvisor.model import Category, Severity
+from envadvisor.resources import data_dir, load_yaml_text
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def knowledge() -> Knowledge:
+    return load_knowledge()
+
+
+def test_codes_and_names_are_unique_and_well_formed(knowledge: Knowledge) -> None:
+    codes = [r.code for r in knowledge.rules]
+    names = [r.name for r in knowledge.rules]
+    assert len(codes) == len(set(codes))
+    assert len(names) == len(set(names))
+    assert all(re.fullmatch(r"EA\d{3}", c) for c in codes)
+    assert all(re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", n) for n in names)
+    assert len(knowledge.rules) >= 60
+
+
+def test_every_documentation_field_is_filled(knowledge: Knowledge) -> None:
+    for r in knowledge.rules:
+        assert isinstance(r.severity, Severity) and isinstance(r.category, Category)
+        for text in (r.summary, r.message, r.why, r.added_in):
+            assert text.strip(), r.code
+        assert r.fix and all(step.strip() for step in r.fix), r.code
+        assert r.references and r.terms, r.code
+        assert not template_placeholders(r.summary), f"{r.code}: a summary is static text"
+        assert r.confidence in ("high", "medium", "low")
+
+
+def test_every_rule_has_chinese_text(knowledge: Knowledge) -> None:
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    for r in knowledge.rules:
+        for field in ("summary", "message", "why"):
+            assert cjk.search(str(r.zh.get(field, ""))), f"{r.code}: zh.{field}"
+        # The Chinese message fills the same facts as the English one.
+        assert set(template_placeholders(r.zh["message"])) == set(template_placeholders(r.message)), r.code
+
+
+def test_references_are_https(knowledge: Knowledge) -> None:
+    for r in knowledge.rules:
+        for ref in r.references:
+            assert ref.startswith("https://") and " " not in ref, (r.code, ref)
+
+
+def test_every_fact_key_exists(knowledge: Knowledge) -> None:
+    for r in knowledge.rules:
+        for key in r.fact_keys:
+            assert is_fact_key(key), (r.code, key)
+        for template in (r.message, *r.fix):
+            for ph in template_placeholders(template):
+                assert ph == "devices" or ph.startswith("table.") or is_fact_key(ph), (r.code, ph)
+
+
+def test_every_category_has_a_rule_except_env_file_and_probe_failed(knowledge: Knowledge) -> None:
+    used = {r.category for r in knowledge.rules}
+    # env_file belongs to the environment.yml linter, probe_failed to the probes' own outcomes.
+    assert set(Category) - used <= {Category.ENV_FILE, Category.PROBE_FAILED}
+
+
+def test_every_term_exists_in_the_glossary(knowledge: Knowledge) -> None:
+    terms_file = data_dir() / "terms.yaml"
+    if not terms_file.is_file():
+        pytest.skip("data/terms.yaml (glossary, issue 4) is not in this checkout")
+    data = load_yaml_text(terms_file.read_text(encoding="utf-8"), path=str(terms_file))
+    assert isinstance(data, dict)
+    ids = {t["id"] for t in data["terms"]}
+    for r in knowledge.rules:
+        for term in r.terms:
+            assert term in ids, (r.code, term)
+
+
+def test_every_signature_exists(knowledge: Knowledge) -> None:
+    sig_file = data_dir() / "signatures.yaml"
+    if not sig_file.is_file():
+        pytest.skip("data/signatures.yaml (importers, issue 6) is not in this checkout")
+    data = load_yaml_text(sig_file.read_text(encoding="utf-8"), path=str(sig_file))
+    assert isinstance(data, dict)
+    ids = {s["id"] for s in data["signatures"]}
+    for r in knowledge.rules:
+        for sig in r.when.signatures():
+            assert sig in ids, (r.code, sig)
+
+
+def test_suppressors_exist_and_do_not_cycle(knowledge: Knowledge) -> None:
+    by_code = {r.code: r for r in knowledge.rules}
+    for r in knowledge.rules:
+        for other in r.suppressed_by:
+            assert other in by_code
+            assert r.code not in by_code[other].suppressed_by, (r.code, other)
