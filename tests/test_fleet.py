@@ -238,6 +238,19 @@ def test_json_lines_file_and_redacted_names(tmp_path: Path) -> None:
     assert summary.node_count == 2 and summary.renamed_duplicates == ()
 
 
+def test_reports_concatenated_in_one_file(tmp_path: Path) -> None:
+    """`cat reports/*.json > all.json`: each whole JSON document is one node."""
+    path = tmp_path / "all.json"
+    path.write_text("\n".join(report_json(r) for r in mixed_fleet()[:3]) + "\n", encoding="utf-8")
+    summary = summarize([str(path)])
+    assert summary.node_count == 3 and summary.unreadable == ()
+    path.write_text(report_json(mixed_fleet()[0]) + '\n{"facts": ', encoding="utf-8")
+    summary = summarize([str(path)])
+    assert summary.node_count == 1  # the whole report before the cut still counts
+    assert [u.source for u in summary.unreadable] == [f"{path}#2"]
+    assert "not valid JSON" in summary.unreadable[0].reason
+
+
 def test_parallel_parsing_gives_the_same_summary(tmp_path: Path) -> None:
     reports = [*mixed_fleet(), *[node_report(f"extra{i:02d}", H100) for i in range(30)]]
     write_fleet(tmp_path, reports)

@@ -393,23 +393,73 @@ def iter_report_sources(files: Iterable[str], stdin: IO[bytes] | None = None) ->
 
 def parse_report(raw: RawReport) -> NodeRecord:
     """Parse and extract one report. Raises :class:`ReportShapeError` with a one-line reason."""
+    items = parse_raw(raw)
+    if len(items) != 1:
+        raise ReportShapeError(f"{len(items)} JSON documents where one report was expected")
+    item = items[0]
+    if isinstance(item, Unreadable):
+        raise ReportShapeError(item.reason)
+    return item
+
+
+def parse_raw(raw: RawReport) -> list[NodeRecord | Unreadable]:
+    """The node(s) in one input: usually one report; several when whole reports were written one
+    after another into one file (``cat *.json > all.json``). Problems come back as
+    :class:`Unreadable` values, never as exceptions."""
     if raw.text is None:
-        raise ReportShapeError(raw.error or "could not be read")
+        return [Unreadable(raw.source, raw.error or "could not be read")]
     if b"\x00" in raw.text[:4096]:
-        raise ReportShapeError("binary data, not a JSON report")
+        return [Unreadable(raw.source, "binary data, not a JSON report")]
     try:
-        data = json.loads(raw.text)
+        documents = [json.loads(raw.text)]
     except UnicodeDecodeError:
-        raise ReportShapeError("not UTF-8 text") from None
+        return [Unreadable(raw.source, "not UTF-8 text")]
     except json.JSONDecodeError as exc:
-        hint = ""
-        if raw.text[:200].lstrip()[:1] not in (b"{", b"["):
-            # pdsh writes "host: " before every line; a log line or an error message also lands here
-            hint = " (does each line start with a 'host: ' prefix? see docs/fleet.md)"
-        raise ReportShapeError(
-            f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}{hint}"
-        ) from None
-    return node_from_report(data, source=raw.source, fallback_name=raw.fallback_name)
+        if exc.msg != "Extra data":
+            return [Unreadable(raw.source, _json_problem(raw.text, exc))]
+        documents, broken = _concatenated(raw.text.decode("utf-8", "replace"))
+        if broken is not None:
+            tail = Unreadable(f"{raw.source}#{len(documents) + 1}", _json_problem(raw.text, broken))
+            return [*_nodes(raw, documents, several=True), tail]
+    return _nodes(raw, documents, several=len(documents) > 1)
+
+
+def _nodes(raw: RawReport, documents: list[Any], *, several: bool) -> list[NodeRecord | Unreadable]:
+    out: list[NodeRecord | Unreadable] = []
+    for i, data in enumerate(documents, start=1):
+        source = f"{raw.source}#{i}" if several else raw.source
+        fallback = f"{raw.fallback_name}#{i}" if several else raw.fallback_name
+        try:
+            out.append(node_from_report(data, source=source, fallback_name=fallback))
+        except ReportShapeError as exc:
+            out.append(Unreadable(source, str(exc)))
+    return out
+
+
+def _concatenated(text: str) -> tuple[list[Any], json.JSONDecodeError | None]:
+    """Whole JSON documents one after another (whitespace between them), and the error that stopped
+    the reading early, if one did (the documents before it still count)."""
+    decoder = json.JSONDecoder()
+    documents: list[Any] = []
+    position = 0
+    while True:
+        while position < len(text) and text[position].isspace():
+            position += 1
+        if position >= len(text):
+            return documents, None
+        try:
+            data, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            return documents, exc
+        documents.append(data)
+
+
+def _json_problem(text: bytes, exc: json.JSONDecodeError) -> str:
+    hint = ""
+    if text[:200].lstrip()[:1] not in (b"{", b"["):
+        # pdsh writes "host: " before every line; a log line or an error message also lands here
+        hint = " (does each line start with a 'host: ' prefix? see docs/fleet.md)"
+    return f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}{hint}"
 
 
 def _node_row(node: NodeRecord) -> Row:
@@ -436,11 +486,11 @@ def _work(tasks: Sequence[Task]) -> list[tuple[bool, Row]]:
     """Worker process: read and parse a batch; rows are (True, node row) or (False, (source, reason))."""
     out: list[tuple[bool, Row]] = []
     for task in tasks:
-        raw = read_task(task)
-        try:
-            out.append((True, _node_row(parse_report(raw))))
-        except ReportShapeError as exc:
-            out.append((False, (raw.source, str(exc))))
+        for item in parse_raw(read_task(task)):
+            if isinstance(item, Unreadable):
+                out.append((False, (item.source, item.reason)))
+            else:
+                out.append((True, _node_row(item)))
     return out
 
 
@@ -455,11 +505,7 @@ def parse_tasks(
     """
     if workers <= 1:
         for task in tasks:
-            raw = read_task(task)
-            try:
-                yield parse_report(raw)
-            except ReportShapeError as exc:
-                yield Unreadable(raw.source, str(exc))
+            yield from parse_raw(read_task(task))
         return
     import itertools
     from collections import deque
