@@ -8,7 +8,7 @@ from envadvisor.fleet import CommonTarget, FleetAggregator, common_target, node_
 from envadvisor.knowledge import load_knowledge
 from envadvisor.knowledge.tables import Tables
 from envadvisor.model import Report
-from envadvisor.render.fleet import exclusion_reason
+from envadvisor.render.fleet import exclusion_reason, note_text
 from tests.fleet.nodes import A100, H100, K80, RTX4090, RTX5090, V100, mixed_fleet, node_report, report_data
 
 
@@ -77,10 +77,19 @@ def test_kepler_beside_blackwell_cannot_share(tables: Tables) -> None:
 def test_kepler_beside_hopper_shares_cuda_11_8(tables: Tables) -> None:
     """CUDA 11.8 supports both CC 3.7 and 9.0, and driver 470 runs 11.8 builds (minor-version
     compatibility from 450.80.02), so the fleet is served by one environment on an old CUDA line."""
-    target = target_of([node_report("k80", K80, driver="470.256.02"), node_report("h01", H100)], tables)
+    reports = [
+        node_report("k80", K80, driver="470.256.02"),
+        *[node_report(f"h0{i}", H100) for i in (1, 2, 3)],
+    ]
+    target = target_of(reports, tables)
     assert target.excluded == ()
     assert target.cuda_lines == ("11.8",)
     assert target.max_cuda == "11.4" and target.oldest_driver == "470.256.02"
+    # served, but the one K80 node holds three H100 nodes to CUDA 11.8: said out loud
+    assert [(n.kind, n.detail["nodes"], n.detail["newest"]) for n in target.notes] == [
+        ("holds-back", "k80", "11.8")
+    ]
+    assert "把整个集群限制在 CUDA 11.8" in note_text(target.notes[0], "zh")
 
 
 def test_a_driver_too_old_for_the_fleet_is_named(tables: Tables) -> None:
@@ -133,4 +142,5 @@ def test_driver_cuda_is_inferred_from_the_tables_when_a_report_lacks_it(tables: 
 def test_without_tables_the_target_says_what_was_not_checked() -> None:
     target = target_of(mixed_fleet(), None)
     assert target.max_cuda == "12.2"
-    assert any("not checked" in note for note in target.notes)
+    assert [note.kind for note in target.notes] == ["no-tables"]
+    assert "not checked" in target.notes[0].text

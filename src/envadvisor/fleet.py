@@ -880,6 +880,28 @@ def _exclusion(kind: str, nodes: Sequence[str], **detail: str) -> Exclusion:
 
 
 @dataclass(frozen=True, slots=True)
+class TargetNote:
+    """Something worth knowing about the common target; ``text`` in English, ``detail`` for others."""
+
+    kind: str
+    text: str
+    detail: Mapping[str, str] = field(default_factory=dict)
+
+
+NOTE_TEXTS: dict[str, str] = {
+    "driver-without-gpu": "{count} node(s) report driver {driver} but no GPU devices; served on the CPU",
+    "no-tables": "knowledge tables not loaded: compute capability coverage was not checked",
+    "unknown-cc": "some GPUs have no known compute capability; the architecture list cannot cover them",
+    "holds-back": "{nodes} ({what}) hold the fleet to CUDA {newest} builds at most; without them, "
+    "builds up to CUDA {without} would fit the rest",
+}
+
+
+def _note(kind: str, **detail: str) -> TargetNote:
+    return TargetNote(kind, NOTE_TEXTS[kind].format(**detail), dict(detail))
+
+
+@dataclass(frozen=True, slots=True)
 class CommonTarget:
     facts: Facts  # the machine propose() is asked about: oldest driver, one device per (model, CC)
     platform: str | None
@@ -891,7 +913,7 @@ class CommonTarget:
     served_gpu_nodes: int
     cpu_only_nodes: tuple[str, ...]  # served without a GPU (see docs/fleet.md: CUDA builds on CPU nodes)
     excluded: tuple[Exclusion, ...]
-    notes: tuple[str, ...] = ()
+    notes: tuple[TargetNote, ...] = ()
 
     @property
     def excluded_nodes(self) -> tuple[str, ...]:
@@ -928,7 +950,7 @@ def common_target(
     """
     classes = list(summary.classes)
     excluded: list[Exclusion] = []
-    notes: list[str] = []
+    notes: list[TargetNote] = []
 
     # 1. platform
     platform_nodes: Counter[str] = Counter()
@@ -960,8 +982,7 @@ def common_target(
         if not cls.has_gpu:
             if cls.driver_version and cls.nvml_state in _WORKING_NVML:
                 notes.append(
-                    f"{len(cls.nodes)} node(s) report driver {cls.driver_version} but no GPU devices; "
-                    "served on the CPU"
+                    _note("driver-without-gpu", count=str(len(cls.nodes)), driver=cls.driver_version)
                 )
             cpu_only.extend(cls.nodes)
             continue
@@ -985,10 +1006,11 @@ def common_target(
     cuda_lines: tuple[str, ...] = ()
     if knowledge is None:
         if gpu_classes:
-            notes.append("knowledge tables not loaded: compute capability coverage was not checked")
+            notes.append(_note("no-tables"))
     elif gpu_classes:
-        gpu_classes, dropped, cuda_lines = _share_cuda(gpu_classes, knowledge)
+        gpu_classes, dropped, cuda_lines, held_back = _share_cuda(gpu_classes, knowledge)
         excluded.extend(dropped)
+        notes.extend(held_back)
 
     # 4. the oldest driver among the served GPU nodes, and every GPU they hold
     oldest_driver: str | None = None
@@ -1009,7 +1031,7 @@ def common_target(
     ordered_devices = sorted(devices, key=_gpu_sort_key)
     ccs = sorted({cc for _, cc in ordered_devices if cc}, key=version_key)
     if any(cc is None for _, cc in ordered_devices):
-        notes.append("some GPUs have no known compute capability; the architecture list cannot cover them")
+        notes.append(_note("unknown-cc"))
 
     served = [cls for cls in kept if cls.has_gpu is False or any(cls is c for c, _ in gpu_classes)]
     glibcs = [cls.glibc for cls in served if cls.glibc]
@@ -1069,8 +1091,9 @@ def _span(lines: Sequence[str]) -> str:
 
 def _share_cuda(
     gpu_classes: list[tuple[NodeClass, str]], knowledge: FleetKnowledge
-) -> tuple[list[tuple[NodeClass, str]], list[Exclusion], tuple[str, ...]]:
-    """Pick the CUDA release that serves the most GPU nodes; name the nodes it cannot serve and why."""
+) -> tuple[list[tuple[NodeClass, str]], list[Exclusion], tuple[str, ...], list[TargetNote]]:
+    """Pick the CUDA release that serves the most GPU nodes; name the nodes it cannot serve and why,
+    and the few served nodes that hold everyone else to older CUDA builds."""
     lines = sorted({ln for r in knowledge.cuda_toolkit_rows if (ln := _cuda_line(r.cuda))}, key=version_key)
 
     def runs(cls: NodeClass, ceiling: str, line: str) -> bool:
@@ -1127,7 +1150,30 @@ def _share_cuda(
         dropped.setdefault(key, []).extend(cls.nodes)
         details[key] = detail
     exclusions = [_exclusion(key[0], nodes, **details[key]) for key, nodes in dropped.items()]
-    return kept, exclusions, tuple(fleet_lines)
+
+    # A minority that caps the newest usable CUDA release for everyone: worth knowing (upgrade its
+    # driver, or give it its own environment), though it is served.
+    held_back: list[TargetNote] = []
+    served_nodes = sum(len(cls.nodes) for cls, _ in kept)
+    for entry in kept:
+        cls, _ = entry
+        others = [e for e in kept if e is not entry]
+        if not others or not fleet_lines or 2 * len(cls.nodes) >= served_nodes:
+            continue
+        without = [ln for ln in lines if all(serves(e, ln) for e in others)]
+        if without and version_key(without[-1]) > version_key(fleet_lines[-1]):
+            models = ", ".join(dict.fromkeys(name or "unknown GPU" for name, _ in cls.gpus))
+            held_back.append(
+                _note(
+                    "holds-back",
+                    nodes=",".join(cls.nodes[:5])
+                    + (f" (+{len(cls.nodes) - 5} more)" if len(cls.nodes) > 5 else ""),
+                    what=f"{models}, driver {cls.driver_version}",
+                    newest=fleet_lines[-1],
+                    without=without[-1],
+                )
+            )
+    return kept, exclusions, tuple(fleet_lines), held_back
 
 
 def _majority(summary: FleetSummary, dimension: str) -> str | None:

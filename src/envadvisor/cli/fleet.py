@@ -196,5 +196,7 @@ def with_fleet_header(
             lines.append(f"# fleet: nodes without an NVIDIA GPU ({hosts}) run this on the CPU")
     for exclusion in target.excluded:
         lines.append(f"# fleet: NOT for {compress_hostlist(exclusion.nodes)}: {exclusion.reason}")
+    for note in target.notes:
+        lines.append(f"# fleet: note: {note.text}")
     first, _, rest = yaml_text.partition("\n")
     return "\n".join([first, *lines, rest]) if rest else "\n".join([first, *lines]) + "\n"

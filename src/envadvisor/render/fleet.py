@@ -8,7 +8,7 @@ JSON keeps every name.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from envadvisor.model import to_data
@@ -16,7 +16,7 @@ from envadvisor.model import to_data
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from envadvisor.fleet import CommonTarget, Exclusion, FleetSummary
+    from envadvisor.fleet import CommonTarget, Exclusion, FleetSummary, TargetNote
 
 UI: dict[str, dict[str, str]] = {
     "en": {
@@ -122,8 +122,7 @@ EXCLUSION_REASONS_ZH: dict[str, str] = {
     "platform": "{fleet} 集群中的 {platform} 节点：一个 environment.yml 只针对一个平台求解，"
     "请为这些节点单独生成",
     "unknown-platform": "报告没有说明节点的操作系统（facts.os.system 未知）",
-    "no-driver": "有 NVIDIA GPU，但驱动不可用（{state}）："
-    "修好驱动之前，任何 CUDA 构建都用不上它的 GPU",
+    "no-driver": "有 NVIDIA GPU，但驱动不可用（{state}）：修好驱动之前，任何 CUDA 构建都用不上它的 GPU",
     "driver-unknown": "驱动 {driver} 不在驱动表中，报告也没有给出它的 CUDA 版本，"
     "因此不知道它最高能运行哪个 CUDA",
     "gpu-unsupported": "{gpu}（计算能力 {cc}）只有 CUDA {supported} 的构建支持，"
@@ -131,6 +130,14 @@ EXCLUSION_REASONS_ZH: dict[str, str] = {
     "gpu-unsupported-anywhere": "{gpu}（计算能力 {cc}）不被表中已知的任何 CUDA 版本支持",
     "driver-too-old": "驱动 {driver} 最高只能运行 CUDA {driver_cuda}；集群的 GPU 需要 CUDA {fleet}"
     "（请升级该节点的驱动）",
+}
+
+NOTE_TEXTS_ZH: dict[str, str] = {
+    "driver-without-gpu": "{count} 个节点报告了驱动 {driver}，却没有 GPU 设备；按 CPU 节点处理",
+    "no-tables": "没有加载知识表：未检查计算能力的覆盖情况",
+    "unknown-cc": "部分 GPU 的计算能力未知，架构列表无法保证覆盖它们",
+    "holds-back": "{nodes}（{what}）把整个集群限制在 CUDA {newest} 及更早的构建；"
+    "没有它们，其余节点可以用到 CUDA {without} 的构建",
 }
 
 _NUMBERED = re.compile(r"^(.*?)(\d+)$")
@@ -218,7 +225,7 @@ def summary_to_data(
             "served_gpu_nodes": target.served_gpu_nodes,
             "cpu_only_nodes": list(target.cpu_only_nodes),
             "excluded": to_data(target.excluded),
-            "notes": list(target.notes),
+            "notes": to_data(target.notes),
             "facts": to_data(target.facts),
         }
     if proposal is not None:
@@ -339,13 +346,21 @@ def fleet_renderable(
 
 def exclusion_reason(exclusion: Exclusion, lang: str = "en") -> str:
     """The reason in the reader's language (English is the one the model carries)."""
-    template = EXCLUSION_REASONS_ZH.get(exclusion.kind) if lang == "zh" else None
+    return _in_language(exclusion.reason, EXCLUSION_REASONS_ZH, exclusion.kind, exclusion.detail, lang)
+
+
+def note_text(note: TargetNote, lang: str = "en") -> str:
+    return _in_language(note.text, NOTE_TEXTS_ZH, note.kind, note.detail, lang)
+
+
+def _in_language(english: str, zh: dict[str, str], kind: str, detail: Mapping[str, str], lang: str) -> str:
+    template = zh.get(kind) if lang == "zh" else None
     if template is None:
-        return exclusion.reason
+        return english
     try:
-        return template.format(**exclusion.detail)
+        return template.format(**detail)
     except KeyError:
-        return exclusion.reason
+        return english
 
 
 def target_renderable(target: CommonTarget, lang: str = "en") -> RenderableType:
@@ -378,7 +393,7 @@ def target_renderable(target: CommonTarget, lang: str = "en") -> RenderableType:
     if target.cpu_only_nodes:
         lines.append(Text(ui["target_cpu"].format(nodes=compress_hostlist(target.cpu_only_nodes, lang=lang))))
     for note in target.notes:
-        lines.append(Text(f"- {note}"))
+        lines.append(Text(f"- {note_text(note, lang)}"))
     if target.excluded:
         table = Table(title=ui["excluded"], title_justify="left")
         table.add_column(ui["nodes"], overflow="fold")
