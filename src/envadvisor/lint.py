@@ -2,14 +2,14 @@
 
 Two kinds of findings come out, both :class:`~envadvisor.model.Finding` values:
 
-* **File lints** (codes EA9xx, documented in ``data/lint.yaml``): legacy channels and packages, MatchSpec
-  pitfalls, pip/conda mixing, two pip blocks, unknown keys. They need no facts.
+* **File lints** (codes EA950-EA989, documented in ``data/lint.yaml``): legacy channels and packages,
+  MatchSpec pitfalls, pip/conda mixing, two pip blocks, unknown keys. They need no facts.
 * **Target findings**: the file is *resolved* (what would ``conda env create`` install? the pinned or
   newest torch, its CUDA variant and GPU code, TensorFlow, Transformers, Python) into the facts of the
   target machine with that environment installed, and the diagnose rules engine runs over them, so the
   findings are the ones ``diagnose`` would report after creating the file (same codes, same categories).
   A few questions only a file can raise (a conda-forge CUDA 13 build on an old glibc, CUDA packages in a
-  file for macOS, GPU TensorFlow on native Windows) have EA94x lints; they also stand in for a category
+  file for macOS, GPU TensorFlow on native Windows) have EA990-EA999 lints; they also stand in for a category
   the rules engine could not judge.
 """
 
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from envadvisor.model import Facts
 
 LINT_FILE = "lint.yaml"
-_CODE_RE = re.compile(r"^EA9\d\d$")
+_CODE_RE = re.compile(r"^EA9[5-9]\d$")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 _DOC_FIELDS = ("summary", "message", "why")
 
@@ -48,7 +48,7 @@ TORCH_CONDA_NAMES = ("pytorch", "pytorch-gpu", "pytorch-cpu")
 TF_NAMES = ("tensorflow", "tensorflow-gpu", "tensorflow-cpu", "tensorflow-base")
 LEGACY_DEFAULT_CHANNELS = ("defaults", "anaconda", "main", "r", "msys2")
 _ANACONDA_URL_RE = re.compile(r"^https?://repo\.anaconda\.com/pkgs/", re.IGNORECASE)
-_EXPORT_BUILD_RE = re.compile(r"^(?:[A-Za-z0-9_]*_)?h[0-9a-f]{7}(?:_\d+)?$")
+_EXPORT_BUILD_RE = re.compile(r"^[A-Za-z0-9_]*?h[0-9a-f]{7}(?:_\d+)?$")
 _LOCAL_TAG_RE = re.compile(r"\+(cu\d+|cpu|rocm[\d.]+)\b", re.IGNORECASE)
 _VARIANT_URL_RE = re.compile(
     r"download\.pytorch\.org/whl/(?:nightly/)?(cu\d{2,3}|cpu|rocm[\d.]+)", re.IGNORECASE
@@ -118,7 +118,7 @@ def parse_catalogue(doc: object, path: str) -> Mapping[str, LintDoc]:
             raise fail("-", "expected a mapping")
         code = str(raw.get("code") or "")
         if not _CODE_RE.match(code):
-            raise fail("code", f"'{code}' is not in the lint range EA900-EA999")
+            raise fail("code", f"'{code}' is not in the lint range EA950-EA999")
         if code in out:
             raise fail("code", "duplicate code")
         name = str(raw.get("name") or "")
@@ -254,13 +254,13 @@ def parse_conda_spec(text: str) -> CondaSpec:
         if len(parts) > 2:
             raise SpecError(f"unable to parse version spec '{rest}'")
         version = parts[0].strip()
-        build = parts[1].strip() if len(parts) == 2 else None
+        build = (parts[1].strip() or None) if len(parts) == 2 else None
         if not version or not _CONSTRAINT_RE.match(version) or any(c in version for c in "<>!~"):
             raise SpecError(f"unable to parse version spec '{rest}'")
         if build is not None:
-            if not build:
-                raise SpecError("empty build string")
-            exact_with_build = not version.endswith("*")
+            # a wildcard build ("cuda*") says "any such build", so "2.5" was meant as 2.5.*; a concrete
+            # build (an export's h1234abc_0) pins one exact package on purpose
+            exact_with_build = not version.endswith("*") and "*" in build
     elif rest[0] in "<>!=~":
         m2 = re.fullmatch(r"(.+?)(?:\s+([A-Za-z0-9_*.]+))?", rest)
         assert m2 is not None
@@ -408,18 +408,18 @@ def _decode(env: EnvFile) -> _Decoded:
 
 
 def lint(env: EnvFile, *, lang: str = "en", tables: Tables | None = None) -> tuple[Finding, ...]:
-    """The file lints (EA900-EA939): what is wrong with the file on any machine."""
+    """The file lints (EA950-EA989): what is wrong with the file on any machine."""
     return tuple(_sorted(_lint(_decode(env), lang, tables)))
 
 
 def _lint(d: _Decoded, lang: str, tables: Tables | None) -> Iterable[Finding]:
     env = d.env
     for e in env.unknown_keys:
-        yield _finding("EA901", lang, {"line": e.line, "key": e.text})
+        yield _finding("EA951", lang, {"line": e.line, "key": e.text})
     for e in env.lock_keys:
-        yield _finding("EA902", lang, {"line": e.line, "key": e.text})
+        yield _finding("EA952", lang, {"line": e.line, "key": e.text})
     for e in env.duplicate_keys:
-        yield _finding("EA903", lang, {"line": e.line, "key": e.text})
+        yield _finding("EA953", lang, {"line": e.line, "key": e.text})
     if env.name is not None:
         problem = None
         if any(ch in env.name for ch in "/ :#"):
@@ -429,7 +429,7 @@ def _lint(d: _Decoded, lang: str, tables: Tables | None) -> Iterable[Finding]:
         elif not env.name.strip():
             problem = "is empty"
         if problem:
-            yield _finding("EA904", lang, {"line": env.name_line, "env_name": env.name, "problem": problem})
+            yield _finding("EA954", lang, {"line": env.name_line, "env_name": env.name, "problem": problem})
     yield from _lint_channels(d, lang, tables)
     yield from _lint_conda_specs(d, lang)
     yield from _lint_pip(d, lang)
@@ -443,11 +443,11 @@ def _lint_channels(d: _Decoded, lang: str, tables: Tables | None) -> Iterable[Fi
     for e in d.env.channels:
         n = e.text.rstrip("/").lower()
         if has_forge and (n in LEGACY_DEFAULT_CHANNELS or _ANACONDA_URL_RE.match(n)):
-            yield _finding("EA905", lang, {"line": e.line, "channel": e.text})
+            yield _finding("EA955", lang, {"line": e.line, "channel": e.text})
         if has_forge and (n == "nvidia" or n.endswith("/nvidia")):
-            yield _finding("EA911", lang, {"line": e.line, "channel": e.text})
+            yield _finding("EA961", lang, {"line": e.line, "channel": e.text})
     if has_forge and "nodefaults" not in names:
-        yield _finding("EA906", lang, {"line": d.env.channels[0].line if d.env.channels else None})
+        yield _finding("EA956", lang, {"line": d.env.channels[0].line if d.env.channels else None})
     torch_version = _pinned_torch_line(d)
     legacy_ok = (
         torch_version is not None
@@ -467,7 +467,7 @@ def _lint_channels(d: _Decoded, lang: str, tables: Tables | None) -> Iterable[Fi
     for e in uses_channel:
         detail = f"; the file pins torch {torch_version}" if legacy_ok else f"; it has nothing after {last}"
         yield _finding(
-            "EA907",
+            "EA957",
             lang,
             {"line": e.line, "channel": e.text, "detail": detail},
             severity=Severity.WARNING if legacy_ok else None,
@@ -484,13 +484,13 @@ def _lint_conda_specs(d: _Decoded, lang: str) -> Iterable[Finding]:
             problem = c.error or "cannot parse"
             if text.lstrip().startswith("-") or "invalid bracket" in problem:
                 kind = "a pip option" if text.lstrip().startswith("-") else "pip extras in brackets"
-                yield _finding("EA915", lang, {"line": line, "spec": text, "problem": kind})
+                yield _finding("EA965", lang, {"line": line, "spec": text, "problem": kind})
             else:
-                yield _finding("EA914", lang, {"line": line, "spec": text, "problem": problem})
+                yield _finding("EA964", lang, {"line": line, "spec": text, "problem": problem})
             continue
         s = c.spec
         if s.version and _LOCAL_TAG_RE.search(s.version):
-            yield _finding("EA915", lang, {"line": line, "spec": text, "problem": "a +local version tag"})
+            yield _finding("EA965", lang, {"line": line, "spec": text, "problem": "a +local version tag"})
         if (
             s.version
             and s.version.startswith("==")
@@ -498,16 +498,16 @@ def _lint_conda_specs(d: _Decoded, lang: str) -> Iterable[Finding]:
             and not s.build
         ):
             yield _finding(
-                "EA912", lang, {"line": line, "spec": text, "name": s.name, "version": s.version.lstrip("= ")}
+                "EA962", lang, {"line": line, "spec": text, "name": s.name, "version": s.version.lstrip("= ")}
             )
         if s.exact_with_build and s.version and len(s.version.split(".")) <= 2:
             yield _finding(
-                "EA913",
+                "EA963",
                 lang,
                 {"line": line, "spec": text, "name": s.name, "version": s.version, "build": s.build},
             )
         if s.bare_words:
-            yield _finding("EA916", lang, {"line": line, "spec": text, "name": s.name, "version": s.version})
+            yield _finding("EA966", lang, {"line": line, "spec": text, "name": s.name, "version": s.version})
         if s.key == "pytorch-cuda":
             detail = (
                 "; kept only because the pytorch channel is listed"
@@ -515,13 +515,13 @@ def _lint_conda_specs(d: _Decoded, lang: str) -> Iterable[Finding]:
                 else "; without '-c pytorch -c nvidia' it cannot be found"
             )
             yield _finding(
-                "EA908",
+                "EA958",
                 lang,
                 {"line": line, "spec": text, "detail": detail},
                 severity=Severity.WARNING if pytorch_channel else None,
             )
         if s.key in ("cpuonly", "pytorch-mutex"):
-            yield _finding("EA909", lang, {"line": line, "spec": text})
+            yield _finding("EA959", lang, {"line": line, "spec": text})
         if s.key == "cudatoolkit":
             major = _major(s.version)
             if major is not None and major <= 11:
@@ -530,11 +530,11 @@ def _lint_conda_specs(d: _Decoded, lang: str) -> Iterable[Finding]:
                     "on Windows)"
                 )
                 yield _finding(
-                    "EA910", lang, {"line": line, "spec": text, "detail": detail}, severity=Severity.INFO
+                    "EA960", lang, {"line": line, "spec": text, "detail": detail}, severity=Severity.INFO
                 )
             else:
                 yield _finding(
-                    "EA910",
+                    "EA960",
                     lang,
                     {"line": line, "spec": text, "detail": "; CUDA 12 and newer use cuda-version"},
                 )
@@ -543,31 +543,31 @@ def _lint_conda_specs(d: _Decoded, lang: str) -> Iterable[Finding]:
     if len(exported) >= 3:
         first = exported[0]
         yield _finding(
-            "EA929", lang, {"count": len(exported), "spec": first.entry.text, "line": first.entry.line}
+            "EA979", lang, {"count": len(exported), "spec": first.entry.text, "line": first.entry.line}
         )
     gpu = d.conda_named("pytorch-gpu")
     cpu = d.conda_named("pytorch-cpu")
     if gpu and cpu:
-        yield _finding("EA930", lang, {"gpu_line": gpu[0].entry.line, "cpu_line": cpu[0].entry.line})
+        yield _finding("EA980", lang, {"gpu_line": gpu[0].entry.line, "cpu_line": cpu[0].entry.line})
 
 
 def _lint_pip(d: _Decoded, lang: str) -> Iterable[Finding]:
     env = d.env
     if len(env.pip_blocks) > 1:
         for block in env.pip_blocks[1:]:
-            yield _finding("EA917", lang, {"line": block.line, "count": len(block.entries)})
+            yield _finding("EA967", lang, {"line": block.line, "count": len(block.entries)})
     for block in env.pip_blocks:
         if not block.entries:
-            yield _finding("EA919", lang, {"line": block.line})
+            yield _finding("EA969", lang, {"line": block.line})
     if env.pip_blocks and not d.conda_named("pip"):
-        yield _finding("EA918", lang, {"line": env.pip_blocks[0].line})
+        yield _finding("EA968", lang, {"line": env.pip_blocks[0].line})
     for e in env.other_installers:
-        yield _finding("EA928", lang, {"line": e.line, "key": e.text})
+        yield _finding("EA978", lang, {"line": e.line, "key": e.text})
     for p in d.pip_all:
         if p.line is None:
-            yield _finding("EA920", lang, {"line": p.entry.line, "spec": p.entry.text, "problem": p.error})
+            yield _finding("EA970", lang, {"line": p.entry.line, "spec": p.entry.text, "problem": p.error})
     for p in d.pip_options("--index-url", "-i", written=True):
-        yield _finding("EA921", lang, {"line": p.entry.line, "url": p.line.value if p.line else "?"})
+        yield _finding("EA971", lang, {"line": p.entry.line, "url": p.line.value if p.line else "?"})
     variant_urls = [
         (p, _VARIANT_URL_RE.search(p.line.value or ""))
         for p in d.pip_options("--extra-index-url", "--find-links", "-f", written=True)
@@ -581,7 +581,7 @@ def _lint_pip(d: _Decoded, lang: str) -> Iterable[Finding]:
         for opt, m in variant_urls:
             if m and not exact:
                 yield _finding(
-                    "EA922",
+                    "EA972",
                     lang,
                     {
                         "line": p.entry.line,
@@ -592,7 +592,7 @@ def _lint_pip(d: _Decoded, lang: str) -> Iterable[Finding]:
                 )
                 break
     for p in d.pip_named("tensorflow-gpu", written=True):
-        yield _finding("EA925", lang, {"line": p.entry.line, "spec": p.entry.text})
+        yield _finding("EA975", lang, {"line": p.entry.line, "spec": p.entry.text})
 
 
 def _lint_mixing(d: _Decoded, lang: str) -> Iterable[Finding]:
@@ -607,7 +607,7 @@ def _lint_mixing(d: _Decoded, lang: str) -> Iterable[Finding]:
         pip = d.pip_named(*pip_names, written=True)
         if conda and pip:
             yield _finding(
-                "EA923",
+                "EA973",
                 lang,
                 {
                     "framework": framework,
@@ -622,7 +622,7 @@ def _lint_mixing(d: _Decoded, lang: str) -> Iterable[Finding]:
         for c in d.conda_named(*CONDA_TORCH_DEPENDENTS):
             assert c.spec is not None
             yield _finding(
-                "EA924",
+                "EA974",
                 lang,
                 {
                     "line": c.entry.line,
@@ -640,18 +640,18 @@ def _lint_frameworks(d: _Decoded, lang: str, tables: Tables | None) -> Iterable[
     for t in d.pip_named("transformers", written=True):
         req = t.line.requirement if t.line else None
         if req is not None and _allows(req.specifier, "5.0"):
-            yield _finding("EA926", lang, {"line": t.entry.line, "spec": t.entry.text})
+            yield _finding("EA976", lang, {"line": t.entry.line, "spec": t.entry.text})
     for c in d.conda_named("transformers"):
         assert c.spec is not None
         if _conda_allows(c.spec.version, "5.0"):
-            yield _finding("EA926", lang, {"line": c.entry.line, "spec": c.entry.text})
+            yield _finding("EA976", lang, {"line": c.entry.line, "spec": c.entry.text})
     transformers = d.pip_named("transformers", written=True) + d.conda_named("transformers")
     if transformers and not (d.pip_named("tf-keras", written=True) or d.conda_named("tf-keras")):
         first = tf[0]
         version = _tf_version_of(first, tables)
         keras3 = tables.tf_uses_keras3(version) if tables is not None and version else None
         if keras3 or (keras3 is None and version is None):
-            yield _finding("EA927", lang, {"line": first.entry.line, "spec": first.entry.text})
+            yield _finding("EA977", lang, {"line": first.entry.line, "spec": first.entry.text})
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1112,13 +1112,13 @@ def _target_lints(
         cuda_things = d.conda_named("pytorch-gpu", "cuda-version", "pytorch-cuda", "cudatoolkit")
         if cuda_things or (res.torch_variant or "").startswith("cu"):
             label = cuda_things[0].entry.text if cuda_things else what
-            yield _finding("EA944", lang, {"what": label})
+            yield _finding("EA994", lang, {"what": label})
         if (
             target.arch != "arm64"
             and res.torch_version
             and not version_ge(tables.torch_macos_x86_64_last, ".".join(res.torch_version.split(".")[:2]))
         ):
-            yield _finding("EA948", lang, {"what": what, "version": res.torch_version})
+            yield _finding("EA998", lang, {"what": what, "version": res.torch_version})
         return
     if (
         target.system == "windows"
@@ -1127,13 +1127,13 @@ def _target_lints(
         and not tables.tf_native_windows_gpu(res.tensorflow_version)
     ):
         spec = d.pip_named(*TF_NAMES)[0].entry.text if d.pip_named(*TF_NAMES) else "tensorflow"
-        yield _finding("EA945", lang, {"spec": spec, "version": res.tensorflow_version})
+        yield _finding("EA995", lang, {"spec": spec, "version": res.tensorflow_version})
     if res.glibc_needed and target.glibc and not version_ge(target.glibc, res.glibc_needed):
-        yield _finding("EA946", lang, {"what": what, "glibc": target.glibc})
+        yield _finding("EA996", lang, {"what": what, "glibc": target.glibc})
     wants_cuda = bool(cuda_asked) and (res.torch_variant or "cu").startswith("cu")
     if wants_cuda and not target.gpus:
         yield _finding(
-            "EA941",
+            "EA991",
             lang,
             {
                 "what": what if res.torch_cuda else res.conda_cuda_from,
@@ -1156,7 +1156,7 @@ def _target_lints(
             drv = driver_fit(tables, target, cuda, needs_ptx=needs_ptx)
             if drv.ok is False:
                 yield _finding(
-                    "EA940",
+                    "EA990",
                     lang,
                     {
                         "what": what,
@@ -1175,7 +1175,7 @@ def _target_lints(
                 ]
                 g = bad[0] if bad else target.gpus[0]
                 yield _finding(
-                    "EA942",
+                    "EA992",
                     lang,
                     {
                         "what": what,
@@ -1190,7 +1190,7 @@ def _target_lints(
         release = tables.torch_release(res.torch_version)
         if release is not None and release.python.contains(res.python) is False:
             yield _finding(
-                "EA943",
+                "EA993",
                 lang,
                 {
                     "python": res.python,
@@ -1202,7 +1202,7 @@ def _target_lints(
                 },
             )
     if res.python and tables.python_is_eol(res.python, today):
-        yield _finding("EA947", lang, {"python": res.python, "eol": tables.python_eol(res.python)})
+        yield _finding("EA997", lang, {"python": res.python, "eol": tables.python_eol(res.python)})
 
 
 def _what_torch(res: Resolution) -> str:
@@ -1221,3 +1221,62 @@ def _sorted(findings: Iterable[Finding]) -> list[Finding]:
         return value if isinstance(value, int) else 0
 
     return sorted(findings, key=lambda f: (-f.severity.rank, f.code, line(f)))
+
+
+_LABELS = {
+    "en": {
+        "ok": "no problems found",
+        "why": "why",
+        "fix": "fix",
+        "checked": "checked",
+        "against": "against",
+        "resolved": "installs",
+        "not_evaluated": "not evaluated (facts unknown)",
+    },
+    "zh": {
+        "ok": "没有发现问题",
+        "why": "原因",
+        "fix": "修复",
+        "checked": "检查",
+        "against": "目标",
+        "resolved": "将安装",
+        "not_evaluated": "未评估（事实未知）",
+    },
+}
+
+
+def format_text(result: CheckResult, path: str, lang: str = "en") -> str:
+    """The findings as plain text, worst first (the command line prints it)."""
+    labels = _LABELS.get(lang, _LABELS["en"])
+    facts = result.env_facts
+    target = " ".join(str(x) for x in (facts.os.system, facts.os.arch) if x)
+    gpus = (
+        ", ".join(f"{d.name or 'GPU'} ({d.compute_capability})" for d in facts.gpu.devices) or "no NVIDIA GPU"
+    )
+    driver = f", driver {facts.gpu.driver_version}" if facts.gpu.driver_version else ""
+    lines = [f"{labels['checked']} {path} {labels['against']} {target or '?'}; {gpus}{driver}"]
+    res = result.resolution
+    installs = [
+        f"python {res.python}" if res.python else None,
+        _what_torch(res) if res.torch_version else None,
+        f"tensorflow {res.tensorflow_version}" if res.tensorflow_version else None,
+        f"transformers {res.transformers_version}" if res.transformers_version else None,
+    ]
+    shown = [x for x in installs if x]
+    if shown:
+        lines.append(f"{labels['resolved']}: " + "; ".join(shown))
+    if not result.findings:
+        lines.append(labels["ok"])
+    for f in result.findings:
+        lines.append("")
+        lines.append(f"{f.severity.value} {f.code} {f.name}: {f.message}")
+        lines.append(f"  {labels['why']}: {f.why}")
+        for step in f.fix:
+            lines.append(f"  {labels['fix']}: {step}")
+    if result.not_evaluated:
+        lines.append("")
+        lines.append(
+            f"{labels['not_evaluated']}: "
+            + ", ".join(f"{n.code} ({', '.join(n.missing)})" for n in result.not_evaluated)
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,53 @@
+"""``envadvisor check FILE``: lint an environment.yml and hold it against the target."""
+
+from __future__ import annotations
+
+import argparse
+
+from envadvisor.cli import _common
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="lint an environment.yml and check it fits this machine (or a described one)",
+        description="Check an environment.yml: legacy channels and packages, conda spec pitfalls, pip/conda "
+        "mixing, two pip blocks, unknown keys; then what it would install, held against the target with the "
+        "same rules as diagnose (driver, GPU architecture, Python range, framework versions).",
+    )
+    parser.add_argument("file", metavar="FILE", help="the environment.yml to check")
+    parser.add_argument("--json", action="store_true", help="print the findings as JSON")
+    _common.add_fail_on_argument(parser)
+    _common.add_lang_argument(parser)
+    _common.add_target_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+
+    from envadvisor.envfile import read
+    from envadvisor.lint import check, format_text
+
+    env = read(args.file)  # a broken file is one line and exit 2 before any probing
+    knowledge = _common.knowledge_for(args)
+    gathered = _common.gather_facts(args, knowledge)
+    lang = _common.lang_from(args)
+    result = check(env, gathered.facts, knowledge, lang=lang)
+    if args.json:
+        from envadvisor.model import to_data
+
+        _common.print_json(
+            {
+                "file": args.file,
+                "findings": [to_data(f) for f in result.findings],
+                "not_evaluated": [to_data(n) for n in result.not_evaluated],
+                "resolution": to_data(result.resolution),
+                "target": to_data(gathered.facts.os) | {"gpu": to_data(gathered.facts.gpu)},
+                "tables_checked": knowledge.checked,
+            }
+        )
+    else:
+        sys.stdout.write(format_text(result, args.file, lang))
+    worst = result.worst()
+    return _common.exit_code_for(worst.rank if worst else None, args.fail_on)

@@ -1,0 +1,144 @@
+"""``propose --verify CHANNEL``: solve the conda part of a proposal as the target would.
+
+Uses py-rattler (optional extra ``envadvisor[solve]``, imported here only) with the target's virtual
+packages: ``__cuda`` (the driver's CUDA), ``__glibc``, ``__linux``/``__unix``, ``__osx``, ``__win``. The
+channel is a URL or a local folder with ``<subdir>/repodata.json`` (the tests use ``tests/channel``).
+The pip block is not solved: pip resolves it at create time against PyPI.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from envadvisor.errors import UsageError
+from envadvisor.propose.model import Proposal, TargetSummary
+
+# Assumed when the target does not say: conda-forge's baseline glibc and the macOS MPS needs.
+DEFAULT_GLIBC = "2.17"
+DEFAULT_OSX = "14.0"
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualPackage:
+    name: str
+    version: str
+    assumed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SolveResult:
+    ok: bool
+    channel: str
+    subdir: str
+    virtual_packages: tuple[VirtualPackage, ...]
+    packages: tuple[str, ...]  # name=version=build of the solution
+    error: str | None
+    seconds: float
+
+
+def virtual_packages(target: TargetSummary, *, driver_cuda: str | None = None) -> tuple[VirtualPackage, ...]:
+    """The virtual packages conda would detect on the target (or assume, marked so)."""
+    out: list[VirtualPackage] = []
+    if target.system == "linux":
+        out += [VirtualPackage("__unix", "0"), VirtualPackage("__linux", "0")]
+        out.append(VirtualPackage("__glibc", target.glibc or DEFAULT_GLIBC, assumed=target.glibc is None))
+    elif target.system == "macos":
+        out += [VirtualPackage("__unix", "0"), VirtualPackage("__osx", DEFAULT_OSX, assumed=True)]
+    elif target.system == "windows":
+        out.append(VirtualPackage("__win", "0"))
+    cuda = driver_cuda or target.driver_cuda
+    if cuda and target.gpus:
+        out.append(VirtualPackage("__cuda", cuda))
+    return tuple(out)
+
+
+def channel_url(channel: str) -> str:
+    """A channel argument as rattler wants it: URLs as given, local folders as file:// URLs."""
+    if "://" in channel:
+        return channel
+    path = Path(channel).expanduser()
+    if not path.is_dir():
+        raise UsageError(f"--verify {channel}: not a URL and not a folder")
+    if not any(
+        (path / sub / "repodata.json").is_file() for sub in ("noarch", "linux-64", "osx-arm64", "win-64")
+    ):
+        raise UsageError(f"--verify {channel}: no <subdir>/repodata.json in it; not a conda channel")
+    return path.resolve().as_uri()
+
+
+def verify(proposal: Proposal, channel: str, *, timeout_s: float = 60.0) -> SolveResult:
+    """Solve ``proposal``'s conda dependencies from ``channel`` for the proposal's target."""
+    try:
+        import rattler
+        from rattler.exceptions import SolverError
+    except ImportError:
+        raise UsageError("--verify needs py-rattler: pip install 'envadvisor[solve]'") from None
+    import asyncio
+    import datetime as _dt
+
+    url = channel_url(channel)
+    target = proposal.target
+    vps = virtual_packages(target, driver_cuda=proposal.conda_override_cuda)
+    generic = [
+        rattler.GenericVirtualPackage(
+            rattler.PackageName(v.name), rattler.Version(v.version), rattler.BuildString("0")
+        )
+        for v in vps
+    ]
+    specs = [rattler.MatchSpec(d.spec) for d in proposal.conda]
+    started = time.perf_counter()
+    try:
+        if url.startswith("file://"):
+            records = asyncio.run(_solve_local(rattler, url, target.subdir, specs, generic, timeout_s))
+        else:
+            records = asyncio.run(
+                rattler.solve(
+                    sources=[rattler.Channel(url)],
+                    specs=specs,
+                    platforms=[cast(Any, target.subdir), "noarch"],
+                    virtual_packages=generic,
+                    timeout=_dt.timedelta(seconds=timeout_s),
+                )
+            )
+    except SolverError as exc:
+        message, seconds = str(exc), time.perf_counter() - started
+        del exc
+        gc.collect()
+        return SolveResult(False, channel, target.subdir, vps, (), message, seconds)
+    except Exception as exc:  # network, unreadable repodata: rattler raises its own classes
+        raise UsageError(f"--verify {channel}: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+    found = tuple(sorted(f"{r.name.normalized}={r.version}={r.build}" for r in records))
+    seconds = time.perf_counter() - started
+    del records, specs, generic
+    # rattler objects still held by collectable cycles (the finished coroutine) would otherwise be freed
+    # during interpreter shutdown, when rattler's runtime threads can no longer take the GIL: a crash at exit.
+    gc.collect()
+    return SolveResult(True, channel, target.subdir, vps, found, None, seconds)
+
+
+def _solve_local(
+    rattler: Any, url: str, subdir: str, specs: list[Any], generic: list[Any], timeout_s: float
+) -> Any:
+    """Solve from a local channel through sparse repodata: no gateway, no background download threads
+    (a gateway's runtime threads can outlive the interpreter and crash it at exit)."""
+    import datetime as _dt
+    from urllib.parse import urlparse
+    from urllib.request import url2pathname
+
+    root = Path(url2pathname(urlparse(url).path))
+    channel = rattler.Channel(url)
+    sources = [
+        rattler.SparseRepoData(channel, sub, root / sub / "repodata.json")
+        for sub in (subdir, "noarch")
+        if (root / sub / "repodata.json").is_file()
+    ]
+    return rattler.solve_with_sparse_repodata(
+        specs=specs,
+        sparse_repodata=sources,
+        virtual_packages=generic,
+        timeout=_dt.timedelta(seconds=timeout_s),
+    )
