@@ -11,7 +11,7 @@ from rich.console import Console
 from envadvisor.cli import _common, main
 from envadvisor.glossary import load_glossary
 from envadvisor.render import explain as render
-from tests.test_glossary import SEED_TERMS, rules_or_skip
+from tests.test_glossary import SEED_TERMS, checks_or_skip
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -170,12 +170,12 @@ def test_rich_renderable_wraps_chinese_within_the_width() -> None:
 
 
 # --------------------------------------------------------------------------------------------------
-# Rules: documentation from the knowledge base
+# Rules and file lints: documentation from the knowledge base and data/lint.yaml
 # --------------------------------------------------------------------------------------------------
 
 
 def test_every_rule_code_is_explained(capsys: pytest.CaptureFixture[str]) -> None:
-    for rule in rules_or_skip():
+    for rule in checks_or_skip():
         code, out, err = _run(capsys, "explain", rule.code)
         assert code == 0, err
         lines = out.splitlines()
@@ -190,7 +190,7 @@ def test_every_rule_code_is_explained(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_rules_by_name_json_and_chinese(capsys: pytest.CaptureFixture[str]) -> None:
-    for rule in rules_or_skip():
+    for rule in checks_or_skip():
         code, out, _ = _run(capsys, "explain", rule.name.upper(), "--json")
         assert code == 0
         data = json.loads(out)
@@ -201,7 +201,7 @@ def test_rules_by_name_json_and_chinese(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_a_mistyped_rule_code_is_suggested(capsys: pytest.CaptureFixture[str]) -> None:
-    rules = rules_or_skip()
+    rules = checks_or_skip()
     mistyped = rules[0].name[:-1]  # drop the last letter of a kebab-case name
     if load_glossary().suggest(mistyped):
         pytest.skip("the mistyped name is also close to a term")

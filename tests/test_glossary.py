@@ -392,22 +392,37 @@ def test_a_copy_of_the_real_file_loads_the_same(raw: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------------------------------
 
 
-def rules_or_skip() -> tuple[Any, ...]:
-    """The knowledge base's rules; skips (with the reason) while the issue-3 work has not landed."""
+def checks_or_skip() -> tuple[Any, ...]:
+    """Every documented check: knowledge-base rules and environment-file lints (same doc fields).
+
+    Skips, with the reason, while the issue-3 and issue-5 work has not landed in this checkout.
+    """
+    checks: list[Any] = []
     try:
         from envadvisor.knowledge import load_knowledge
+
+        checks.extend(load_knowledge().rules)
     except ModuleNotFoundError as exc:
         pytest.skip(f"the knowledge base is not in this checkout yet ({exc.name})")
-    try:
-        rules = load_knowledge().rules
     except DataFileError as exc:
         pytest.skip(f"the rules do not load yet: {exc}")
-    if not rules:
+    try:
+        from envadvisor.lint import catalogue
+
+        checks.extend(catalogue().values())
+    except ModuleNotFoundError:
+        pass  # the lint catalogue (issue 5) is optional here
+    if not checks:
         pytest.skip("no rules written yet")
-    return tuple(rules)
+    return tuple(checks)
 
 
-def test_every_term_a_rule_names_exists(glossary: glossary_module.Glossary) -> None:
+def test_every_term_a_rule_or_lint_names_exists(glossary: glossary_module.Glossary) -> None:
     known = set(glossary.ids())
-    missing = sorted({(rule.code, t) for rule in rules_or_skip() for t in rule.terms if t not in known})
+    missing = sorted({(check.code, t) for check in checks_or_skip() for t in check.terms if t not in known})
     assert missing == []
+
+
+def test_rule_and_lint_codes_are_unique() -> None:
+    codes = [check.code for check in checks_or_skip()]
+    assert len(codes) == len(set(codes)), sorted(c for c in set(codes) if codes.count(c) > 1)

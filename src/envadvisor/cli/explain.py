@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
             _emit(render.doc_text(doc), lambda: render.doc_renderable(doc))
         return 0
 
-    rule_doc = _rule_doc(args.topic, lang)
+    rule_doc = _rule_doc(args.topic, lang)  # a rule or lint code/name
     if rule_doc is not None:
         if args.json:
             _common.print_json(render.rule_data(rule_doc, lang))
@@ -68,28 +68,42 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _rule_doc(topic: str, lang: str) -> dict[str, Any] | None:
-    """The rule's documentation, or ``None`` when no rule has that code or name.
+    """The documentation of a rule (knowledge base) or a file lint (EA9xx), by code or name; else ``None``.
 
-    Rules come from the knowledge base; a checkout without it explains terms only.
+    A checkout without the knowledge base or the lint catalogue explains terms only.
     """
+    for doc in _documented(lang):
+        if doc["code"] == topic.strip().upper() or doc["name"] == topic.strip().lower():
+            return doc
+    return None
+
+
+def _documented(lang: str) -> list[dict[str, Any]]:
+    """Every documented check: the rules of the knowledge base, then the environment-file lints."""
+    docs: list[dict[str, Any]] = []
     try:
         from envadvisor.knowledge import load_knowledge
     except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("envadvisor"):
-            return None
-        raise
-    rule = load_knowledge().rule(topic)
-    return rule.doc(lang) if rule is not None else None
+        if not (exc.name or "").startswith("envadvisor"):
+            raise
+    else:
+        docs.extend(rule.doc(lang) for rule in load_knowledge().rules)
+    try:
+        from envadvisor.lint import catalogue
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("envadvisor"):
+            raise
+    else:
+        docs.extend(lint.doc(lang) for lint in catalogue().values())
+    return docs
 
 
 def _rule_names() -> list[str]:
     try:
-        from envadvisor.knowledge import load_knowledge
-
-        knowledge = load_knowledge()
+        docs = _documented("en")
     except Exception:  # suggestions are a courtesy: a broken rules file must not hide the real answer
         return []
-    return [name for rule in knowledge.rules for name in (rule.code, rule.name)]
+    return [name for doc in docs for name in (doc["code"], doc["name"])]
 
 
 def unknown_topic_message(topic: str, glossary: Glossary) -> str:

@@ -40,7 +40,6 @@ UI: dict[str, dict[str, str]] = {
         "map_title": "How the components relate",
         "list_title": "Glossary ({count} terms)",
         "id": "id",
-        "name": "name",
         "summary": "summary",
         "more": "Run `envadvisor explain TERM` for one term; `envadvisor map` draws the relations.",
     },
@@ -65,7 +64,6 @@ UI: dict[str, dict[str, str]] = {
         "map_title": "组件之间的关系",
         "list_title": "术语表(共 {count} 条)",
         "id": "标识",
-        "name": "名称",
         "summary": "简介",
         "more": "用 `envadvisor explain 术语` 查看单个条目;`envadvisor map` 可画出关系图。",
     },
@@ -118,6 +116,7 @@ _CODE_RE = r"`[^`]+`"
 def doc_renderable(doc: Doc) -> RenderableType:
     from rich.console import Group
     from rich.padding import Padding
+    from rich.table import Table
     from rich.text import Text
 
     parts: list[RenderableType] = [
@@ -130,8 +129,13 @@ def doc_renderable(doc: Doc) -> RenderableType:
         parts.append(Text(section.heading, style="bold cyan"))
         for paragraph in section.paragraphs:
             parts.append(Padding(_styled(paragraph), (0, 0, 0, 2)))
-        for item in section.items:
-            parts.append(Padding(_styled(f"• {item}"), (0, 0, 0, 2)))
+        if section.items:
+            bullets = Table.grid(padding=(0, 1, 0, 0))  # wrapped lines hang under the text, not the bullet
+            bullets.add_column(no_wrap=True)
+            bullets.add_column()
+            for item in section.items:
+                bullets.add_row("•", _styled(item))
+            parts.append(Padding(bullets, (0, 0, 0, 2)))
     return Group(*parts)
 
 
@@ -269,6 +273,7 @@ def term_list_text(glossary: Glossary, lang: str) -> str:
 
 def term_list_renderable(glossary: Glossary, lang: str) -> RenderableType:
     from rich.table import Table
+    from rich.text import Text
 
     words = ui(lang)
     table = Table(
@@ -279,10 +284,11 @@ def term_list_renderable(glossary: Glossary, lang: str) -> RenderableType:
         caption_justify="left",
     )
     table.add_column(words["id"], style="bold", no_wrap=True)
-    table.add_column(words["name"])
     table.add_column(words["summary"])
     for t in glossary:
-        table.add_row(t.id, t.text(lang).name, t.text(lang).summary)
+        table.add_row(
+            t.id, Text.assemble((t.text(lang).name, "bold cyan"), colon(lang), t.text(lang).summary)
+        )
     return table
 
 
