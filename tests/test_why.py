@@ -222,3 +222,17 @@ def test_file_without_a_usable_target_still_explains_the_line(
     assert answer["remark"].startswith(
         "no proposal to compare with: the target's operating system is unknown"
     )
+
+
+def test_propose_options_reach_the_proposal(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(
+        capsys, ["why", "torch", "--from", H200, "--source", "pip", "--python", "3.12", "--json"]
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["source"] == "pip" and re.fullmatch(r"torch==\d+\.\d+\.\d+\+cu13\d", data["spec"])
+    code, out, _ = _run(capsys, ["why", "python", "--from", H200, "--python", "3.12", "--json"])
+    assert json.loads(out)["spec"] == "python=3.12"
+    # with PyTorch from pip there is no cuda-version line to explain
+    code, _, err = _run(capsys, ["why", "cuda-version", "--from", H200, "--source", "pip"])
+    assert code == 2 and "it holds: python, pip, torch, transformers" in err

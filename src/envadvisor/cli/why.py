@@ -40,6 +40,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="what the environment is for, as given to propose (repeatable; default: pytorch transformers, "
         "or the frameworks the --file lists)",
     )
+    parser.add_argument(
+        "--python", metavar="X.Y", help="as for propose: the Python version of the environment"
+    )
+    parser.add_argument(
+        "--source",
+        choices=("auto", "conda-forge", "pip"),
+        default="auto",
+        help="as for propose: where PyTorch comes from (default: auto)",
+    )
     parser.add_argument("--json", action="store_true", help="print the answer as JSON")
     _common.add_lang_argument(parser)
     _common.add_target_arguments(parser)
@@ -128,7 +137,7 @@ def _wants_from_file(lines: list[FileLine], glossary: Glossary) -> tuple[str, ..
 
 def _proposal(args: argparse.Namespace, wants: tuple[str, ...]) -> Any:
     knowledge, facts, on_this_machine = _target(args)
-    return _propose(knowledge, facts, wants, on_this_machine)
+    return _propose(args, knowledge, facts, wants, on_this_machine)
 
 
 def _proposal_or_reason(args: argparse.Namespace, wants: tuple[str, ...]) -> tuple[Any | None, str | None]:
@@ -141,7 +150,7 @@ def _proposal_or_reason(args: argparse.Namespace, wants: tuple[str, ...]) -> tup
 
     knowledge, facts, on_this_machine = _target(args)
     try:
-        return _propose(knowledge, facts, wants, on_this_machine), None
+        return _propose(args, knowledge, facts, wants, on_this_machine), None
     except EnvAdvisorError as exc:
         return None, str(exc)
 
@@ -149,11 +158,17 @@ def _proposal_or_reason(args: argparse.Namespace, wants: tuple[str, ...]) -> tup
 def _target(args: argparse.Namespace) -> tuple[Any, Any, bool]:
     knowledge = _common.knowledge_for(args)
     gathered = _common.gather_facts(args, knowledge)
-    on_this_machine = not getattr(args, "from_report", None) and not _common.target_from_args(args).any
+    # as propose decides it: the facts are this machine's own (no report, nothing overridden)
+    on_this_machine = gathered.origin.kind == "machine" and not gathered.facts.overridden
     return knowledge, gathered.facts, on_this_machine
 
 
-def _propose(knowledge: Any, facts: Any, wants: tuple[str, ...], on_this_machine: bool) -> Any:
+def _propose(
+    args: argparse.Namespace, knowledge: Any, facts: Any, wants: tuple[str, ...], on_host: bool
+) -> Any:
     from envadvisor.propose import ProposeOptions, propose
 
-    return propose(facts, list(wants), ProposeOptions(target_is_host=on_this_machine), knowledge)
+    options = ProposeOptions(
+        python=getattr(args, "python", None), source=getattr(args, "source", "auto"), target_is_host=on_host
+    )
+    return propose(facts, list(wants), options, knowledge)
