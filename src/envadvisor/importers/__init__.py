@@ -130,16 +130,9 @@ def read_report_file(path_or_dash: str, format: str | None = None) -> ImportedRe
         raise InputError(f"{name}: binary data (NUL bytes), not a text report")
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else _raise_binary(name)
-        except UnicodeDecodeError:
-            _raise_binary(name)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: not UTF-8 text (byte {exc.start}); save the report as UTF-8") from None
     return read_report(text, source_name=name, format=format)
-
-
-def _raise_binary(name: str) -> str:
-    raise InputError(f"{name}: not UTF-8 text (binary or another encoding); save the report as UTF-8")
 
 
 def _read_bytes(path_or_dash: str, name: str) -> bytes:

@@ -51,9 +51,9 @@ def clean_lines(text: str) -> tuple[Line, ...]:
     """Split a paste into lines without the Markdown around them (report-formats.md section 0)."""
     lines: list[Line] = []
     for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
-        if _FENCE.match(raw):
-            continue
         stripped = _QUOTE.sub("", raw, count=1) if raw.lstrip().startswith(">") else raw
+        if _FENCE.match(stripped):
+            continue
         if "<" in stripped:
             stripped = _HTML_WRAP.sub("", stripped)
         lines.append(Line(number, stripped.rstrip()))

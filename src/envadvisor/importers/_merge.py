@@ -14,6 +14,7 @@ import re
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from envadvisor.importers._base import Observation, major_minor
@@ -282,10 +283,14 @@ def _derive(builder: _Builder, packages: dict[str, dict[str, Any]], tables: Any)
     devices = values.get("gpu.devices")
     if devices:
         derive("gpu.count", len(devices), "gpu.devices")
+        looked_up: dict[str, str | None] = {}
         for entry in devices:
             if entry.get("compute_capability") or not entry.get("name"):
                 continue
-            cc = _compute_capability(tables, str(entry["name"]))
+            name = str(entry["name"])
+            if name not in looked_up:
+                looked_up[name] = _compute_capability(tables, name)
+            cc = looked_up[name]
             if cc:
                 entry["compute_capability"] = cc
                 entry["compute_capability_source"] = "name-table"
@@ -317,6 +322,7 @@ def _compute_capability(tables: Any, name: str) -> str | None:
 # ------------------------------------------------------------------------------------------------
 
 
+@cache
 def _field_type(key: str) -> Any:
     """The annotated type at a dotted key of :class:`Facts` (packages and devices handled by callers)."""
     cls: Any = Facts

@@ -70,7 +70,9 @@ _MULTILINE = frozenset(
 )
 _FIELD = re.compile(r"^(?P<label>[A-Za-z][A-Za-z0-9 _./()-]*?)\s*:\s?(?P<value>.*)$")
 _INLINE_LABELS = re.compile(
-    r"(?:^|\s)(?P<label>" + "|".join(re.escape(lab) for lab in LABELS if len(lab) > 8) + r")\s*:",
+    r"(?:^|\s)(?P<label>"
+    + "|".join(re.escape(lab) for lab in sorted(LABELS, key=len, reverse=True))
+    + r")\s*:(?:\s|$)",
     re.IGNORECASE,
 )
 _PACKAGE = re.compile(r"^\[(?P<tag>[A-Za-z0-9_.+-]+)\]\s+(?P<payload>.*)$")
@@ -87,7 +89,7 @@ def _label_of(text: str) -> tuple[str, str] | None:
 
 
 def detect(lines: Sequence[Line]) -> bool:
-    labels = {found[0] for line in lines if (found := _label_of(line.text.strip()))}
+    labels = {found[0] for line in _split_run_together(lines) if (found := _label_of(line.text.strip()))}
     return "pytorch version" in labels and bool(
         labels
         & {

@@ -34,6 +34,7 @@ def detect(lines: Sequence[Line]) -> bool:
 def parse(lines: Sequence[Line]) -> Parsed:
     observations: list[Observation] = []
     consumed: set[int] = set()
+    in_table = False  # after the column header every row counts, whatever its build string looks like
     for line in lines:
         text = line.text.strip()
         header = _ENV_HEADER.match(text)
@@ -43,9 +44,12 @@ def parse(lines: Sequence[Line]) -> Parsed:
             consumed.add(line.number)
             continue
         if _COLUMNS.match(text) or text == "#":
+            in_table = in_table or bool(_COLUMNS.match(text))
             consumed.add(line.number)
             continue
-        if not _row_like(text):
+        parts = text.split()
+        in_table = in_table and 2 <= len(parts) <= 4 and parts[1][:1].isdigit()
+        if not (in_table or _row_like(text)):
             continue
         found = conda_row(text, line, installer="conda")
         if found:

@@ -15,8 +15,9 @@ NAME = "pip_freeze"
 _LIST_HEADER = re.compile(r"^Package\s+Version(?:\s+\w.*)?$")
 _LIST_RULE = re.compile(r"^-{3,}\s+-{3,}")
 _LIST_ROW = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s+(?P<version>\d[\w.+!-]*)(?:\s+\S.*)?$")
-# `pip list` pasted without its header (or `pip list | grep torch`): name, 2+ spaces, version.
-_BARE_ROW = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s{2,}(?P<version>\d[\w.+!-]*)(?:\s+\S+)?$")
+# `pip list` pasted without its header (or `pip list | grep torch`): name, spaces, version (a name as
+# wide as its column leaves one space); a few such rows are needed before they count as a listing.
+_BARE_ROW = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s+(?P<version>\d[\w.+!-]*)(?:\s+\S+)?$")
 _MIN_BARE_ROWS = 3
 _SHOW_NAME = re.compile(r"^Name:\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*$")
 _SHOW_VERSION = re.compile(r"^Version:\s*(?P<version>\d[\w.+!-]*)\s*$")
