@@ -607,6 +607,20 @@ def test_signature_evidence_and_implied_facts(text: str, sig_id: str, key: str |
         assert facts.sources[key].startswith("signatures, line")
 
 
+@pytest.mark.parametrize("sig", load_signatures(), ids=lambda s: s.id)
+def test_every_signature_matches_its_example_and_states_its_facts(sig) -> None:  # type: ignore[no-untyped-def]
+    imported = read_report(sig.example, source_name="example")
+    assert sig.id in imported.facts.evidence.signatures
+    assert imported.quotes[sig.id] == (sig.example.strip(),)
+    for key in sig.implies:
+        if key.startswith("gpu.device."):
+            assert imported.facts.gpu.devices, key
+        elif key.startswith("packages."):
+            assert imported.facts.package_version(key.split(".")[1]), key
+        else:
+            assert imported.facts.get(key) not in (None, ()), key
+
+
 def test_noise_is_not_evidence() -> None:
     text = (
         "Unable to register cuDNN factory: Attempting to register factory for plugin cuDNN when one has "

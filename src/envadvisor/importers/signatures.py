@@ -60,6 +60,7 @@ class Signature:
     meaning_en: str
     meaning_zh: str
     source: str
+    example: str  # the message as it really reads; tests check the pattern matches it
 
     def meaning(self, lang: str = "en") -> str:
         return self.meaning_zh if lang == "zh" else self.meaning_en
@@ -128,6 +129,11 @@ def parse_signatures(data: object, *, path: str) -> tuple[Signature, ...]:
             isinstance(meaning.get(lang), str) and meaning.get(lang) for lang in ("en", "zh")
         ):
             raise DataFileError(path, "expected en and zh texts", entry=sig_id, field="meaning")
+        example = entry.get("example")
+        if not isinstance(example, str) or not pattern.search(example):
+            raise DataFileError(
+                path, "expected an example line the pattern matches", entry=sig_id, field="example"
+            )
         source = entry.get("source")
         if not isinstance(source, str) or not source:
             raise DataFileError(
@@ -143,6 +149,7 @@ def parse_signatures(data: object, *, path: str) -> tuple[Signature, ...]:
                 meaning_en=meaning["en"],
                 meaning_zh=meaning["zh"],
                 source=source,
+                example=example,
             )
         )
     return tuple(out)
