@@ -19,6 +19,9 @@ shared/reference/compat-facts.yaml, and hashes/sizes are placeholders.
   with ``run_constrained: __cuda >={{ major }}`` and ``cudatoolkit {{ version }}|{{ version }}.*``.
 * conda-forge/accelerate-feedstock ``recipe/recipe.yaml``: accelerate run-depends on ``pytorch >=2.0.0``.
 * conda-forge transformers: noarch python, no run-dependency on pytorch.
+* win-64 cudatoolkit 11.2 / cudnn 8.1.0: the TensorFlow <= 2.10 native-Windows recipe of
+  tensorflow/docs ``site/en/install/pip.md``; osx-64 carries Python only (PyTorch for Intel Macs
+  ends at 2.2 and comes from pip).
 """
 
 from __future__ import annotations
@@ -298,10 +301,16 @@ def main() -> None:
             *numpy("osx-arm64", osx),
         ],
     )
+    osx64 = ["__osx >=10.13"]
+    write("osx-64", [*pythons("osx-64", osx64), *numpy("osx-64", osx64)])
     write(
         "win-64",
         [
             *pythons("win-64", []),
+            # TensorFlow <= 2.10 on native Windows: tensorflow/docs install/pip.md recipe
+            # `conda install -c conda-forge cudatoolkit=11.2 cudnn=8.1.0`
+            record("win-64", "cudatoolkit", "11.2.2", "h7d7167e_13", 13, [], ["__cuda >=11"]),
+            record("win-64", "cudnn", "8.1.0.77", "h3e0f4f4_0", 0, ["cudatoolkit >=11.2,<12.0a0"]),
             *torch_builds("win-64", {"12.8": [], "13.0": []}, "mkl", []),
             *cuda_libs("win-64", {"12.8": "12.8.90", "13.0": "13.0.96"}, []),
             *numpy("win-64", []),
