@@ -197,7 +197,7 @@ def test_nonsense_gets_no_suggestion(glossary: glossary_module.Glossary) -> None
         ("cuda-nvcc", "cuda-toolkit"),
         ("tf-keras", "tf-keras"),
         ("keras", "keras-3"),
-        ("torchaudio", "torchvision"),
+        ("torchaudio", "torchaudio"),
         ("python", "python"),
         ("pip", "pip"),
         ("jax-cuda12-plugin", "jax"),

@@ -122,19 +122,22 @@ def test_dot_is_balanced_and_complete(capsys: pytest.CaptureFixture[str], glossa
     assert edges == _expected_edges(glossary)
 
 
-def test_dot_renders_with_graphviz_when_installed(glossary: Glossary) -> None:
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("core", [False, True])
+def test_dot_renders_with_graphviz_when_installed(glossary: Glossary, lang: str, core: bool) -> None:
     dot = shutil.which("dot")
     if dot is None:
         pytest.skip("Graphviz 'dot' is not installed")
-    svg = subprocess.run(
+    scope = render.MapScope(only=frozenset(glossary.core)) if core else render.MapScope()
+    result = subprocess.run(
         [dot, "-Tsvg"],
-        input=render.map_dot(glossary, "zh"),
+        input=render.map_dot(glossary, lang, scope),
         capture_output=True,
         text=True,
         timeout=60,
-        check=True,
-    ).stdout
-    assert "<svg" in svg and "PyTorch" in svg
+    )
+    assert result.returncode == 0, result.stderr[:500]
+    assert "<svg" in result.stdout and "PyTorch" in result.stdout
 
 
 def test_labels_with_quotes_are_escaped(glossary: Glossary) -> None:

@@ -438,6 +438,7 @@ def map_dot(glossary: Glossary, lang: str, scope: MapScope = MapScope()) -> str:
     lines = [
         "digraph envadvisor {",
         "  rankdir=LR;",
+        "  newrank=true;",  # rank across clusters: Graphviz 2.43 can fail without it ("trouble in init_rank")
         '  node [shape=box, style=rounded, fontname="Helvetica"];',
         '  edge [fontname="Helvetica", fontsize=10];',
     ]
