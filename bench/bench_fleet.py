@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -99,7 +100,9 @@ def main() -> int:
         took = time.perf_counter() - started
         print(f"generated {args.nodes} reports ({size / 2**20:.0f} MiB) in {took:.1f} s")
         times = []
+        cpu_times = []
         for _ in range(args.runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             done = subprocess.run(
                 [*command, "fleet", str(folder), "--json"],
@@ -108,12 +111,17 @@ def main() -> int:
                 env={**os.environ, "COLUMNS": "100"},
             )
             times.append(time.perf_counter() - started)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu_times.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
             if done.returncode != 0:
                 print(done.stderr.decode(errors="replace"), file=sys.stderr)
                 return 1
+        peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(
-            f"envadvisor fleet over {args.nodes} reports: median {statistics.median(times):.2f} s "
-            f"(runs: {', '.join(f'{t:.2f}' for t in times)}; {os.cpu_count()} CPUs)"
+            f"envadvisor fleet over {args.nodes} reports: median {statistics.median(times):.2f} s wall, "
+            f"best {min(times):.2f} s (runs: {', '.join(f'{t:.2f}' for t in times)}); "
+            f"median {statistics.median(cpu_times):.2f} CPU-s; peak RSS of one process {peak_mib:.0f} MiB; "
+            f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}"
         )
     return 0
 

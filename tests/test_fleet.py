@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
+import os
 from pathlib import Path
 
 import pytest
 
 from envadvisor import fleet
+from envadvisor.errors import InputError
 from envadvisor.fleet import (
     EXTRACTED_FACT_KEYS,
     NOT_INSTALLED,
@@ -260,6 +263,21 @@ def test_parallel_parsing_gives_the_same_summary(tmp_path: Path) -> None:
     parallel = list(parse_tasks(iter_tasks(files), workers=2, batch=4))
     assert parallel == serial
     assert sum(isinstance(item, fleet.Unreadable) for item in parallel) == 1
+
+
+def _killed_worker(tasks: object) -> object:
+    os._exit(9)  # what the kernel's OOM killer leaves behind: the worker vanishes mid-batch
+
+
+@pytest.mark.skipif(
+    multiprocessing.get_start_method() != "fork", reason="the patched worker reaches the pool only by fork"
+)
+def test_a_worker_that_dies_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_fleet(tmp_path, mixed_fleet())
+    files, _ = expand_paths([str(tmp_path)])
+    monkeypatch.setattr(fleet, "_work", _killed_worker)
+    with pytest.raises(InputError, match="a process reading reports died"):
+        list(parse_tasks(iter_tasks(files), workers=2, batch=2))
 
 
 def test_an_empty_folder_is_reported(tmp_path: Path) -> None:

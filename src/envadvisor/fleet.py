@@ -510,6 +510,9 @@ def parse_tasks(
     import itertools
     from collections import deque
     from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from envadvisor.errors import InputError
 
     iterator = iter(tasks)
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -519,7 +522,14 @@ def parse_tasks(
             if chunk:
                 pending.append(pool.submit(_work, chunk))
             if pending and (not chunk or len(pending) >= 4 * workers):
-                for ok, row in pending.popleft().result():
+                try:
+                    rows = pending.popleft().result()
+                except BrokenProcessPool:
+                    # a worker was killed (out of memory, a signal): say so in one line, no traceback
+                    raise InputError(
+                        "a process reading reports died (out of memory?); nothing summed up"
+                    ) from None
+                for ok, row in rows:
                     yield _node_from_row(row) if ok else Unreadable(*row)
             if not chunk and not pending:
                 return
