@@ -262,3 +262,48 @@ def test_gpu_facts_defaults_are_unknown_not_alarms(knowledge: Knowledge) -> None
     facts = replace(_facts(), gpu=GpuFacts(devices=(GpuDevice(name="NVIDIA GeForce RTX 4090"),)))
     evaluation = evaluate(knowledge, facts, today=TODAY)
     assert not [f for f in evaluation.findings if f.severity is Severity.ERROR]
+
+
+def test_reported_arch_list_alone_is_enough(knowledge: Knowledge) -> None:
+    """A pasted warning shows the arch list and the GPU, but not the torch version (a real report)."""
+    facts = _facts(
+        {
+            "packages": {"torch": None},
+            "frameworks": {
+                "torch": {"version": None, "cuda": None, "variant": None, "arch_list": ["sm_50", "sm_90"]}
+            },
+            "gpu": {"devices": [{"name": "NVIDIA GeForce RTX 5090", "compute_capability": "12.0"}]},
+        }
+    )
+    finding = next(f for f in evaluate(knowledge, facts, today=TODAY).findings if f.code == "EA020")
+    assert "version unknown" in finding.message and "sm_90" in finding.message
+
+
+def test_nightly_pairings_are_not_judged_by_release_tables(knowledge: Knowledge) -> None:
+    facts = _facts(
+        {
+            "packages": {
+                "torch": {"version": "2.5.0.dev20240720+cu124"},
+                "torchaudio": {"version": "2.4.0.dev20240721"},
+            },
+            "frameworks": {
+                "torch": {"version": "2.5.0.dev20240720+cu124", "cuda": "12.4", "variant": "cu124"}
+            },
+        }
+    )
+    evaluation = evaluate(knowledge, facts, today=TODAY)
+    assert "EA055" not in [f.code for f in evaluation.findings]
+    assert "EA055" in [n.code for n in evaluation.not_evaluated]
+
+
+def test_driver_numbering_tells_linux_when_the_os_is_unknown(knowledge: Knowledge) -> None:
+    facts = _facts({"os": {"system": None}, "gpu": {"driver_version": "550.90.07", "driver_cuda": None}})
+    evaluation = evaluate(knowledge, facts, today=TODAY)
+    assert "EA903" not in [f.code for f in evaluation.findings]  # 550.90.07 is a Linux driver: CUDA 12.4
+    old = _facts(
+        {"gpu": {"driver_version": "410.104", "driver_cuda": "10.0"}},
+        {"packages": {"torch": {"version": "1.3.0"}}},
+        {"frameworks": {"torch": {"version": "1.3.0", "cuda": "10.1", "variant": "cu101"}}},
+    )
+    finding = next(f for f in evaluate(knowledge, old, today=TODAY).findings if f.code == "EA010")
+    assert "418.39" in finding.message  # CUDA 10.1 has no minor version compatibility: its own driver

@@ -36,6 +36,7 @@ from envadvisor.knowledge.tables import (
     Tables,
     _line,
     arch_covers,
+    driver_system,
     parse_arch_list,
     platform_key,
     vtuple,
@@ -112,11 +113,15 @@ class Context:
                 return None, "missing" if "packages" in self.facts.reasons else "absent"
             value = getattr(pkg, attr, None)
         else:
-            parts = key.split(".")
-            framework_version = f"frameworks.{parts[1]}.version" if parts[0] == "frameworks" else None
-            if len(parts) == 3 and framework_version and resolve(self.facts, framework_version) is None:
-                return None, "absent"
             value = resolve(self.facts, key)
+            parts = key.split(".")
+            if (
+                value in (None, ())
+                and len(parts) == 3
+                and parts[0] == "frameworks"
+                and resolve(self.facts, f"frameworks.{parts[1]}.version") is None
+            ):
+                return None, "absent"  # the framework is not installed (nothing else about it is known)
         if value is None or (value == () and self.has_reason(key)):
             return None, "missing"
         if value != ():
@@ -470,10 +475,14 @@ def _p_driver_runs_cuda(ctx: Context, args: Sequence[Any]) -> Tri:
     build = vtuple(build_cuda)
     if build is None:
         return None
-    floor = t.minor_compat_floor(build[0], ctx.system)
-    if floor is None and ctx.system is None:
-        floor = t.minor_compat_floor(build[0], "linux")
-    _derive(ctx, "min_driver", floor)
+    system = driver_system(str(driver), ctx.system) if driver is not None else ctx.system
+    floor = t.minor_compat_floor(build[0], system or "linux")
+    if floor is None:
+        # No minor version compatibility before CUDA 11: the release's own driver is the minimum.
+        req = t.min_driver_for_cuda(str(build_cuda), system or "linux")
+        _derive(ctx, "min_driver", req.toolkit_driver if req else None)
+    else:
+        _derive(ctx, "min_driver", floor)
     if driver is not None:
         return t.driver_runs_cuda(str(driver), str(build_cuda), ctx.system)
     # Only the driver's maximum CUDA is known (nvidia-smi header, CONDA_OVERRIDE_CUDA).
@@ -510,6 +519,8 @@ def _p_torch_build_covers_cc(ctx: Context, args: Sequence[Any]) -> Tri:
     reported, _ = ctx.lookup("frameworks.torch.arch_list")
     al = parse_arch_list(reported) if reported else None
     if al is None:
+        if version is None or build_cuda is None:
+            return None
         variant = "cu" + "".join(str(p) for p in (vtuple(build_cuda) or ())[:2])
         al, _ = _platform_arch_list(ctx, str(version), variant)
         if al is None:
@@ -720,17 +731,47 @@ def _knows(kind: str) -> PredicateFn:
     return fn
 
 
+def _beyond_tables(kind: str, newer: bool) -> PredicateFn:
+    """A release newer (or older) than every row of the ``kind`` tables; derives the known edge."""
+
+    def fn(ctx: Context, args: Sequence[Any]) -> Tri:
+        t = ctx.tables
+        version = str(args[0])
+        if kind == "torch":
+            _derive(ctx, "newest_known", t.newest_torch)
+            _derive(ctx, "oldest_known", t.torch_releases[-1].version)
+            return t.torch_newer_than_tables(version) if newer else t.torch_older_than_tables(version)
+        if kind == "tensorflow":
+            _derive(ctx, "newest_known", t.newest_tensorflow)
+            _derive(ctx, "oldest_known", t.oldest_tensorflow)
+            if newer:
+                return t.tensorflow_newer_than_tables(version)
+            return t.tensorflow_older_than_tables(version)
+        _derive(ctx, "newest_known", t.newest_transformers)
+        _derive(ctx, "oldest_known", t.transformers_lines[-1].version_from)
+        if newer:
+            return t.transformers_newer_than_tables(version)
+        return t.transformers_older_than_tables(version)
+
+    return fn
+
+
+_EDGES = frozenset({"newest_known", "oldest_known"})
+
 PREDICATES: dict[str, Predicate] = {
     "driver_runs_cuda": Predicate(_p_driver_runs_cuda, 3, frozenset({"min_driver"}), frozenset({0, 1}),
                                   "driver (version, or its max CUDA) runs a build for this CUDA"),
     "torch_build_covers_cc": Predicate(_p_torch_build_covers_cc, 3,
                                        frozenset({"arch_list", "arch_lowest", "arch_highest"}),
+                                       frozenset({0, 1}),
                                        doc="the torch build has SASS or PTX for this compute capability"),
     "torch_build_lacks_older_gpu": Predicate(_torch_gap(older=True), 3,
                                              frozenset({"arch_list", "arch_lowest", "arch_highest"}),
+                                             frozenset({0, 1}),
                                              doc="no code for the GPU, older than all the build has"),
     "torch_build_lacks_newer_gpu": Predicate(_torch_gap(older=False), 3,
                                              frozenset({"arch_list", "arch_lowest", "arch_highest"}),
+                                             frozenset({0, 1}),
                                              doc="no code for the GPU, newer than (or between) it"),
     "torch_python_supported": Predicate(_p_torch_python_supported, 2, frozenset({"python_range"})),
     "tf_python_supported": Predicate(_p_tf_python_supported, 2, frozenset({"python_range"})),
@@ -754,6 +795,12 @@ PREDICATES: dict[str, Predicate] = {
     "torch_has_macos_x86_64": Predicate(_p_torch_has_macos_x86_64, 1, frozenset({"torch_macos_x86_64_last"})),
     "tf_has_macos_x86_64": Predicate(_p_tf_has_macos_x86_64, 1, frozenset({"tf_macos_x86_64_last"})),
     "knows_torch": Predicate(_knows("torch"), 1, frozenset({"newest_known"})),
+    "torch_newer_than_tables": Predicate(_beyond_tables("torch", newer=True), 1, _EDGES),
+    "torch_older_than_tables": Predicate(_beyond_tables("torch", newer=False), 1, _EDGES),
+    "tensorflow_newer_than_tables": Predicate(_beyond_tables("tensorflow", newer=True), 1, _EDGES),
+    "tensorflow_older_than_tables": Predicate(_beyond_tables("tensorflow", newer=False), 1, _EDGES),
+    "transformers_newer_than_tables": Predicate(_beyond_tables("transformers", newer=True), 1, _EDGES),
+    "transformers_older_than_tables": Predicate(_beyond_tables("transformers", newer=False), 1, _EDGES),
     "knows_tensorflow": Predicate(_knows("tensorflow"), 1, frozenset({"newest_known"})),
     "knows_transformers": Predicate(_knows("transformers"), 1, frozenset({"newest_known"})),
     "knows_cuda": Predicate(_knows("cuda"), 1),
@@ -791,10 +838,13 @@ class Check(Condition):
                 values.append(value)
         if missing:
             return Outcome(None, frozenset(missing))
-        if pred.optional and all(values[i] is None for i in pred.optional):
-            return Outcome(None, frozenset(_report_key(self.args[i].key or "") for i in pred.optional))
         result = pred.fn(ctx, values)
         if result is None:
+            unknown_optional = {
+                _report_key(self.args[i].key or "") for i in pred.optional if values[i] is None
+            }
+            if unknown_optional:
+                return Outcome(None, frozenset(unknown_optional))
             shown = ", ".join(str(v) for v in values if v is not None)
             return Outcome(None, frozenset({f"tables:{self.name}({shown})"}))
         return Outcome(bool(result))

@@ -12,7 +12,8 @@ CUDA and the driver
     driver bundled with that exact toolkit release)
   - ``t.driver_runs_cuda(driver, cuda, system)`` -> bool | None: minor version compatibility (a 12.x
     build runs on any driver >= 525.60.13 / 527.41), backward compatibility (a CUDA 12 build runs on a
-    580+ driver), CUDA 13 needs >= 580. ``system`` None: answered only when Linux and Windows agree.
+    580+ driver), CUDA 13 needs >= 580. ``system`` None: a three-part driver (550.90.07) is
+    Linux's; otherwise answered only when the Linux and Windows tables agree.
   - ``t.max_cuda_for_driver(driver, system)`` -> "12.2" | None, from the per-release driver table
   - ``t.knows_cuda(cuda)``; ``t.cuda_toolkit_rows`` (all rows)
 GPUs
@@ -21,7 +22,8 @@ GPUs
   - ``t.architecture_for_cc(cc)`` -> "Ada Lovelace" | None
   - ``t.cc_range_for_cuda(cuda)`` -> :class:`CcRange` | None; ``t.cuda_supports_cc(cuda, cc)`` -> bool | None
 PyTorch
-  - ``t.knows_torch(version)``; ``t.torch_release(version)`` -> :class:`TorchRelease` | None (Python range,
+  - ``t.knows_torch(version)``, ``t.torch_newer_than_tables(v)``, ``t.torch_older_than_tables(v)``;
+    ``t.torch_release(version)`` -> :class:`TorchRelease` | None (Python range,
     CUDA variants, PyPI default variant, torchvision/torchaudio pairing, NumPy 2, ``pytorch`` channel)
   - ``t.torch_releases`` (newest first); ``t.newest_torch``
   - ``t.torch_arch_list(version, variant, platform)`` -> :class:`ArchList` | None (SASS + PTX);
@@ -31,20 +33,24 @@ PyTorch
   - ``t.torch_supports_numpy2(torch)`` -> bool | None; ``t.torch_numpy2_first``
   - ``t.torch_pytorch_channel_last`` ("2.5"), ``t.torch_macos_x86_64_last`` ("2.2")
   - ``t.conda_forge_pytorch_branch(version)`` -> :class:`CondaForgeBranch` | None
-  - module level: :func:`arch_covers` (SASS X.y runs on X.z, z >= y; PTX on any CC >= its version),
+  - module level: :func:`is_prerelease` (nightlies: release pairings do not apply),
+    :func:`arch_covers` (SASS X.y runs on X.z, z >= y; PTX on any CC >= its version),
     :func:`parse_arch_list` (``sm_86`` / ``compute_120`` / ``8.6+PTX``),
     :func:`variant_cuda` ("cu128" -> "12.8")
 cuDNN
   - ``t.cudnn_min_cc(cudnn)`` -> "7.5" | None; ``t.cudnn_supports_cc(cudnn, cc)`` -> bool | None
 TensorFlow
-  - ``t.knows_tensorflow(version)``; ``t.tf_tested_config(version, system)`` -> :class:`TfConfig` | None
+  - ``t.knows_tensorflow(version)``, ``t.tensorflow_newer_than_tables(v)``, ``..._older_than_tables(v)``;
+    ``t.tf_tested_config(version, system)`` -> :class:`TfConfig` | None
   - ``t.tf_python_supported(tf, python, system)`` -> bool | None
   - ``t.tf_native_windows_gpu(version)`` -> bool | None (GPU builds on native Windows end at 2.10)
   - ``t.tf_and_cuda_pins(version)`` -> :class:`TfAndCudaPins` | None (from 2.14)
   - ``t.tf_uses_keras3(version)`` -> bool | None (from 2.16); ``t.tf_keras_matches(tf_keras, tf)``
   - ``t.tf_macos_x86_64_last`` ("2.16"), ``t.tf_windows_gpu_last`` ("2.10")
 Transformers
-  - ``t.knows_transformers(version)``; ``t.transformers_line(version)`` -> :class:`TransformersLine` | None
+  - ``t.knows_transformers(version)``, ``t.transformers_newer_than_tables(v)``,
+    ``t.transformers_older_than_tables(v)``;
+    ``t.transformers_line(version)`` -> :class:`TransformersLine` | None
     (python_min, torch_min, whether TensorFlow is supported)
 Python
   - ``t.python_eol(version)`` -> date | None; ``t.python_is_eol(version, today)`` -> bool | None
@@ -97,6 +103,24 @@ def version_ge(a: object, b: object) -> bool | None:
     if ta is None or tb is None:
         return None
     return _cmp(ta, tb) >= 0
+
+
+_PRERELEASE_RE = re.compile(
+    r"^\s*v?\d+(?:\.\d+)*(?:[.-]?(?:dev|a|alpha|b|beta|rc|pre)\d*|\+git)", re.IGNORECASE
+)
+
+
+def is_prerelease(text: object) -> bool:
+    """A nightly/dev/alpha/beta/rc version (``2.5.0.dev20240720+cu124``): release tables do not apply."""
+    return bool(_PRERELEASE_RE.match(str(text or "")))
+
+
+def driver_system(driver: str, system: str | None) -> str | None:
+    """The OS a driver version belongs to when ``system`` is unknown: only Linux drivers carry three
+    components (550.90.07); Windows drivers have two (551.61), like some Linux ones (570.26)."""
+    if system:
+        return system
+    return "linux" if len(vtuple(driver) or ()) >= 3 else None
 
 
 def _fmt_line(v: tuple[int, int]) -> str:
@@ -535,6 +559,7 @@ class Tables:
 
     def driver_runs_cuda(self, driver: str, cuda: str, system: str | None) -> bool | None:
         """Whether a driver runs a build made for ``cuda`` (None: the tables cannot tell)."""
+        system = driver_system(driver, system)
         if system is None or system.lower() not in ("linux", "windows"):
             answers = {self.driver_runs_cuda(driver, cuda, s) for s in ("linux", "windows")}
             return answers.pop() if len(answers) == 1 else None
@@ -562,6 +587,7 @@ class Tables:
 
     def max_cuda_for_driver(self, driver: str, system: str | None) -> str | None:
         """The newest CUDA a driver supports ("12.2"), from the per-release table; None if unknown."""
+        system = driver_system(driver, system)
         if system is None or system.lower() not in ("linux", "windows"):
             answers = {self.max_cuda_for_driver(driver, s) for s in ("linux", "windows")}
             return answers.pop() if len(answers) == 1 else None
@@ -699,6 +725,14 @@ class Tables:
     def knows_torch(self, version: str) -> bool:
         return self.torch_release(version) is not None
 
+    def torch_newer_than_tables(self, version: str) -> bool | None:
+        line, newest = _line(version), _line(self.newest_torch)
+        return None if line is None or newest is None else line > newest
+
+    def torch_older_than_tables(self, version: str) -> bool | None:
+        line, oldest = _line(version), _line(self.torch_releases[-1].version)
+        return None if line is None or oldest is None else line < oldest
+
     @cached_property
     def _arch_rows(self) -> tuple[tuple[tuple[int, int], str, str, ArchList], ...]:
         rows = self._rows("torch_arch_lists")
@@ -731,6 +765,8 @@ class Tables:
         return None if r is None else r.python.contains(python)
 
     def torchvision_matches_torch(self, torchvision: str, torch: str) -> bool | None:
+        if is_prerelease(torchvision) or is_prerelease(torch):
+            return None  # nightlies pair by date, not by the release table
         tv_line = _line(torchvision)
         t_line = _line(torch)
         if tv_line is None or t_line is None:
@@ -751,6 +787,8 @@ class Tables:
         return False
 
     def torchaudio_matches_torch(self, torchaudio: str, torch: str) -> bool | None:
+        if is_prerelease(torchaudio) or is_prerelease(torch):
+            return None  # nightlies pair by date, not by the release table
         ta_line = _line(torchaudio)
         t_line = _line(torch)
         if ta_line is None or t_line is None:
@@ -909,6 +947,18 @@ class Tables:
         return line is not None and newest is not None and line <= newest and any(
             _line(r.version) == line for r in self._tf_linux)
 
+    def tensorflow_newer_than_tables(self, version: str) -> bool | None:
+        line, newest = _line(version), _line(self.newest_tensorflow)
+        return None if line is None or newest is None else line > newest
+
+    @property
+    def oldest_tensorflow(self) -> str:
+        return min((r.version for r in self._tf_linux), key=lambda v: _line(v) or (0, 0))
+
+    def tensorflow_older_than_tables(self, version: str) -> bool | None:
+        line, oldest = _line(version), _line(self.oldest_tensorflow)
+        return None if line is None or oldest is None else line < oldest
+
     def tf_tested_config(self, version: str, system: str | None = "linux") -> TfConfig | None:
         line = _line(version)
         rows = self._tf_windows if (system or "").lower() == "windows" else self._tf_linux
@@ -987,6 +1037,14 @@ class Tables:
         line, newest, oldest = _line(version), _line(self.newest_transformers), _line(
             self.transformers_lines[-1].version_from)
         return line is not None and newest is not None and oldest is not None and oldest <= line <= newest
+
+    def transformers_newer_than_tables(self, version: str) -> bool | None:
+        line, newest = _line(version), _line(self.newest_transformers)
+        return None if line is None or newest is None else line > newest
+
+    def transformers_older_than_tables(self, version: str) -> bool | None:
+        line, oldest = _line(version), _line(self.transformers_lines[-1].version_from)
+        return None if line is None or oldest is None else line < oldest
 
     def transformers_line(self, version: str) -> TransformersLine | None:
         if not self.knows_transformers(version):
