@@ -6,6 +6,8 @@ import json
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rich.console import Console
 
 from envadvisor.cli import _common, main
@@ -208,3 +210,17 @@ def test_a_mistyped_rule_code_is_suggested(capsys: pytest.CaptureFixture[str]) -
     code, _, err = _run(capsys, "explain", mistyped)
     assert code == 2
     assert f"(did you mean {rules[0].name}?)" in err
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=40))
+def test_any_topic_is_answered_or_refused_in_one_line(capsys: pytest.CaptureFixture[str], topic: str) -> None:
+    glossary = load_glossary()
+    found = glossary.term(topic)
+    assert found is None or found.id in glossary.ids()
+    assert all(term_id in glossary.ids() for term_id in glossary.suggest(topic))
+    code = main(["explain", "--", topic])
+    captured = capsys.readouterr()
+    assert code in (0, 2)
+    if code == 2:
+        assert captured.out == "" and captured.err.count("\n") == 1

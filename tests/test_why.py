@@ -236,3 +236,33 @@ def test_propose_options_reach_the_proposal(capsys: pytest.CaptureFixture[str]) 
     # with PyTorch from pip there is no cuda-version line to explain
     code, _, err = _run(capsys, ["why", "cuda-version", "--from", H200, "--source", "pip"])
     assert code == 2 and "it holds: python, pip, torch, transformers" in err
+
+
+def test_file_lines_with_channels_extras_and_markers(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    env = tmp_path / "environment.yml"
+    env.write_text(
+        "name: mixed\n"
+        "channels: [conda-forge, nodefaults]\n"
+        "dependencies:\n"
+        "  - conda-forge::python=3.12\n"
+        "  - pip\n"
+        "  - pip:\n"
+        "      - --extra-index-url https://download.pytorch.org/whl/cu126\n"
+        '      - torch==2.14.0+cu126 ; sys_platform == "linux"\n'
+        "      - tensorflow[and-cuda]==2.21.*\n",
+        encoding="utf-8",
+    )
+    for package, spec, line, term in [
+        ("python", "conda-forge::python=3.12", 4, "python"),
+        ("torch", 'torch==2.14.0+cu126 ; sys_platform == "linux"', 8, "pytorch"),
+        ("tensorflow", "tensorflow[and-cuda]==2.21.*", 9, "tensorflow"),
+    ]:
+        code, out, err = _run(capsys, ["why", package, "--file", str(env), "--from", H200, "--json"])
+        assert code == 0, err
+        data = json.loads(out)
+        assert (data["spec"], data["line"], data["term"]["id"]) == (spec, line, term)
+    # a pip option is not a package line
+    code, _, err = _run(capsys, ["why", "extra-index-url", "--file", str(env), "--from", H200])
+    assert code == 2 and "(it lists: python, pip, torch, tensorflow)" in err
