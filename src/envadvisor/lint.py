@@ -37,6 +37,8 @@ _CODE_RE = re.compile(r"^EA9[5-9]\d$")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 _DOC_FIELDS = ("summary", "message", "why")
 
+_FILE_ONLY_CATEGORIES = frozenset({Category.ENV_FILE, Category.DUPLICATE_INSTALL})
+
 # Keys of the resolved facts that the file decides; an engine finding that rests on none of them is
 # about the machine, not the file, and is left to `diagnose`.
 FILE_FACT_PREFIXES = ("python.", "frameworks.", "packages.", "cudnn.", "conda.")
@@ -1089,8 +1091,11 @@ def check(
     day = today or _dt.date.fromisoformat(knowledge.checked)
     evaluation = evaluate(knowledge, env_facts, today=day, lang=lang)
     engine = [f for f in evaluation.findings if any(k.startswith(FILE_FACT_PREFIXES) for k in f.evidence)]
-    findings.extend(engine)
     covered = {f.category for f in engine}
+    # A file lint about what the file resolves to (Transformers 5 with TensorFlow, no tf-keras) yields
+    # to the rules engine's finding of the same category: one finding per problem, diagnose's code.
+    findings = [f for f in findings if f.category in _FILE_ONLY_CATEGORIES or f.category not in covered]
+    findings.extend(engine)
     findings.extend(f for f in _target_lints(d, res, facts, tables, lang, day) if f.category not in covered)
     not_evaluated = tuple(
         n for n in evaluation.not_evaluated if any(k.startswith(FILE_FACT_PREFIXES) for k in n.missing)
