@@ -93,6 +93,15 @@ def test_nothing_readable_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.
     assert err.count("\n") == 1 and "no readable node report among 1 input(s)" in err
 
 
+def test_paths_after_propose_are_paths(mixed: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["fleet", "--propose", "torch", str(mixed), "--json"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert data["node_count"] == 7 and data["proposal"]["wants"] == ["pytorch"]  # propose names it so
+    code, _, err = run(["fleet", "--propose", "torch"], capsys)
+    assert code == 2 and "give at least one report file" in err
+
+
 def test_proposal_options_need_propose(mixed: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["fleet", str(mixed), "--python", "3.12"], capsys)
     assert code == 2 and "--python only applies with --propose" in err

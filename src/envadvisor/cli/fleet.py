@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "from the majority, findings on some nodes only. Unreadable reports are listed, not fatal. "
         "Recipes to collect reports with Slurm, Ansible, pdsh and Kubernetes: docs/fleet.md.",
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="report file, folder of reports, or '-'")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="report file, folder of reports, or '-'")
     parser.add_argument("--json", action="store_true", help="print the summary (and proposal) as JSON")
     parser.add_argument(
         "--propose",
@@ -56,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
     from envadvisor.errors import UsageError
     from envadvisor.fleet import FleetAggregator, expand_paths, is_json_lines, iter_tasks, parse_tasks
 
+    _paths_after_propose(args)
+    if not args.paths:
+        raise UsageError("give at least one report file, folder or '-' (before --propose)")
     if not args.propose:
         for flag, value in (
             ("--python", args.python),
@@ -97,6 +100,18 @@ def run(args: argparse.Namespace) -> int:
 
         _common.make_console().print(fleet_renderable(summary, lang))
     return 0
+
+
+def _paths_after_propose(args: argparse.Namespace) -> None:
+    """``fleet --propose torch reports/``: argparse gives ``reports/`` to --propose; take back the
+    trailing words that name existing files or folders (or '-') as the report paths."""
+    if args.paths or not args.propose:
+        return
+    wants = list(args.propose)
+    moved: list[str] = []
+    while len(wants) > 1 and (wants[-1] == "-" or os.path.exists(wants[-1])):
+        moved.insert(0, wants.pop())
+    args.paths, args.propose = moved, wants
 
 
 def _workers(file_count: int, total: int | None) -> int:
