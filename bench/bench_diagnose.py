@@ -67,26 +67,35 @@ def run_once(argv: Sequence[str], env: Mapping[str, str]) -> tuple[float, float,
     return elapsed, cpu, usage.ru_maxrss / 1024.0, proc.returncode  # Linux reports KiB
 
 
-def measure(label: str, argv: Sequence[str], runs: int, env: Mapping[str, str]) -> Timing:
-    run_once(argv, env)  # warm-up: file cache, .pyc files
-    walls, cpus, peaks, codes = [], [], [], []
+Command = tuple[str, list[str], Mapping[str, str]]  # label, argv, environment
+
+
+def measure(commands: Sequence[Command], runs: int) -> list[Timing]:
+    """Each command ``runs`` times, interleaved round by round (A B C, A B C, ...), so that a burst of
+    load from elsewhere on the machine hits every command alike instead of skewing one ratio."""
+    for _, argv, env in commands:
+        run_once(argv, env)  # warm-up: file cache, .pyc files
+    samples: list[list[tuple[float, float, float, int]]] = [[] for _ in commands]
     for _ in range(runs):
-        wall, cpu, peak, code = run_once(argv, env)
-        walls.append(wall)
-        cpus.append(cpu)
-        peaks.append(peak)
-        codes.append(code)
-    return Timing(
-        label,
-        list(argv),
-        runs,
-        statistics.median(walls),
-        min(walls),
-        max(walls),
-        statistics.median(cpus),
-        max(peaks),
-        codes,
-    )
+        for index, (_, argv, env) in enumerate(commands):
+            samples[index].append(run_once(argv, env))
+    timings = []
+    for (label, argv, _), runs_of in zip(commands, samples, strict=True):
+        walls = [s[0] for s in runs_of]
+        timings.append(
+            Timing(
+                label,
+                list(argv),
+                runs,
+                statistics.median(walls),
+                min(walls),
+                max(walls),
+                statistics.median(s[1] for s in runs_of),
+                max(s[2] for s in runs_of),
+                [s[3] for s in runs_of],
+            )
+        )
+    return timings
 
 
 def venv_python(venv: Path) -> Path:
@@ -140,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--venv", type=Path, default=DEFAULT_VENV, help="bench venv (default: bench/.venv)")
     parser.add_argument("--setup", action="store_true", help="create the bench venv first")
     parser.add_argument("--runs", type=int, default=9, help="runs per fast command (default 9)")
-    parser.add_argument("--slow-runs", type=int, default=3, help="runs of collect_env (default 3)")
+    parser.add_argument("--slow-runs", type=int, default=5, help="runs of collect_env (default 5)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--no-breakdown", action="store_true", help="skip timing diagnose's parts")
     args = parser.parse_args(argv)
@@ -166,19 +175,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         big_env = {**base_env, "PYTHONPATH": str(big_site)}
 
         diagnose_argv, diagnose_label = diagnose_command(args.venv, small_env)
-        bare = measure("python -c pass", [str(python), "-c", "pass"], args.runs, small_env)
-        diagnose = measure(diagnose_label, diagnose_argv, args.runs, small_env)
-        big = measure(
-            f"{diagnose_label}, +{FAKE_DISTRIBUTIONS} distributions", diagnose_argv, args.runs, big_env
-        )
-        collect_env = measure(
-            "python -m torch.utils.collect_env",
-            [str(python), "-m", "torch.utils.collect_env"],
-            args.slow_runs,
-            small_env,
-        )
-
-        breakdown = []
+        fast: list[Command] = [
+            ("python -c pass", [str(python), "-c", "pass"], small_env),
+            (diagnose_label, diagnose_argv, small_env),
+            (f"{diagnose_label}, +{FAKE_DISTRIBUTIONS} distributions", diagnose_argv, big_env),
+        ]
         if not args.no_breakdown:
             # Where diagnose's time goes, each part in its own fresh interpreter (informational).
             parts = {
@@ -188,17 +189,29 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "from envadvisor.knowledge import load_knowledge; load_knowledge()"
                 ),
             }
-            for label, code in parts.items():
-                breakdown.append(measure(label, [str(python), "-c", code], args.runs, small_env))
+            fast.extend((label, [str(python), "-c", code], small_env) for label, code in parts.items())
+        bare, diagnose, big, *breakdown = measure(fast, args.runs)
+        # collect_env takes seconds: fewer runs, each next to a diagnose run for a fair ratio
+        collect_env, diagnose_beside = measure(
+            [
+                (
+                    "python -m torch.utils.collect_env",
+                    [str(python), "-m", "torch.utils.collect_env"],
+                    small_env,
+                ),
+                (f"{diagnose_label} (beside collect_env)", diagnose_argv, small_env),
+            ],
+            args.slow_runs,
+        )
 
-    timings = [bare, diagnose, big, collect_env, *breakdown]
+    timings = [bare, diagnose, big, collect_env, diagnose_beside, *breakdown]
     print(f"\n{'command':<52} {'median':>9} {'min':>9} {'max':>9} {'CPU med':>9} {'peak RSS':>10}")
     for t in timings:
         print(
             f"{t.label:<52} {t.median_s * 1000:>7.1f}ms {t.min_s * 1000:>7.1f}ms {t.max_s * 1000:>7.1f}ms "
             f"{t.cpu_median_s * 1000:>7.1f}ms {t.peak_rss_mib:>7.1f}MiB"
         )
-    vs_collect_env = collect_env.median_s / diagnose.median_s
+    vs_collect_env = collect_env.median_s / diagnose_beside.median_s
     vs_bare = diagnose.median_s / bare.median_s
     big_factor = big.median_s / diagnose.median_s
     peak = max(diagnose.peak_rss_mib, big.peak_rss_mib)
@@ -216,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         (f"peak memory of diagnose = {peak:.1f} MiB", f"< {TARGET_PEAK_MIB:g} MiB", peak < TARGET_PEAK_MIB),
     ]
-    cpu_vs_collect_env = collect_env.cpu_median_s / diagnose.cpu_median_s
+    cpu_vs_collect_env = collect_env.cpu_median_s / diagnose_beside.cpu_median_s
     cpu_vs_bare = diagnose.cpu_median_s / bare.cpu_median_s
     print(
         f"\n(CPU time ratios, for a busy machine: collect_env / diagnose = {cpu_vs_collect_env:.1f}x, "
