@@ -42,7 +42,10 @@ def test_report_is_valid_and_names_this_interpreter(live_report: dict) -> None: 
     assert_valid_report(live_report)
     facts = live_report["facts"]
     assert facts["python"]["version"] == platform.python_version()
-    assert facts["os"]["system"] == {"Linux": "linux", "Darwin": "macos", "Windows": "windows"}[platform.system()]
+    assert (
+        facts["os"]["system"]
+        == {"Linux": "linux", "Darwin": "macos", "Windows": "windows"}[platform.system()]
+    )
     # every probe reports an outcome; none may be silently missing
     names = {p["name"] for p in live_report["probes"]}
     assert {"host", "nvidia", "cuda_toolkit"} <= names
@@ -51,7 +54,9 @@ def test_report_is_valid_and_names_this_interpreter(live_report: dict) -> None: 
 
 def test_cuda_toolkit_matches_nvcc(live_report: dict) -> None:  # type: ignore[type-arg]
     toolkit = live_report["facts"]["cuda_toolkit"]
-    nvcc = shutil.which("nvcc") or ("/usr/local/cuda/bin/nvcc" if os.path.exists("/usr/local/cuda/bin/nvcc") else None)
+    nvcc = shutil.which("nvcc") or (
+        "/usr/local/cuda/bin/nvcc" if os.path.exists("/usr/local/cuda/bin/nvcc") else None
+    )
     if nvcc is None:
         assert toolkit["version"] is None
         assert "cuda_toolkit.version" in live_report["facts"]["reasons"]

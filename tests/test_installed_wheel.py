@@ -25,7 +25,9 @@ def installed_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wheel_dir = root / "dist"
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheel_dir), str(REPO)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     if build.returncode != 0:
         pytest.fail(f"pip wheel failed: {build.stderr[-2000:]}")
@@ -36,7 +38,9 @@ def installed_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     python = env_dir / "bin" / "python"
     install = subprocess.run(
         [str(python), "-m", "pip", "install", "-q", str(wheels[0])],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     if install.returncode != 0:
         pytest.fail(f"pip install of the wheel failed: {install.stderr[-2000:]}")
@@ -46,9 +50,11 @@ def installed_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_carries_rules_and_glossary(installed_venv: Path, tmp_path: Path) -> None:
     python = installed_venv / "bin" / "python"
     probe = subprocess.run(
-        [str(python), "-c",
-         "import envadvisor.resources as r; print(r.rules_dir()); print(r.data_dir())"],
-        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        [str(python), "-c", "import envadvisor.resources as r; print(r.rules_dir()); print(r.data_dir())"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
     )
     assert probe.returncode == 0, probe.stderr
     rules_dir, data_dir = (Path(line) for line in probe.stdout.split())
@@ -60,7 +66,11 @@ def test_installed_command_diagnoses_from_another_folder(installed_venv: Path, t
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     result = subprocess.run(
         [str(installed_venv / "bin" / "envadvisor"), "diagnose", "--json"],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env,
     )
     assert result.returncode in (0, 1), result.stderr
     assert "Traceback" not in result.stderr

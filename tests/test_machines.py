@@ -64,8 +64,12 @@ def test_h200_collect_env_agrees_with_the_live_probes() -> None:
     facts = pasted["facts"]
     assert facts["gpu"]["driver_version"] == probed["gpu"]["driver_version"] == "580.159.04"
     assert [d["name"] for d in facts["gpu"]["devices"]] == [d["name"] for d in probed["gpu"]["devices"]]
-    assert facts["gpu"]["devices"][0]["compute_capability"] == probed["gpu"]["devices"][0]["compute_capability"]
-    assert facts["frameworks"]["torch"]["version"] == probed["frameworks"]["torch"]["version"] == "2.11.0+cu130"
+    assert (
+        facts["gpu"]["devices"][0]["compute_capability"] == probed["gpu"]["devices"][0]["compute_capability"]
+    )
+    assert (
+        facts["frameworks"]["torch"]["version"] == probed["frameworks"]["torch"]["version"] == "2.11.0+cu130"
+    )
     assert facts["frameworks"]["torch"]["cuda"] == probed["frameworks"]["torch"]["cuda"] == "13.0"
     assert facts["cuda_toolkit"]["version"] == probed["cuda_toolkit"]["version"] == "13.0"
     assert facts["python"]["version"] == probed["python"]["version"]

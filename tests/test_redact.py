@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from envadvisor.model import Facts, GpuDevice, GpuFacts, OsFacts, Origin, PythonFacts, Report, to_data
+from envadvisor.model import Facts, GpuDevice, GpuFacts, Origin, OsFacts, PythonFacts, Report, to_data
 from envadvisor.redact import REDACTED, redact_data, redact_text
 
 UUID = "GPU-8a2b3c4d-1234-5678-9abc-def012345678"
@@ -14,10 +14,14 @@ def _report() -> Report:
     facts = Facts(
         os=OsFacts(system="linux", hostname="gpu-node-17.lab.example.org"),
         python=PythonFacts(version="3.12.3", executable="/home/alice/miniconda3/envs/dl/bin/python"),
-        gpu=GpuFacts(devices=(GpuDevice(index=0, name="NVIDIA A100-SXM4-40GB", uuid=UUID, serial="1564720004631"),)),
+        gpu=GpuFacts(
+            devices=(GpuDevice(index=0, name="NVIDIA A100-SXM4-40GB", uuid=UUID, serial="1564720004631"),)
+        ),
         reasons={"cuda_toolkit.version": f"nvcc not found in /home/alice/.local/bin; {UUID}"},
     )
-    return Report(tool_version="0.1.0", origin=Origin(kind="report", path="/Users/bob/report.txt"), facts=facts)
+    return Report(
+        tool_version="0.1.0", origin=Origin(kind="report", path="/Users/bob/report.txt"), facts=facts
+    )
 
 
 def test_every_identifying_value_is_gone() -> None:

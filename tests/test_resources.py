@@ -25,7 +25,9 @@ def test_syntax_errors_name_file_and_line() -> None:
         load_yaml_text("a: 1\nb: [unclosed\n", path="rules.yaml")
 
 
-def test_cache_returns_the_same_data_and_survives_corruption(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_returns_the_same_data_and_survives_corruption(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.delenv("ENVADVISOR_NO_CACHE", raising=False)
     text = "rules:\n  - code: EA999\n    versions: ['12.8', 13]\n    ok: true\n"

@@ -25,11 +25,18 @@ def test_a_report_validates_and_unknown_is_null() -> None:
 
 @pytest.mark.parametrize(
     ("path", "bad"),
-    [(("facts", "gpu", "driver_version"), ""), (("facts", "gpu", "count"), "N/A"), (("facts", "os", "cores"), 0.5)],
+    [
+        (("facts", "gpu", "driver_version"), ""),
+        (("facts", "gpu", "count"), "N/A"),
+        (("facts", "os", "cores"), 0.5),
+    ],
 )
 def test_schema_rejects_fake_unknowns(path: tuple[str, ...], bad: object) -> None:
-    data = json.loads(json.dumps(to_data(Report(tool_version="0.1.0", origin=Origin(kind="machine"),
-                                                facts=Facts(gpu=GpuFacts())))))
+    data = json.loads(
+        json.dumps(
+            to_data(Report(tool_version="0.1.0", origin=Origin(kind="machine"), facts=Facts(gpu=GpuFacts())))
+        )
+    )
     node = data
     for part in path[:-1]:
         node = node[part]

@@ -28,8 +28,9 @@ def _this_machine() -> Facts:
 def test_gpu_and_driver_describe_a_workstation(tables) -> None:  # type: ignore[no-untyped-def]
     target = TargetOverrides.from_values(gpus=["RTX 4090"], driver="550.54.14", environ={})
     facts = apply_overrides(_this_machine(), target, tables)
-    assert facts.gpu.devices == (GpuDevice(index=0, name="RTX 4090", compute_capability="8.9",
-                                           compute_capability_source="name-table"),)
+    assert facts.gpu.devices == (
+        GpuDevice(index=0, name="RTX 4090", compute_capability="8.9", compute_capability_source="name-table"),
+    )
     assert facts.gpu.driver_version == "550.54.14"
     assert facts.gpu.driver_cuda == "12.4" and facts.gpu.driver_cuda_inferred is True
     assert facts.gpu.nvml_state == "ok"
@@ -53,8 +54,14 @@ def test_conda_override_cuda_sets_the_driver_cuda(tables) -> None:  # type: igno
 
 
 def test_empty_conda_override_cuda_means_no_driver(tables) -> None:  # type: ignore[no-untyped-def]
-    machine = Facts(gpu=GpuFacts(nvml_state="ok", driver_version="580.65.06", driver_cuda="13.0",
-                                 devices=(GpuDevice(index=0, name="NVIDIA H100 80GB HBM3", compute_capability="9.0"),)))
+    machine = Facts(
+        gpu=GpuFacts(
+            nvml_state="ok",
+            driver_version="580.65.06",
+            driver_cuda="13.0",
+            devices=(GpuDevice(index=0, name="NVIDIA H100 80GB HBM3", compute_capability="9.0"),),
+        )
+    )
     facts = apply_overrides(machine, TargetOverrides.from_values(environ={"CONDA_OVERRIDE_CUDA": ""}), tables)
     assert facts.gpu.driver_version is None and facts.gpu.devices == ()
     assert facts.gpu.nvml_state == "no_driver"
@@ -91,7 +98,7 @@ def test_bad_values_are_usage_errors(kwargs: dict, message: str) -> None:  # typ
 
 
 def test_unknown_gpu_name_suggests_close_names(tables) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(UsageError, match="did you mean .*RTX 4090"):
+    with pytest.raises(UsageError, match=r"did you mean .*RTX 4090"):
         apply_overrides(_this_machine(), TargetOverrides.from_values(gpus=["RTX 409"], environ={}), tables)
 
 

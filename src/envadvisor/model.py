@@ -122,7 +122,9 @@ class GpuFacts:
     nvml_state: str | None = None  # NvmlState value
     nvml_error: str | None = None  # the raw error text, for the curious
     driver_version: str | None = None
-    driver_cuda: str | None = None  # the newest CUDA the driver supports (what nvidia-smi calls "CUDA Version")
+    driver_cuda: str | None = (
+        None  # the newest CUDA the driver supports (what nvidia-smi calls "CUDA Version")
+    )
     driver_cuda_inferred: bool | None = None  # derived from the driver version through the tables
     driver_source: str | None = None  # nvml | sysfs | procfs | nvidia-smi | override | report
     kernel_module_version: str | None = None  # /sys/module/nvidia/version, to explain mismatches

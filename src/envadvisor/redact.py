@@ -41,7 +41,7 @@ def _local_identities() -> tuple[list[str], list[str]]:
     for getter in (getpass.getuser, socket.gethostname):
         try:
             value = getter()
-        except Exception:  # noqa: BLE001 - no user/host name is not an error here
+        except Exception:
             continue
         if value and len(value) >= 3 and value not in ("root", "localhost"):
             names.append(value)
@@ -52,7 +52,9 @@ def _local_identities() -> tuple[list[str], list[str]]:
 def redact_text(text: str, *, names: Iterable[str] = (), homes: Iterable[str] = ()) -> str:
     for home in sorted(homes, key=len, reverse=True):
         text = text.replace(home, "~")
-    text = _HOME_PATH.sub(lambda m: f"{m.group('root')}{'/' if '/' in m.group(0) else chr(92)}{REDACTED}", text)
+    text = _HOME_PATH.sub(
+        lambda m: f"{m.group('root')}{'/' if '/' in m.group(0) else chr(92)}{REDACTED}", text
+    )
     text = _GPU_UUID.sub(REDACTED, text)
     for pattern in _SECRET_PATTERNS:
         if pattern.groups == 2:

@@ -45,9 +45,10 @@ class TargetOverrides:
 
     @property
     def any(self) -> bool:
-        return bool(
-            self.os or self.arch or self.gpus or self.compute_capability or self.driver or self.no_gpu
-        ) or self.conda_override_cuda is not None
+        return (
+            bool(self.os or self.arch or self.gpus or self.compute_capability or self.driver or self.no_gpu)
+            or self.conda_override_cuda is not None
+        )
 
     @classmethod
     def from_values(
@@ -68,9 +69,7 @@ class TargetOverrides:
         if driver is not None and not _DRIVER_RE.match(driver.strip()):
             raise UsageError(f"--driver {driver!r}: expected an NVIDIA driver version such as 550.144.03")
         if compute_capability is not None and not _CC_RE.match(compute_capability.strip()):
-            raise UsageError(
-                f"--compute-capability {compute_capability!r}: expected MAJOR.MINOR such as 8.6"
-            )
+            raise UsageError(f"--compute-capability {compute_capability!r}: expected MAJOR.MINOR such as 8.6")
         if no_gpu and (gpus or compute_capability or driver):
             raise UsageError("--no-gpu cannot be combined with --gpu, --compute-capability or --driver")
         override_cuda = None if environ is None else environ.get("CONDA_OVERRIDE_CUDA")
@@ -168,13 +167,18 @@ def apply_overrides(facts: Facts, target: TargetOverrides, tables: GpuKnowledge)
         elif target.compute_capability:
             if devices:
                 devices = [
-                    replace(d, compute_capability=target.compute_capability, compute_capability_source="override")
+                    replace(
+                        d, compute_capability=target.compute_capability, compute_capability_source="override"
+                    )
                     for d in devices
                 ]
             else:
                 devices = [
-                    GpuDevice(index=0, compute_capability=target.compute_capability,
-                              compute_capability_source="override")
+                    GpuDevice(
+                        index=0,
+                        compute_capability=target.compute_capability,
+                        compute_capability_source="override",
+                    )
                 ]
             mark("gpu.devices")
         gpu = replace(gpu, devices=tuple(devices), count=len(devices) if devices else gpu.count)
@@ -207,7 +211,11 @@ def apply_overrides(facts: Facts, target: TargetOverrides, tables: GpuKnowledge)
             sources["gpu.driver_cuda"] = "CONDA_OVERRIDE_CUDA"
             if not target.driver and gpu.driver_version is None:
                 reasons["gpu.driver_version"] = "not known: only CONDA_OVERRIDE_CUDA describes the driver"
-        if (target.gpus or target.compute_capability) and not target.driver and not target.conda_override_cuda:
+        if (
+            (target.gpus or target.compute_capability)
+            and not target.driver
+            and not target.conda_override_cuda
+        ):
             # A GPU described without a driver: the driver stays unknown, never guessed.
             if gpu.driver_version is None:
                 reasons["gpu.driver_version"] = "not given: add --driver to describe the target's driver"

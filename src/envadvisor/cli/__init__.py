@@ -11,6 +11,8 @@ stderr, never a traceback).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -30,7 +32,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error in one line with exit code 2 (argparse's own code too)."""
 
     def error(self, message: str) -> NoReturn:
-        raise EnvAdvisorUsage(f"{self.prog}: {message}")
+        command = self.prog.removeprefix("envadvisor").strip()
+        raise EnvAdvisorUsage(f"{command}: {message}" if command else message)
 
 
 class EnvAdvisorUsage(EnvAdvisorError):
@@ -74,11 +77,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         _fail("interrupted")
         return 130
     except BrokenPipeError:
-        # `envadvisor diagnose | head`: the reader went away; nothing left to say.
-        try:
-            sys.stdout = None  # type: ignore[assignment]
-        finally:
-            return EXIT_OK  # noqa: B012
+        # `envadvisor diagnose | head`: the reader went away. Point stdout at /dev/null so the
+        # interpreter's final flush does not raise a second time.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except SystemExit as exc:  # --help / --version
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else EXIT_USAGE)

@@ -58,8 +58,12 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, with_from: bool = T
         "the GPU table",
     )
     group.add_argument("--compute-capability", dest="target_cc", metavar="X.Y")
-    group.add_argument("--driver", dest="target_driver", metavar="VERSION", help="NVIDIA driver, e.g. 550.144.03")
-    group.add_argument("--no-gpu", dest="target_no_gpu", action="store_true", help="a machine without NVIDIA GPU")
+    group.add_argument(
+        "--driver", dest="target_driver", metavar="VERSION", help="NVIDIA driver, e.g. 550.144.03"
+    )
+    group.add_argument(
+        "--no-gpu", dest="target_no_gpu", action="store_true", help="a machine without NVIDIA GPU"
+    )
     group.add_argument(
         "--rules",
         dest="extra_rules",
@@ -88,15 +92,9 @@ def add_fail_on_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def lang_from(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> str:
-    chosen = getattr(args, "lang", None)
-    if chosen:
-        return str(chosen)
-    env = os.environ if environ is None else environ
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = env.get(var)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
+    from envadvisor.glossary import lang_from as glossary_lang_from
+
+    return glossary_lang_from(args, os.environ if environ is None else environ)
 
 
 def target_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> TargetOverrides:

@@ -20,7 +20,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "framework build), cuDNN, conda and Python packages without importing any framework, and "
         "report what will not work, why, and how to fix it.",
     )
-    parser.add_argument("--json", action="store_true", help="print the report as JSON (docs/report-schema.json)")
+    parser.add_argument(
+        "--json", action="store_true", help="print the report as JSON (docs/report-schema.json)"
+    )
     parser.add_argument(
         "--redact",
         action="store_true",

@@ -110,70 +110,149 @@ def component_rows(facts: Facts, lang: str = "en") -> Iterator[ComponentRow]:
     ui = UI[lang]
     os_f = facts.os
     os_version = " ".join(p for p in (os_f.distro, os_f.distro_version) if p) or os_f.system
-    yield ComponentRow(None, "OS", os_version, " ".join(p for p in (os_f.system, os_f.arch) if p) or None,
-                       "ok" if os_f.system else "unknown",
-                       ", ".join(n for n in (
-                           f"kernel {os_f.kernel}" if os_f.kernel else None,
-                           f"glibc {os_f.glibc}" if os_f.glibc else None,
-                           "WSL2" if os_f.wsl else None,
-                           f"container: {os_f.container}" if os_f.container and os_f.container != "none" else None,
-                       ) if n) or None)
+    yield ComponentRow(
+        None,
+        "OS",
+        os_version,
+        " ".join(p for p in (os_f.system, os_f.arch) if p) or None,
+        "ok" if os_f.system else "unknown",
+        ", ".join(
+            n
+            for n in (
+                f"kernel {os_f.kernel}" if os_f.kernel else None,
+                f"glibc {os_f.glibc}" if os_f.glibc else None,
+                "WSL2" if os_f.wsl else None,
+                f"container: {os_f.container}" if os_f.container and os_f.container != "none" else None,
+            )
+            if n
+        )
+        or None,
+    )
     py = facts.python
-    yield ComponentRow("python", "Python", py.version, py.executable or py.prefix,
-                       "ok" if py.version else "unknown", py.env_kind)
+    yield ComponentRow(
+        "python",
+        "Python",
+        py.version,
+        py.executable or py.prefix,
+        "ok" if py.version else "unknown",
+        py.env_kind,
+    )
     gpu = facts.gpu
     state = gpu.nvml_state
     driver_status = (
-        "ok" if gpu.driver_version and state in (None, NvmlState.OK.value)
-        else "problem" if state in (NvmlState.DRIVER_LIBRARY_MISMATCH.value, NvmlState.DRIVER_NOT_LOADED.value,
-                                    NvmlState.GPU_LOST.value, NvmlState.NO_PERMISSION.value,
-                                    NvmlState.BLOCKED_BY_OS.value)
-        else "missing" if state == NvmlState.NO_DRIVER.value
+        "ok"
+        if gpu.driver_version and state in (None, NvmlState.OK.value)
+        else "problem"
+        if state
+        in (
+            NvmlState.DRIVER_LIBRARY_MISMATCH.value,
+            NvmlState.DRIVER_NOT_LOADED.value,
+            NvmlState.GPU_LOST.value,
+            NvmlState.NO_PERMISSION.value,
+            NvmlState.BLOCKED_BY_OS.value,
+        )
+        else "missing"
+        if state == NvmlState.NO_DRIVER.value
         else "unknown"
     )
-    yield ComponentRow("nvidia-driver", "NVIDIA driver", gpu.driver_version, gpu.driver_source,
-                       driver_status, _state_note(state, gpu.nvml_error))
+    yield ComponentRow(
+        "nvidia-driver",
+        "NVIDIA driver",
+        gpu.driver_version,
+        gpu.driver_source,
+        driver_status,
+        _state_note(state, gpu.nvml_error),
+    )
     for dev in gpu.devices:
         details = []
         if dev.compute_capability:
             details.append(f"CC {dev.compute_capability}")
         if dev.memory_mib:
             details.append(f"{dev.memory_mib / 1024:.0f} GiB")
-        yield ComponentRow("compute-capability", f"GPU {dev.index if dev.index is not None else ''}".strip(),
-                           dev.name, dev.compute_capability_source, "ok", ", ".join(details) or None)
+        yield ComponentRow(
+            "compute-capability",
+            f"GPU {dev.index if dev.index is not None else ''}".strip(),
+            dev.name,
+            dev.compute_capability_source,
+            "ok",
+            ", ".join(details) or None,
+        )
     tk = facts.cuda_toolkit
-    yield ComponentRow("cuda-toolkit", "CUDA toolkit (nvcc)", tk.nvcc_version or tk.version, tk.home or tk.source,
-                       "ok" if tk.version else "missing" if "cuda_toolkit.version" in facts.reasons else "unknown",
-                       f"{len(tk.installs)} installs" if len(tk.installs) > 1 else None)
+    yield ComponentRow(
+        "cuda-toolkit",
+        "CUDA toolkit (nvcc)",
+        tk.nvcc_version or tk.version,
+        tk.home or tk.source,
+        "ok" if tk.version else "missing" if "cuda_toolkit.version" in facts.reasons else "unknown",
+        f"{len(tk.installs)} installs" if len(tk.installs) > 1 else None,
+    )
     torch = facts.frameworks.torch
     if torch.version or facts.package_version("torch"):
-        build = (f"CUDA {torch.cuda}" if torch.cuda else f"ROCm {torch.hip}" if torch.hip
-                 else ui["cpu_build"] if torch.variant in ("cpu", "macos") else None)
-        yield ComponentRow("pytorch", "PyTorch", torch.version or facts.package_version("torch"),
-                           _pkg_where(facts, "torch"), "ok", build)
+        build = (
+            f"CUDA {torch.cuda}"
+            if torch.cuda
+            else f"ROCm {torch.hip}"
+            if torch.hip
+            else ui["cpu_build"]
+            if torch.variant in ("cpu", "macos")
+            else None
+        )
+        yield ComponentRow(
+            "pytorch",
+            "PyTorch",
+            torch.version or facts.package_version("torch"),
+            _pkg_where(facts, "torch"),
+            "ok",
+            build,
+        )
     tf = facts.frameworks.tensorflow
     if tf.version:
-        yield ComponentRow("tensorflow", "TensorFlow", tf.version, tf.distribution, "ok",
-                           f"CUDA {tf.cuda}" if tf.cuda else None)
+        yield ComponentRow(
+            "tensorflow",
+            "TensorFlow",
+            tf.version,
+            tf.distribution,
+            "ok",
+            f"CUDA {tf.cuda}" if tf.cuda else None,
+        )
     jax = facts.frameworks.jax
     if jax.version:
-        yield ComponentRow("jax", "JAX", jax.version, _pkg_where(facts, "jax"), "ok",
-                           f"CUDA {jax.cuda_plugin} plugin" if jax.cuda_plugin else None)
-    for label, term, lib in (("cuDNN", "cudnn", facts.cudnn), ("NCCL", "nccl", facts.nccl),
-                             ("CUDA runtime", "cuda-runtime", facts.cuda_runtime)):
+        yield ComponentRow(
+            "jax",
+            "JAX",
+            jax.version,
+            _pkg_where(facts, "jax"),
+            "ok",
+            f"CUDA {jax.cuda_plugin} plugin" if jax.cuda_plugin else None,
+        )
+    for label, term, lib in (
+        ("cuDNN", "cudnn", facts.cudnn),
+        ("NCCL", "nccl", facts.nccl),
+        ("CUDA runtime", "cuda-runtime", facts.cuda_runtime),
+    ):
         if lib.version or lib.copies:
             where = ", ".join(sorted({c.source for c in lib.copies if c.source})) or None
             note = f"{len(lib.copies)} copies" if len(lib.copies) > 1 else None
             yield ComponentRow(term, label, lib.version, where, "ok", note)
     conda = facts.conda
     if conda.in_conda_env or conda.active_env:
-        yield ComponentRow("conda", "conda", conda.active_env or conda.prefix, conda.prefix, "ok",
-                           f"{conda.package_count} packages" if conda.package_count else None)
-    for name, term, label in (("transformers", "transformers", "Transformers"),
-                              ("accelerate", "accelerate", "accelerate"), ("numpy", "numpy", "NumPy"),
-                              ("torchvision", "torchvision", "torchvision"),
-                              ("torchaudio", "torchvision", "torchaudio"), ("tf-keras", "tf-keras", "tf-keras"),
-                              ("keras", "keras-3", "Keras")):
+        yield ComponentRow(
+            "conda",
+            "conda",
+            conda.active_env or conda.prefix,
+            conda.prefix,
+            "ok",
+            f"{conda.package_count} packages" if conda.package_count else None,
+        )
+    for name, term, label in (
+        ("transformers", "transformers", "Transformers"),
+        ("accelerate", "accelerate", "accelerate"),
+        ("numpy", "numpy", "NumPy"),
+        ("torchvision", "torchvision", "torchvision"),
+        ("torchaudio", "torchvision", "torchaudio"),
+        ("tf-keras", "tf-keras", "tf-keras"),
+        ("keras", "keras-3", "Keras"),
+    ):
         version = facts.package_version(name)
         if version:
             yield ComponentRow(term, label, version, _pkg_where(facts, name), "ok")
@@ -185,7 +264,9 @@ def _pkg_where(facts: Facts, name: str) -> str | None:
     pkg = facts.packages.get(canonical_name(name))
     if pkg is None:
         return None
-    parts = [p for p in (pkg.source, pkg.installer if pkg.installer != pkg.source else None, pkg.channel) if p]
+    parts = [
+        p for p in (pkg.source, pkg.installer if pkg.installer != pkg.source else None, pkg.channel) if p
+    ]
     return " / ".join(parts) or None
 
 
@@ -200,7 +281,7 @@ def _state_note(state: str | None, error: str | None) -> str | None:
         NvmlState.UNAVAILABLE.value: error or "NVML could not be asked",
         NvmlState.UNKNOWN_ERROR.value: error or "NVML reported an unknown error",
     }
-    return notes.get(state or "", None)
+    return notes.get(state or "")
 
 
 def cuda_numbers(facts: Facts, lang: str = "en") -> Table:
@@ -215,14 +296,24 @@ def cuda_numbers(facts: Facts, lang: str = "en") -> Table:
         driver = f"{driver} ({ui['inferred']})"
     if driver is None and gpu.nvml_state == NvmlState.NO_DRIVER.value:
         driver = f"{ui['none']} ({ui['no_driver']})"
-    table.add_row(ui["driver_cuda"], driver or _unknown(facts, "gpu.driver_cuda", ui), ui["driver_cuda_meaning"])
-    table.add_row(ui["toolkit_cuda"], facts.cuda_toolkit.version or _unknown(facts, "cuda_toolkit.version", ui),
-                  ui["toolkit_cuda_meaning"])
+    table.add_row(
+        ui["driver_cuda"], driver or _unknown(facts, "gpu.driver_cuda", ui), ui["driver_cuda_meaning"]
+    )
+    table.add_row(
+        ui["toolkit_cuda"],
+        facts.cuda_toolkit.version or _unknown(facts, "cuda_toolkit.version", ui),
+        ui["toolkit_cuda_meaning"],
+    )
     builds = []
     torch = facts.frameworks.torch
     if torch.version or torch.variant:
-        builds.append(f"torch {torch.cuda}" if torch.cuda else f"torch ({ui['cpu_build']})"
-                      if torch.variant in ("cpu", "macos") else f"torch {ui['unknown']}")
+        builds.append(
+            f"torch {torch.cuda}"
+            if torch.cuda
+            else f"torch ({ui['cpu_build']})"
+            if torch.variant in ("cpu", "macos")
+            else f"torch {ui['unknown']}"
+        )
     tf = facts.frameworks.tensorflow
     if tf.version and tf.cuda:
         builds.append(f"tensorflow {tf.cuda}")
@@ -254,8 +345,13 @@ def components_table(facts: Facts, lang: str = "en", summarize: Summarize | None
         meaning = summarize(row.term) if (summarize and row.term) else None
         where = " ".join(p for p in (row.where, f"({row.note})" if row.note else None) if p)
         status = _STATUS_ZH.get(row.status, row.status) if lang == "zh" else row.status
-        table.add_row(row.what, row.version or ui["not_found" if row.status == "missing" else "unknown"],
-                      Text(status, style=_STATUS_STYLE.get(row.status, "")), where, meaning or "")
+        table.add_row(
+            row.what,
+            row.version or ui["not_found" if row.status == "missing" else "unknown"],
+            Text(status, style=_STATUS_STYLE.get(row.status, "")),
+            where,
+            meaning or "",
+        )
     return table
 
 
@@ -280,8 +376,11 @@ def finding_panel(finding: Finding, lang: str = "en", quotes: tuple[str, ...] = 
     if finding.references:
         body.append("\n" + "\n".join(finding.references), style="dim")
     label = _SEVERITY_LABEL[lang][finding.severity]
-    title = Text.assemble((f"{label} ", _SEVERITY_STYLE[finding.severity]), f"{finding.code} {finding.name}",
-                          (f"  [{finding.category.value}]", "dim"))
+    title = Text.assemble(
+        (f"{label} ", _SEVERITY_STYLE[finding.severity]),
+        f"{finding.code} {finding.name}",
+        (f"  [{finding.category.value}]", "dim"),
+    )
     return Panel(body, title=title, title_align="left", border_style=_SEVERITY_STYLE[finding.severity])
 
 
@@ -317,8 +416,13 @@ def report_renderable(
     else:
         parts.append(Text(ui["no_findings"], style="green"))
     counts = {s: sum(1 for f in report.findings if f.severity is s) for s in Severity}
-    parts.append(Text(ui["summary"].format(errors=counts[Severity.ERROR], warnings=counts[Severity.WARNING],
-                                           infos=counts[Severity.INFO])))
+    parts.append(
+        Text(
+            ui["summary"].format(
+                errors=counts[Severity.ERROR], warnings=counts[Severity.WARNING], infos=counts[Severity.INFO]
+            )
+        )
+    )
     if report.not_evaluated:
         codes = ", ".join(n.code for n in report.not_evaluated[:12])
         if len(report.not_evaluated) > 12:
