@@ -136,7 +136,8 @@ def test_cc_range_per_cuda(tables: Tables) -> None:
     assert tables.cuda_supports_cc("12.9", "6.1") is True
     assert tables.cuda_supports_cc("12.0", "3.7") is False  # Kepler 3.5/3.7 removed in 12.0
     assert tables.cuda_supports_cc("11.8", "3.7") is True
-    assert tables.cuda_supports_cc("10.0", "7.5") is None  # not in the tables
+    assert tables.cuda_supports_cc("10.2", "8.6") is False  # an RTX 3090 needs CUDA 11.1+
+    assert tables.cuda_supports_cc("9.2", "7.0") is None  # not in the tables
 
 
 def test_arch_covers_sass_and_ptx() -> None:

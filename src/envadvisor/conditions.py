@@ -584,6 +584,11 @@ def _p_torch_supports_numpy2(ctx: Context, args: Sequence[Any]) -> Tri:
     return ctx.tables.torch_supports_numpy2(str(args[0]))
 
 
+def _p_tf_supports_numpy2(ctx: Context, args: Sequence[Any]) -> Tri:
+    _derive(ctx, "numpy2_first_tf", ctx.tables.tf_numpy2_first)
+    return ctx.tables.tf_supports_numpy2(str(args[0]))
+
+
 def _p_python_is_eol(ctx: Context, args: Sequence[Any]) -> Tri:
     _derive(ctx, "eol_date", ctx.tables.python_eol(str(args[0])))
     return ctx.tables.python_is_eol(str(args[0]), ctx.today)
@@ -678,6 +683,17 @@ def _p_cuda_drops_cc(ctx: Context, args: Sequence[Any]) -> Tri:
         return None
     _derive(ctx, "cc_min", r.cc_min)
     return cc < (vtuple(r.cc_min) or (0,))
+
+
+def _p_cuda_predates_cc(ctx: Context, args: Sequence[Any]) -> Tri:
+    r = ctx.tables.cc_range_for_cuda(str(args[0]))
+    cc = vtuple(args[1])
+    if r is None or cc is None:
+        return None
+    _derive(ctx, "cc_range", f"{r.cc_min}-{r.cc_max}" + (f" and {', '.join(r.extra)}" if r.extra else ""))
+    if str(args[1]) in r.extra:
+        return False
+    return cc > (vtuple(r.cc_max) or (0,))
 
 
 def _p_tf_keras_matches(ctx: Context, args: Sequence[Any]) -> Tri:
@@ -778,6 +794,7 @@ PREDICATES: dict[str, Predicate] = {
     "torchvision_matches_torch": Predicate(_p_torchvision_matches, 2, frozenset({"expected_torchvision"})),
     "torchaudio_matches_torch": Predicate(_p_torchaudio_matches, 2, frozenset({"expected_torchaudio"})),
     "torch_supports_numpy2": Predicate(_p_torch_supports_numpy2, 1, frozenset({"numpy2_first_torch"})),
+    "tf_supports_numpy2": Predicate(_p_tf_supports_numpy2, 1, frozenset({"numpy2_first_tf"})),
     "python_is_eol": Predicate(_p_python_is_eol, 1, frozenset({"eol_date"})),
     "transformers_python_ok": Predicate(_p_transformers_python_ok, 2, frozenset({"python_min"})),
     "transformers_torch_ok": Predicate(_p_transformers_torch_ok, 2, frozenset({"torch_min"})),
@@ -790,6 +807,8 @@ PREDICATES: dict[str, Predicate] = {
     "cuda_supports_cc": Predicate(_p_cuda_supports_cc, 2, frozenset({"cc_range"})),
     "cuda_drops_cc": Predicate(_p_cuda_drops_cc, 2, frozenset({"cc_min"}),
                                doc="the compute capability is below the oldest this CUDA release supports"),
+    "cuda_predates_cc": Predicate(_p_cuda_predates_cc, 2, frozenset({"cc_range"}),
+                                  doc="the compute capability is newer than this CUDA release can target"),
     "tf_keras_matches": Predicate(_p_tf_keras_matches, 2),
     "tf_uses_keras3": Predicate(_p_tf_uses_keras3, 1),
     "torch_has_macos_x86_64": Predicate(_p_torch_has_macos_x86_64, 1, frozenset({"torch_macos_x86_64_last"})),

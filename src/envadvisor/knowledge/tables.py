@@ -46,6 +46,7 @@ TensorFlow
   - ``t.tf_native_windows_gpu(version)`` -> bool | None (GPU builds on native Windows end at 2.10)
   - ``t.tf_and_cuda_pins(version)`` -> :class:`TfAndCudaPins` | None (from 2.14)
   - ``t.tf_uses_keras3(version)`` -> bool | None (from 2.16); ``t.tf_keras_matches(tf_keras, tf)``
+  - ``t.tf_supports_numpy2(version)`` -> bool | None (from 2.18); ``t.tf_numpy2_first``
   - ``t.tf_macos_x86_64_last`` ("2.16"), ``t.tf_windows_gpu_last`` ("2.10")
 Transformers
   - ``t.knows_transformers(version)``, ``t.transformers_newer_than_tables(v)``,
@@ -1008,6 +1009,13 @@ class Tables:
 
     def tf_uses_keras3(self, version: str) -> bool | None:
         return version_ge(version, self._table("tf_keras")["keras3_from_tf"])
+
+    @property
+    def tf_numpy2_first(self) -> str:
+        return str(self._table("tf_numpy2")["first_tf"])
+
+    def tf_supports_numpy2(self, tf: str) -> bool | None:
+        return version_ge(tf, self.tf_numpy2_first)
 
     def tf_keras_matches(self, tf_keras: str, tf: str) -> bool | None:
         a, b = _line(tf_keras), _line(tf)
