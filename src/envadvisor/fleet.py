@@ -39,6 +39,10 @@ from envadvisor.model import (
     Severity,
 )
 
+# What `diagnose --redact` writes in place of a host name (envadvisor.redact.REDACTED; a test checks
+# they agree, without importing redact's socket/getpass machinery here).
+REDACTED = "[redacted]"
+
 # The fact keys the lean extraction reads (``packages.*.version`` for transformers/tensorflow/torch).
 EXTRACTED_FACT_KEYS: tuple[str, ...] = (
     "os.hostname",
@@ -234,6 +238,8 @@ def node_from_report(data: Any, *, source: str, fallback_name: str) -> NodeRecor
 
     python_version = _text(py, "version", "facts.python")
     hostname = _text(os_facts, "hostname", "facts.os")
+    if hostname == REDACTED:  # `diagnose --redact`: the file name names the node
+        hostname = None
     return NodeRecord(
         name=hostname or fallback_name,
         source=source,
