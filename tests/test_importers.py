@@ -342,6 +342,9 @@ def test_nvidia_smi_list_with_mig_children() -> None:
     assert facts.gpu.count == 4  # MIG instances are not GPUs
     assert [d.index for d in facts.gpu.devices] == [0, 1, 2, 3]
     assert all(d.uuid is None for d in facts.gpu.devices)  # UUIDs are not kept
+    quoted = report("telegraf-5812-nvidia-smi-L-mig-healthy.txt").quotes["gpu.devices"]
+    assert quoted[0] == "GPU 0: NVIDIA A100-SXM4-80GB"
+    assert not any("GPU-" in line or "MIG-" in line for line in quoted)
 
 
 @pytest.mark.parametrize(

@@ -46,6 +46,9 @@ _COLLECTED = frozenset(
     }
 )
 _LOCAL_TAG = re.compile(r"\+(?P<tag>[A-Za-z][\w.]*)$")
+# GPU and MIG UUIDs identify a machine; quotes echo report lines, so they leave them out.
+_UUID_NOTE = re.compile(r"\s*\(UUID:\s*[^)]*\)")
+_UUID = re.compile(r"\b(?:GPU|MIG)-[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +82,8 @@ class _Builder:
         line = tagged.observation.line
         if line is None or not (0 < line.number <= len(self.raw_lines)):
             return None
-        return self.raw_lines[line.number - 1].strip()[:300]
+        text = self.raw_lines[line.number - 1].strip()[:300]
+        return _UUID.sub("[uuid]", _UUID_NOTE.sub("", text))
 
     def provenance(self, tagged: Tagged) -> str:
         line = tagged.observation.line
@@ -297,8 +301,10 @@ def _derive(builder: _Builder, packages: dict[str, dict[str, Any]], tables: Any)
     # The driver's CUDA from the driver version, through the tables, when nvidia-smi's header is absent.
     driver = values.get("gpu.driver_version")
     if driver and "gpu.driver_cuda" not in values and tables is not None:
+        # Under WSL2 the driver in a report is the Windows driver, numbered on Windows' scale.
+        system = "windows" if values.get("os.wsl") else values.get("os.system")
         try:
-            inferred = tables.max_cuda_for_driver(str(driver), values.get("os.system"))
+            inferred = tables.max_cuda_for_driver(str(driver), system)
         except Exception:  # a table still being written must not make a report unreadable
             inferred = None
         if inferred:
