@@ -67,8 +67,19 @@ def test_kepler_beside_blackwell_cannot_share(tables: Tables) -> None:
     target = target_of(reports, tables)
     assert [(e.kind, e.nodes) for e in target.excluded] == [("gpu-unsupported", ("k80",))]
     reason = target.excluded[0].reason
-    assert "Tesla K80 (compute capability 3.7)" in reason
-    assert "CUDA 11.0-11.8" in reason and "12.8-" in reason
+    lines = sorted(
+        {f"{r.cuda.split('.')[0]}.{r.cuda.split('.')[1]}" for r in tables.cuda_toolkit_rows}, key=version_key
+    )
+    for_k80 = [ln for ln in lines if tables.cuda_supports_cc(ln, "3.7")]
+    for_blackwell = [ln for ln in lines if tables.cuda_supports_cc(ln, "12.0")]
+    assert (
+        for_k80[-1] == "11.8" and for_blackwell[0] == "12.8"
+    )  # Kepler ends where Blackwell starts: none shared
+    assert reason == (
+        f"Tesla K80 (compute capability 3.7) is supported by CUDA {for_k80[0]}-{for_k80[-1]} builds, "
+        f"the rest of the fleet needs CUDA {for_blackwell[0]}-{for_blackwell[-1]}: "
+        "no one CUDA build covers both"
+    )
     assert target.compute_capabilities == ("12.0",)
     assert target.oldest_driver == "580.95.05"
     assert "计算能力 3.7" in exclusion_reason(target.excluded[0], "zh")
