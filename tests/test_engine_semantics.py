@@ -307,3 +307,54 @@ def test_driver_numbering_tells_linux_when_the_os_is_unknown(knowledge: Knowledg
     )
     finding = next(f for f in evaluate(knowledge, old, today=TODAY).findings if f.code == "EA010")
     assert "418.39" in finding.message  # CUDA 10.1 has no minor version compatibility: its own driver
+
+
+@pytest.mark.parametrize(
+    ("torch", "cuda", "gpu", "cc", "code"),
+    [
+        # Facts as a report or a caller may give them: a version and a CUDA, no variant string.
+        ("2.7.0", "12.8", "NVIDIA GeForce GTX 1080 Ti", "6.1", "EA021"),
+        ("2.6.0", "12.6", "NVIDIA GeForce RTX 5090", "12.0", "EA020"),
+        ("2.0.1", "11.7", "NVIDIA H100 80GB HBM3", "9.0", "EA020"),
+        ("2.11.0", "12.8", "Tesla V100-SXM2-32GB", "7.0", "EA021"),
+        ("2.1.2", "12.1", "Tesla K80", "3.7", "EA021"),
+    ],
+)
+def test_arch_rules_without_a_variant_string(
+    knowledge: Knowledge, torch: str, cuda: str, gpu: str, cc: str, code: str
+) -> None:
+    facts = _facts(
+        {
+            "packages": {"torch": {"version": torch}},
+            "frameworks": {"torch": {"version": torch, "cuda": cuda, "variant": None}},
+            "gpu": {"devices": [{"index": 0, "name": gpu, "compute_capability": cc}]},
+        }
+    )
+    assert code in _codes(knowledge, facts)
+
+
+@pytest.mark.parametrize(
+    ("torch", "cuda", "gpu", "cc"),
+    [
+        ("2.8.0", "12.9", "Tesla V100-SXM2-32GB", "7.0"),  # 2.8 cu129 re-added sm_70
+        ("2.10.0", "12.8", "Tesla V100-SXM2-32GB", "7.0"),  # last cu128 with sm_70
+        ("2.7.0", "12.8", "NVIDIA B200", "10.0"),
+        ("2.9.0", "13.0", "NVIDIA GB10", "12.1"),  # sm_120 SASS runs on 12.1
+        ("2.1.2", "11.8", "Tesla K80", "3.7"),
+    ],
+)
+def test_arch_rules_quiet_where_the_build_has_code(
+    knowledge: Knowledge, torch: str, cuda: str, gpu: str, cc: str
+) -> None:
+    facts = _facts(
+        {
+            "packages": {"torch": {"version": torch}},
+            "frameworks": {"torch": {"version": torch, "cuda": cuda, "variant": None}},
+            "gpu": {
+                "devices": [{"index": 0, "name": gpu, "compute_capability": cc}],
+                "driver_version": "580.95.05",
+            },
+        }
+    )
+    codes = _codes(knowledge, facts)
+    assert "EA020" not in codes and "EA021" not in codes
