@@ -71,25 +71,25 @@ def test_every_category_has_a_rule_except_env_file_and_probe_failed(knowledge: K
     assert set(Category) - used <= {Category.ENV_FILE, Category.PROBE_FAILED}
 
 
-def test_every_term_exists_in_the_glossary(knowledge: Knowledge) -> None:
-    terms_file = data_dir() / "terms.yaml"
-    if not terms_file.is_file():
-        pytest.skip("data/terms.yaml (glossary, issue 4) is not in this checkout")
-    data = load_yaml_text(terms_file.read_text(encoding="utf-8"), path=str(terms_file))
+def _data_ids(file_name: str, list_key: str, owner: str) -> set[str]:
+    """The ids listed in a data file another helper owns; skip (with the reason) when it is absent."""
+    path = data_dir() / file_name
+    if not path.is_file():
+        pytest.skip(f"data/{file_name} ({owner}) is not in this checkout")
+    data = load_yaml_text(path.read_text(encoding="utf-8"), path=str(path))
     assert isinstance(data, dict)
-    ids = {t["id"] for t in data["terms"]}
+    return {entry["id"] for entry in data[list_key]}
+
+
+def test_every_term_exists_in_the_glossary(knowledge: Knowledge) -> None:
+    ids = _data_ids("terms.yaml", "terms", "glossary, issue 4")
     for r in knowledge.rules:
         for term in r.terms:
             assert term in ids, (r.code, term)
 
 
 def test_every_signature_exists(knowledge: Knowledge) -> None:
-    sig_file = data_dir() / "signatures.yaml"
-    if not sig_file.is_file():
-        pytest.skip("data/signatures.yaml (importers, issue 6) is not in this checkout")
-    data = load_yaml_text(sig_file.read_text(encoding="utf-8"), path=str(sig_file))
-    assert isinstance(data, dict)
-    ids = {s["id"] for s in data["signatures"]}
+    ids = _data_ids("signatures.yaml", "signatures", "importers, issue 6")
     for r in knowledge.rules:
         for sig in r.when.signatures():
             assert sig in ids, (r.code, sig)

@@ -15,10 +15,14 @@ A condition is YAML data, never code. The forms:
 - ``{any_device: C}`` - ``C`` holds for at least one GPU in ``gpu.devices``; the devices that make it
   true are listed in the finding.
 
-Unknown is a value: a fact that is ``None`` makes a test *unknown* (and is listed as missing), so a
-rule over it is "not evaluated" rather than a false alarm. ``exists: false`` is the one test that
-answers for a ``None`` fact: it is true only when no reason says the fact is merely undetected
-(``Facts.reasons``), i.e. the thing is known to be absent.
+Unknown is a value. Each fact is *known*, *missing* (``None``, or an empty list a reason in
+``Facts.reasons`` explains) or *absent* (a package not in the package listing, or any fact of a
+framework whose version is ``None``: it is not installed). A test of a missing fact is *unknown* and
+names the fact, so a rule over it is "not evaluated", never a false alarm; a test of an absent fact is
+false (there is nothing to test). ``exists`` is two-valued - it guards a rule's applicability - except
+for a package when the package listing itself failed (``reasons['packages']``): then it is unknown.
+A table look-up the tables cannot answer (a version newer than they know) is unknown too, and names
+the look-up (``tables:check(args)``) instead of a fact.
 """
 
 from __future__ import annotations
