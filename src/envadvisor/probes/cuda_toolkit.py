@@ -115,7 +115,8 @@ def probe(ctx: ProbeContext) -> Contribution:
         installs=tuple(installs),
     )
     if selected.version is None or problems:
-        out.status = "partial"
+        # a hung nvcc is a timeout, so the report lists it among the probes that could not finish
+        out.status = "timeout" if any(" timed out after " in p for p in problems) else "partial"
         out.detail = "; ".join(dict.fromkeys(problems)) or selected_why
     return out
 

@@ -255,6 +255,7 @@ def probe(ctx: ProbeContext, query: NvmlQuery | None = None) -> Contribution:
     count = reading.count
     devices = list(reading.devices)
     out.reasons.update(reading.problems)
+    smi_hung = ""  # why nvidia-smi did not answer, when it hung (a wedged driver does that)
 
     if state is NvmlState.OK:
         for key, value in (("gpu.driver_version", driver_version), ("gpu.driver_cuda", driver_cuda)):
@@ -288,6 +289,7 @@ def probe(ctx: ProbeContext, query: NvmlQuery | None = None) -> Contribution:
                         out.source("gpu.driver_cuda", "nvidia-smi")
                 else:
                     out.unknown("gpu.devices", f"NVML: {reading.error}; {smi_why}")
+                    smi_hung = smi_why if " timed out after " in smi_why else ""
                     if smi_state is not None and state is NvmlState.UNAVAILABLE and not timed_out:
                         state = smi_state
         if driver_version is None:
@@ -326,6 +328,8 @@ def probe(ctx: ProbeContext, query: NvmlQuery | None = None) -> Contribution:
     )
     if timed_out:
         out.status, out.detail = "timeout", reading.error
+    elif smi_hung:
+        out.status, out.detail = "timeout", f"NVML: {state.value} ({reading.error}); {smi_hung}"
     elif state is NvmlState.OK:
         out.status = "partial" if reading.problems else "ok"
         out.detail = "; ".join(f"{k}: {v}" for k, v in sorted(reading.problems.items())) or None
