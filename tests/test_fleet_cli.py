@@ -189,3 +189,30 @@ def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> Non
     stderr.truncate(0)
     assert list(fleet_cli._with_progress(iter(range(5)), 5)) == list(range(5))
     assert stderr.getvalue() == ""  # a short run draws nothing
+
+
+def test_the_conda_part_solves_with_the_oldest_drivers_cuda(
+    mixed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """rattler solves the proposal against the test channel with __cuda of the oldest driver (12.2)
+    and the oldest glibc: the environment installs on the oldest node."""
+    pytest.importorskip("rattler")
+    channel = Path(__file__).resolve().parent / "channel"
+    argv = [
+        "fleet",
+        str(mixed),
+        "--propose",
+        "torch",
+        "--source",
+        "conda-forge",
+        "--verify",
+        str(channel),
+        "--json",
+    ]
+    code, out, _ = run(argv, capsys)
+    data = json.loads(out)
+    assert code == 0, data["verify"]["error"]
+    assert data["verify"]["ok"] is True
+    virtual = {v["name"]: v["version"] for v in data["verify"]["virtual_packages"]}
+    assert virtual["__cuda"] == "12.2" and virtual["__glibc"] == "2.35"
+    assert any(p.startswith("pytorch=") and "cuda" in p for p in data["verify"]["packages"])

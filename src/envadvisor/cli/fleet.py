@@ -48,6 +48,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     proposal.add_argument("-o", "--output", metavar="FILE", help="write environment.yml here")
     proposal.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    proposal.add_argument(
+        "--verify",
+        metavar="CHANNEL",
+        help="solve the conda part with the common target's virtual packages (__cuda of the oldest "
+        "driver, the oldest glibc) against CHANNEL (needs the 'solve' extra, py-rattler)",
+    )
     _common.add_lang_argument(parser)
     parser.set_defaults(func=run)
 
@@ -65,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
             ("--name", args.name),
             ("--source", args.source),
             ("--output", args.output),
+            ("--verify", args.verify),
         ):
             if value:
                 raise UsageError(f"{flag} only applies with --propose PACKAGE ...")
@@ -150,6 +157,8 @@ def _propose(args: argparse.Namespace, summary: FleetSummary, lang: str) -> int:
     source = args.source or "auto"
     if source not in SOURCES:
         raise UsageError(f"--source {source!r}: choose one of {', '.join(SOURCES)}")
+    if args.force and not args.output:
+        raise UsageError("--force needs -o FILE")
     knowledge = _common.knowledge_for(args)
     target = common_target(summary, knowledge.tables)
     if target.platform is None:
@@ -158,7 +167,12 @@ def _propose(args: argparse.Namespace, summary: FleetSummary, lang: str) -> int:
     proposal = propose(target.facts, list(args.propose), options, knowledge)
     filename = os.path.basename(args.output) if args.output else "environment.yml"
     text = with_fleet_header(proposal.to_yaml(filename), summary, target, proposal.conda_override_cuda)
-    exit_code = 1 if target.excluded else 0
+    solved = None
+    if args.verify:
+        from envadvisor.propose.verify import verify
+
+        solved = verify(proposal, args.verify)
+    exit_code = 1 if target.excluded or (solved is not None and not solved.ok) else 0
 
     if args.output:
         from envadvisor.fsutil import write_atomic
@@ -169,6 +183,10 @@ def _propose(args: argparse.Namespace, summary: FleetSummary, lang: str) -> int:
 
         data = summary_to_data(summary, target, proposal.to_data(filename))
         data["environment_yml"] = text
+        if solved is not None:
+            from envadvisor.model import to_data
+
+            data["verify"] = to_data(solved)
         _common.print_json(data)
     elif args.output:
         from rich.console import Group
@@ -180,6 +198,10 @@ def _propose(args: argparse.Namespace, summary: FleetSummary, lang: str) -> int:
         _common.make_console().print(Group(target_renderable(target, lang), wrote))
     else:
         sys.stdout.write(text)
+    if solved is not None and not args.json:
+        from envadvisor.cli.propose import _verify_summary
+
+        print(_verify_summary(solved), file=sys.stderr)
     return exit_code
 
 
