@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -597,35 +597,16 @@ class _Decider:
         return plan
 
     def _torch_cpu(self, source: str, reason: str) -> _TorchPlan:
-        t = self.target
-        newest = self._conda_forge_newest()
-        branch = self.t.conda_forge_pytorch_branch(newest) if newest else None
-        cpu_subdirs = set(branch.cuda) | {"osx-arm64"} if branch else set()
-        if (
-            source != "pip"
-            and branch is not None
-            and newest is not None
-            and t.subdir in cpu_subdirs
-            and (self.forced_python is None or branch.python.contains(self.forced_python))
-        ):
-            line = ".".join(newest.split(".")[:2])
-            plan = _TorchPlan(
-                route="conda-forge",
-                release=line,
-                variant="cpu",
-                python=branch.python,
-                python_label=f"conda-forge pytorch {line}: {branch.python}",
-            )
-            plan.conda.append(
-                Dependency(
-                    "pytorch-cpu",
-                    f"pytorch-cpu={line}.*",
-                    CONDA,
-                    f"conda-forge PyTorch {line}, CPU build ({reason}); pytorch-cpu keeps the CUDA build out",
-                    (f"conda_forge_pytorch.branches[{branch.torch_from}-{branch.torch_to}]",),
-                    ("pytorch",),
-                )
-            )
+        plan = self._conda_forge_build(
+            source,
+            variant="cpu",
+            package="pytorch-cpu",
+            known_subdir=True,
+            why=lambda line: (
+                f"conda-forge PyTorch {line}, CPU build ({reason}); pytorch-cpu keeps the CUDA build out"
+            ),
+        )
+        if plan is not None:
             return plan
         release = self._wheel_release_for_python()
         index = f"{TORCH_INDEX}cpu"
@@ -702,34 +683,18 @@ class _Decider:
             )
             plan.fallback = f"Intel Macs get no PyTorch after {last}: this is the newest that installs"
             return plan
-        newest = self._conda_forge_newest()
-        branch = self.t.conda_forge_pytorch_branch(newest) if newest else None
-        if (
-            source != "pip"
-            and branch is not None
-            and newest is not None
-            and (self.forced_python is None or branch.python.contains(self.forced_python))
-        ):
-            line = ".".join(newest.split(".")[:2])
-            plan = _TorchPlan(
-                route="conda-forge",
-                release=line,
-                variant="mps",
-                python=branch.python,
-                python_label=f"conda-forge pytorch {line}: {branch.python}",
-            )
-            plan.conda.append(
-                Dependency(
-                    "pytorch",
-                    f"pytorch={line}.*",
-                    CONDA,
-                    f"conda-forge PyTorch {line} for osx-arm64, with Apple's MPS GPU backend (macOS 14+); "
-                    "no CUDA on macOS",
-                    (f"conda_forge_pytorch.branches[{branch.torch_from}-{branch.torch_to}]",),
-                    ("pytorch",),
-                )
-            )
-            return plan
+        mps = self._conda_forge_build(
+            source,
+            variant="mps",
+            package="pytorch",
+            known_subdir=False,
+            why=lambda line: (
+                f"conda-forge PyTorch {line} for osx-arm64, with Apple's MPS GPU backend (macOS 14+); "
+                "no CUDA on macOS"
+            ),
+        )
+        if mps is not None:
+            return mps
         release = self._wheel_release_for_python()
         plan = _TorchPlan(
             route="pip",
@@ -748,6 +713,38 @@ class _Decider:
                 "local version, so PyPI alone serves it",
                 (f"torch_releases[{release.version}]",),
                 ("pytorch", "torch"),
+            )
+        )
+        return plan
+
+    def _conda_forge_build(
+        self, source: str, *, variant: str, package: str, known_subdir: bool, why: Callable[[str], str]
+    ) -> _TorchPlan | None:
+        """conda-forge's newest PyTorch as ``package`` (pytorch-cpu, or pytorch on osx-arm64), if allowed."""
+        newest = self._conda_forge_newest()
+        branch = self.t.conda_forge_pytorch_branch(newest) if newest else None
+        if source == "pip" or branch is None or newest is None:
+            return None
+        if known_subdir and self.target.subdir not in set(branch.cuda) | {"osx-arm64"}:
+            return None
+        if self.forced_python and not branch.python.contains(self.forced_python):
+            return None
+        line = ".".join(newest.split(".")[:2])
+        plan = _TorchPlan(
+            route="conda-forge",
+            release=line,
+            variant=variant,
+            python=branch.python,
+            python_label=f"conda-forge pytorch {line}: {branch.python}",
+        )
+        plan.conda.append(
+            Dependency(
+                package,
+                f"{package}={line}.*",
+                CONDA,
+                why(line),
+                (f"conda_forge_pytorch.branches[{branch.torch_from}-{branch.torch_to}]",),
+                ("pytorch",),
             )
         )
         return plan

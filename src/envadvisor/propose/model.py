@@ -180,7 +180,8 @@ class Proposal:
         rows = [(f"  - {_scalar(d.spec)}", d.why) for d in self.conda]
         pip_rows = [(f"      - {_scalar(d.spec)}", d.why) for d in self.pip]
         if pip_rows:
-            rows.append(("  - pip:", "installed by pip after the conda packages; one block (a second would replace it)"))
+            pip_why = "installed by pip after the conda packages; one block (a second would replace it)"
+            rows.append(("  - pip:", pip_why))
             rows.extend(pip_rows)
         lines.extend(_commented(rows))
         if self.variables:
