@@ -57,6 +57,7 @@ LABELS = (
     "caching allocator config",
     "cpu",
     "versions of relevant libraries",
+    "version of relevant libraries",  # hand-edited pastes
     # vLLM's sections (vllm.py) share this reader
     "rocm version",
     "neuron sdk version",
@@ -68,7 +69,9 @@ _LABEL_SET = frozenset(LABELS)
 _MULTILINE = frozenset(
     {"gpu models and configuration", "cudnn version", "cpu", "gpu topology", "vllm build flags"}
 )
-_FIELD = re.compile(r"^(?P<label>[A-Za-z][A-Za-z0-9 _./()-]*?)\s*:\s?(?P<value>.*)$")
+# ":" or the full-width "：" of localised systems; the first label is sometimes pasted without its colon
+_FIELD = re.compile(r"^(?P<label>[A-Za-z][A-Za-z0-9 _./()-]*?)\s*[:：]\s?(?P<value>.*)$")
+_BARE_TORCH_VERSION = re.compile(r"^(?P<label>PyTorch version)\s+(?P<value>\d\S*)$", re.IGNORECASE)
 _INLINE_LABELS = re.compile(
     r"(?:^|\s)(?P<label>"
     + "|".join(re.escape(lab) for lab in sorted(LABELS, key=len, reverse=True))
@@ -76,12 +79,12 @@ _INLINE_LABELS = re.compile(
     re.IGNORECASE,
 )
 _PACKAGE = re.compile(r"^\[(?P<tag>[A-Za-z0-9_.+-]+)\]\s+(?P<payload>.*)$")
-_GPU_LINE = re.compile(r"^\s*GPU\s+(?P<index>\d+)\s*:\s*(?P<name>.+?)(?:\s*\(UUID:[^)]*\))?\s*$")
+_GPU_LINE = re.compile(r"^\s*GPU\s+(?P<index>\d+)\s*[:：]\s*(?P<name>.+?)(?:\s*\(UUID:[^)]*\))?\s*$")
 _CUDNN_FILE = re.compile(r"cudnn[\w]*?(?:\.so\.|64_)(?P<version>\d+(?:\.\d+)*)", re.IGNORECASE)
 
 
 def _label_of(text: str) -> tuple[str, str] | None:
-    match = _FIELD.match(text)
+    match = _FIELD.match(text) or _BARE_TORCH_VERSION.match(text)
     if not match:
         return None
     label = re.sub(r"\s+", " ", match.group("label").strip().lower())
@@ -90,15 +93,17 @@ def _label_of(text: str) -> tuple[str, str] | None:
 
 def detect(lines: Sequence[Line]) -> bool:
     labels = {found[0] for line in _split_run_together(lines) if (found := _label_of(line.text.strip()))}
-    return "pytorch version" in labels and bool(
-        labels
-        & {
-            "cuda used to build pytorch",
-            "is debug build",
-            "versions of relevant libraries",
-            "is cuda available",
-        }
-    )
+    core = labels & {
+        "cuda used to build pytorch",
+        "is debug build",
+        "versions of relevant libraries",
+        "is cuda available",
+        "nvidia driver version",
+        "gpu models and configuration",
+        "cudnn version",
+    }
+    # the PyTorch line may be edited away or mangled; three of collect_env's own labels suffice then
+    return bool(core) and ("pytorch version" in labels or len(core) >= 3)
 
 
 def _split_run_together(lines: Sequence[Line]) -> list[Line]:
