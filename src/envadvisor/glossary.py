@@ -245,6 +245,8 @@ def parse_glossary(text: str, *, path: str) -> Glossary:
     seen_keys: dict[str, str] = {}
     for index, raw in enumerate(raw_terms):
         term = _term(raw, index, path, relation_kinds, categories)
+        if any(t.id == term.id for t in terms):  # the alias check below lets a repeated id through
+            raise DataFileError(path, "duplicate term id", entry=term.id, field="id")
         for name in (term.id, *term.aliases):
             key = lookup_key(name)
             owner = seen_keys.get(key)

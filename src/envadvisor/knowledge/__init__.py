@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 __all__ = ["Knowledge", "Rule", "Tables", "load_knowledge"]
 
 ENTRY_FILE = "compat.yaml"
+# Nodes a rule file may hold once YAML aliases are expanded: the shipped rules hold ~3,000; a file of
+# nested aliases (billion laughs) or a recursive alias would otherwise hang the condition compiler.
+MAX_RULE_FILE_NODES = 100_000
 CODE_RE = re.compile(r"^EA\d{3}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 DOC_FIELDS = ("summary", "message", "why")
@@ -108,6 +111,8 @@ def load_knowledge(extra_rule_files: Sequence[str | Path] = ()) -> Knowledge:
             text = p.read_text(encoding="utf-8")
         except OSError as exc:
             raise DataFileError(str(p), f"cannot read: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
+            raise DataFileError(str(p), f"not UTF-8 text (byte {exc.start})") from None
         extra.extend(_rules_from_text(text, str(p), base.tables))
     rules = _check_unique(base.rules + tuple(extra))
     return Knowledge(tables=base.tables, rules=rules, checked=base.checked)
@@ -162,6 +167,8 @@ def _read_text(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise DataFileError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise DataFileError(str(path), f"not UTF-8 text (byte {exc.start})") from None
 
 
 def _read_yaml(path: Path, cache: bool) -> Any:
@@ -178,6 +185,11 @@ def _rules_from_text(text: str, path: str, tables: Tables, *, cache: bool = Fals
         doc = doc.get("rules")
     if not isinstance(doc, list):
         raise DataFileError(path, "expected a list of rules (or a mapping with 'rules:')")
+    if _exceeds_nodes(doc, MAX_RULE_FILE_NODES):
+        raise DataFileError(
+            path,
+            f"more than {MAX_RULE_FILE_NODES} values once YAML aliases are expanded (or a recursive alias)",
+        )
     return [_parse_rule(raw, path, i, tables) for i, raw in enumerate(doc)]
 
 
@@ -261,6 +273,22 @@ def _parse_rule(raw: Any, path: str, index: int, tables: Tables) -> Rule:
                 why=why, fix=fix, references=references, terms=terms, added_in=added_in, when=when,
                 source_file=path, confidence=confidence, zh=dict(zh), quiet_when_unknown=quiet,
                 suppressed_by=suppressed_by)
+
+
+def _exceeds_nodes(doc: Any, limit: int) -> bool:
+    """Walk the document as its aliases expand, stopping after ``limit`` nodes (bounded time)."""
+    stack = [doc]
+    seen = 0
+    while stack:
+        value = stack.pop()
+        seen += 1
+        if seen > limit:
+            return True
+        if isinstance(value, Mapping):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 def _is_fact_key(key: str) -> bool:
