@@ -265,3 +265,14 @@ def test_propose_cli_usage_errors(capsys: pytest.CaptureFixture[str], extra: lis
     assert main(["propose", "torch", "--from", MACHINE, *extra]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and problem in err[0]
+
+
+def test_verify_without_py_rattler_is_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "rattler", None)  # import rattler -> ImportError, as without the extra
+    assert main(["propose", "torch", "--from", MACHINE, "--verify", str(TESTS / "channel")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["envadvisor: error: --verify needs py-rattler: pip install 'envadvisor[solve]'"]

@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from envadvisor.envfile import parse
 from envadvisor.knowledge import load_knowledge
@@ -247,3 +249,68 @@ def test_pip_lines() -> None:
     assert req is not None and str(req.specifier) == "==2.14.0+cu126"
     with pytest.raises(SpecError):
         parse_pip_line("torch===")
+
+
+# Robustness: whatever strings a file holds, lint and check answer with findings, never an exception.
+
+_TOKENS = st.sampled_from(
+    [
+        "python",
+        "pytorch",
+        "pytorch-gpu",
+        "pytorch-cpu",
+        "torch",
+        "tensorflow",
+        "transformers",
+        "cuda-version",
+        "pytorch-cuda",
+        "cudatoolkit",
+        "accelerate",
+        "jax",
+        "tf-keras",
+        "numpy",
+        "=",
+        "==",
+        ">=",
+        "<",
+        ",",
+        "*",
+        "2.13",
+        "13.0",
+        "12.4",
+        "3.12",
+        "5",
+        "[and-cuda]",
+        "+cu126",
+        "::",
+        " ",
+        "cuda*",
+        "--extra-index-url",
+        "https://download.pytorch.org/whl/cu126",
+        "-e",
+        ".",
+        "#",
+        "[build=cuda*]",
+    ]
+)
+_SPEC = st.lists(_TOKENS, min_size=1, max_size=6).map("".join).filter(lambda s: s.strip() and "\n" not in s)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    conda=st.lists(_SPEC, max_size=5),
+    pip=st.lists(_SPEC, max_size=5),
+    channels=st.lists(
+        st.sampled_from(["conda-forge", "nodefaults", "defaults", "pytorch", "nvidia"]), max_size=3
+    ),
+)
+def test_lint_and_check_never_raise(conda: list[str], pip: list[str], channels: list[str]) -> None:
+    import json
+
+    from envadvisor.lint import check
+    from tests.propose_matrix import cases
+
+    doc = {"channels": channels, "dependencies": [*conda, {"pip": pip}] if pip else conda}
+    env = parse(json.dumps(doc), "fuzz.yml")  # JSON is YAML: exact strings, no quoting games
+    lint(env, tables=load_knowledge().tables)
+    check(env, cases()[0].facts, load_knowledge())

@@ -325,6 +325,7 @@ class _Decider:
                     + "; ".join(_reasons(newer))
                     + f"): torch {chosen.release} is the newest release whose wheels do"
                 )
+                plan.notes.extend(self._driver_update_note(conda_cands + newer))
             return plan
         if pinned_conda:
             return self._torch_from_candidate(pinned_conda[0])
@@ -346,7 +347,27 @@ class _Decider:
             + ("; ".join(reasons) or "no build is known for it")
             + ". Proposing the CPU build; the GPU stays unused"
         )
+        plan.notes.extend(self._driver_update_note(conda_cands + newest_pip))
         return plan
+
+    def _driver_update_note(self, cands: Sequence[_Candidate]) -> list[Note]:
+        """When only the driver stands between the GPU and a build, say which driver would do."""
+        options: list[tuple[tuple[int, ...], str, int, _Candidate]] = []
+        for c in cands:
+            failing = [f for f in c.fits if f.ok is False]
+            if failing and all(
+                f.based_on and f.based_on[0].startswith("cuda_minor_version") for f in failing
+            ):
+                major = (vtuple(c.cuda) or (0,))[0]
+                floor = self.t.minor_compat_floor(major, self.target.system)
+                if floor:
+                    options.append((vtuple(floor) or (0,), floor, major, c))
+        if not options:
+            return []
+        _, floor, major, c = min(options, key=lambda o: o[0])  # the smallest driver update that helps
+        return [
+            Note("info", f"with an NVIDIA driver >= {floor} (CUDA {major}.x), {_label(c)} would fit this GPU")
+        ]
 
     def _newest_wheel_release(self) -> TorchRelease | None:
         for r in self.t.torch_releases:
