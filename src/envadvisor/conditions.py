@@ -9,7 +9,8 @@ A condition is YAML data, never code. The forms:
   ``exists`` (true/false), ``eq``, ``ne``, ``in``, ``not_in``, ``startswith``, ``contains``,
   ``lt``/``le``/``gt``/``ge`` (version order; VALUE a version or ``{fact: KEY}``), ``major_eq``/``major_ne``
   and ``line_eq``/``line_ne`` (same major / same major.minor), ``count_ge`` (items in a list fact),
-  ``distinct_versions_ge``/``distinct_majors_ge``/``distinct_sources_ge`` (library copies).
+  ``distinct_versions_ge``/``distinct_majors_ge``/``distinct_sources_ge`` and ``any_source``
+  (library copies: how many versions or sources, whether one came from a given source).
 - ``{signature: ID}`` - a known error message was seen (``evidence.signatures``); never unknown.
 - ``{check: NAME, args: [KEY | {value: V}, ...]}`` - a table look-up from :data:`PREDICATES`.
 - ``{any_device: C}`` - ``C`` holds for at least one GPU in ``gpu.devices``; the devices that make it
@@ -322,6 +323,10 @@ def _distinct(attr: str, major: bool = False) -> Callable[[Any, Any], Tri]:
     return op
 
 
+def _any_source(v: Any, arg: Any) -> Tri:
+    return any((c.source or "").lower() == str(arg).lower() for c in _copies(v))
+
+
 OPERATORS: dict[str, Callable[[Any, Any], Tri]] = {
     "exists": _op_exists,
     "eq": _op_eq,
@@ -342,6 +347,7 @@ OPERATORS: dict[str, Callable[[Any, Any], Tri]] = {
     "distinct_versions_ge": _distinct("version"),
     "distinct_majors_ge": _distinct("version", major=True),
     "distinct_sources_ge": _distinct("source"),
+    "any_source": _any_source,
 }
 _FACT_ARG_OPS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "major_eq", "major_ne", "line_eq", "line_ne"})
 
