@@ -8,6 +8,7 @@ the driver's CUDA in "found version 11040" or the GPU's compute capability in "s
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ NAME = "signatures"
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _TEMPLATE_RE = re.compile(r"^\{(?P<group>\w+)(?:\|(?P<converter>\w+))?\}$")
 _DEVICE_FIELDS = ("name", "compute_capability")
+_MAX_LINE = 4000  # longer "lines" are binary-ish noise; skipping them bounds the regex work
 
 
 def _cc_from_sm(value: str) -> str | None:
@@ -185,10 +187,28 @@ def signature(sig_id: str) -> Signature | None:
 
 @cache
 def _prefilter() -> re.Pattern[str]:
-    # One alternation of every pattern (groups made anonymous) finds the few lines worth a closer look,
-    # so a long report costs one scan instead of one scan per signature.
-    parts = [re.sub(r"\(\?P<\w+>", "(?:", sig.pattern.pattern) for sig in load_signatures()]
-    return re.compile("|".join(f"(?:{part})" for part in parts), re.IGNORECASE)
+    # One alternation of every pattern (groups made anonymous), run once over the whole report, finds
+    # the few lines worth a closer look. Spaces become \s so a message wrapped over two lines is found.
+    parts = [
+        re.sub(r"\(\?P<\w+>", "(?:", sig.pattern.pattern).replace(" ", r"\s") for sig in load_signatures()
+    ]
+    return re.compile("|".join(f"(?:{part})" for part in parts), re.IGNORECASE | re.MULTILINE)
+
+
+def _candidate_lines(lines: Sequence[Line]) -> list[int]:
+    """Positions of the lines where (or from where) some signature may match."""
+    texts = [line.text if len(line.text) <= _MAX_LINE else "" for line in lines]
+    starts: list[int] = []
+    offset = 0
+    for text in texts:
+        starts.append(offset)
+        offset += len(text) + 1
+    found: set[int] = set()
+    for match in _prefilter().finditer("\n".join(texts)):
+        first = bisect.bisect_right(starts, match.start()) - 1
+        last = bisect.bisect_right(starts, max(match.end() - 1, match.start())) - 1
+        found.update(range(max(first - 1, 0), last + 1))  # the line before may start a wrapped message
+    return sorted(found)
 
 
 def _resolve(value: object, match: re.Match[str]) -> Any:
@@ -211,20 +231,17 @@ def parse(lines: Sequence[Line]) -> Parsed:
     Messages are often wrapped over two lines (NumPy's, PyTorch's driver warning), so a line that does
     not match on its own is tried once more joined with the next one.
     """
-    prefilter = _prefilter()
     observations: list[Observation] = []
     seen: set[tuple[str, int]] = set()
-    for position, line in enumerate(lines):
-        if len(line.text) > 4000:
+    for position in _candidate_lines(lines):
+        line = lines[position]
+        if len(line.text) > _MAX_LINE:
             continue
         following = lines[position + 1].text if position + 1 < len(lines) else ""
         joined = f"{line.text.rstrip()} {following.strip()}" if following.strip() else line.text
-        if not prefilter.search(joined):
-            continue
-        alone = bool(prefilter.search(line.text))
         for sig in load_signatures():
-            match = sig.pattern.search(line.text) if alone else None
-            if match is None and joined is not line.text and len(joined) <= 4000:
+            match = sig.pattern.search(line.text)
+            if match is None and joined is not line.text and len(joined) <= _MAX_LINE:
                 match = sig.pattern.search(joined)
             if match is None or (sig.id, line.number) in seen:
                 continue
