@@ -267,6 +267,19 @@ class _Decider:
                 "run operators MPS lacks on the CPU instead of failing"
             )
         self._python_notes(python)
+        unranged = [
+            n
+            for n in wants
+            if n not in ("pytorch", "tensorflow", "transformers", "torchvision", "python", "pip")
+        ]
+        if unranged:
+            self.notes.append(
+                Note(
+                    "info",
+                    f"the tables hold no Python range for {', '.join(unranged)}: the installer picks a release "
+                    f"for Python {python} (pass --python X.Y if none exists)",
+                )
+            )
         self._target_notes(torch, tf)
         override = None
         if torch is not None and torch.conda_cuda_build and not self.options.target_is_host:
