@@ -276,8 +276,8 @@ class _Decider:
             self.notes.append(
                 Note(
                     "info",
-                    f"the tables hold no Python range for {', '.join(unranged)}: the installer picks a release "
-                    f"for Python {python} (pass --python X.Y if none exists)",
+                    f"the tables hold no Python range for {', '.join(unranged)}: the installer picks a "
+                    f"release for Python {python} (pass --python X.Y if none exists)",
                 )
             )
         self._target_notes(torch, tf)
