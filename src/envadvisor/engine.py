@@ -45,8 +45,6 @@ def evaluate(
             fired[rule.code] = _finding(rule, ctx, quotes or {}, lang)
         elif outcome.value is None:
             missing = tuple(sorted(outcome.missing))
-            if missing and set(missing) <= set(rule.quiet_when_unknown):
-                continue
             unknown[rule.code] = NotEvaluated(code=rule.code, name=rule.name, missing=missing)
     by_code = {r.code: r for r in knowledge.rules}
     for code in list(fired) + list(unknown):

@@ -33,7 +33,7 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 DOC_FIELDS = ("summary", "message", "why")
 RULE_FIELDS = frozenset({
     "code", "name", "severity", "category", "when", "summary", "message", "why", "fix", "references",
-    "terms", "added_in", "confidence", "zh", "quiet_when_unknown", "suppressed_by",
+    "terms", "added_in", "confidence", "zh", "suppressed_by",
 })
 ZH_FIELDS = frozenset({"summary", "message", "why", "fix"})
 
@@ -55,9 +55,6 @@ class Rule:
     source_file: str
     confidence: str = "high"
     zh: Mapping[str, Any] = field(default_factory=dict)  # summary/message/why/fix in Chinese
-    # Fact keys whose unknown value means "does not apply" rather than "not evaluated" (e.g. a package
-    # that is simply not installed): listed here so the report does not drown in irrelevant rules.
-    quiet_when_unknown: tuple[str, ...] = ()
     # Codes of rules that explain the same problem better; when one of them fires, this one is dropped.
     suppressed_by: tuple[str, ...] = ()
 
@@ -254,7 +251,6 @@ def _parse_rule(raw: Any, path: str, index: int, tables: Tables) -> Rule:
     if "when" not in raw:
         raise fail("when", "missing")
     when = compile_condition(raw["when"], lambda fld, msg: fail(fld, msg))
-    quiet = text_list("quiet_when_unknown", required=False)
     suppressed_by = text_list("suppressed_by", required=False)
     for other in suppressed_by:
         if not CODE_RE.match(other) or other == code:
@@ -271,7 +267,7 @@ def _parse_rule(raw: Any, path: str, index: int, tables: Tables) -> Rule:
                 raise fail(fld, f"placeholder {{{ph}}} is not a fact key or a value the condition provides")
     return Rule(code=code, name=name, severity=severity, category=category, summary=summary, message=message,
                 why=why, fix=fix, references=references, terms=terms, added_in=added_in, when=when,
-                source_file=path, confidence=confidence, zh=dict(zh), quiet_when_unknown=quiet,
+                source_file=path, confidence=confidence, zh=dict(zh),
                 suppressed_by=suppressed_by)
 
 
