@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from envadvisor.cli import _common
 
 if TYPE_CHECKING:
-    from envadvisor.model import Finding, Report
+    from envadvisor.model import Report
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,15 +41,12 @@ def build_report(args: argparse.Namespace) -> Report:
 
     knowledge = _common.knowledge_for(args)
     gathered = _common.gather_facts(args, knowledge)
-    evaluation = evaluate(knowledge, gathered.facts)
-    findings = evaluation.findings
-    if gathered.quotes:
-        findings = tuple(_with_quotes(f, gathered.quotes) for f in findings)
+    evaluation = evaluate(knowledge, gathered.facts, quotes=gathered.quotes, lang=_common.lang_from(args))
     report = Report(
         tool_version=__version__,
         origin=gathered.origin,
         facts=gathered.facts,
-        findings=findings,
+        findings=evaluation.findings,
         not_evaluated=evaluation.not_evaluated,
         probes=gathered.probes,
         tables_checked=knowledge.checked,
@@ -59,21 +56,6 @@ def build_report(args: argparse.Namespace) -> Report:
 
         report = redact_report(report)
     return report
-
-
-def _with_quotes(finding: Finding, quotes: Mapping[str, tuple[str, ...]]) -> Finding:
-    """Attach the report lines behind the facts (and signatures) that made a finding fire."""
-    from envadvisor.model import replace
-
-    lines: list[str] = []
-    for key in finding.evidence:
-        lines.extend(quotes.get(key, ()))
-        if key == "evidence.signatures":
-            for sig in finding.evidence[key] or ():
-                lines.extend(quotes.get(f"signature:{sig}", ()))
-    if not lines:
-        return finding
-    return replace(finding, quotes=tuple(dict.fromkeys((*finding.quotes, *lines))))
 
 
 def run(args: argparse.Namespace) -> int:
