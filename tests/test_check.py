@@ -276,3 +276,15 @@ def test_verify_without_py_rattler_is_one_clear_line(
     assert main(["propose", "torch", "--from", MACHINE, "--verify", str(TESTS / "channel")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["envadvisor: error: --verify needs py-rattler: pip install 'envadvisor[solve]'"]
+
+
+def test_cuda_line_conda_forge_does_not_build_on_windows() -> None:
+    r = run_check(
+        HEAD + "  - python=3.12\n  - pytorch-gpu=2.13.*\n  - cuda-version=12.9\n", "windows-rtx4070-pytorch"
+    )
+    found = [f for f in r.findings if f.code == "EA999"]
+    assert found and "12.8, 13.0" in found[0].message and found[0].category.value == "platform_unsupported"
+    ok = run_check(
+        HEAD + "  - python=3.12\n  - pytorch-gpu=2.13.*\n  - cuda-version=12.8\n", "windows-rtx4070-pytorch"
+    )
+    assert "EA999" not in codes(ok)

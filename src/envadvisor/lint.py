@@ -38,6 +38,10 @@ _NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 _DOC_FIELDS = ("summary", "message", "why")
 
 _FILE_ONLY_CATEGORIES = frozenset({Category.ENV_FILE, Category.DUPLICATE_INSTALL})
+# Target lints about conda packaging the rules engine cannot see (CUDA packages for macOS, the glibc a
+# conda-forge CUDA 13 build needs, a CUDA line conda-forge does not build): always reported. The other
+# EA99x lints stand in for a category only when the engine said nothing about it.
+_FILE_ONLY_TARGET_LINTS = frozenset({"EA994", "EA996", "EA999"})
 
 # Keys of the resolved facts that the file decides; an engine finding that rests on none of them is
 # about the machine, not the file, and is left to `diagnose`.
@@ -1096,7 +1100,11 @@ def check(
     # to the rules engine's finding of the same category: one finding per problem, diagnose's code.
     findings = [f for f in findings if f.category in _FILE_ONLY_CATEGORIES or f.category not in covered]
     findings.extend(engine)
-    findings.extend(f for f in _target_lints(d, res, facts, tables, lang, day) if f.category not in covered)
+    findings.extend(
+        f
+        for f in _target_lints(d, res, facts, tables, lang, day)
+        if f.code in _FILE_ONLY_TARGET_LINTS or f.category not in covered
+    )
     not_evaluated = tuple(
         n for n in evaluation.not_evaluated if any(k.startswith(FILE_FACT_PREFIXES) for k in n.missing)
     )
@@ -1135,6 +1143,22 @@ def _target_lints(
         yield _finding("EA995", lang, {"spec": spec, "version": res.tensorflow_version})
     if res.glibc_needed and target.glibc and not version_ge(target.glibc, res.glibc_needed):
         yield _finding("EA996", lang, {"what": what, "glibc": target.glibc})
+    if res.torch_source == "conda-forge" and res.conda_cuda and res.torch_version:
+        branch = tables.conda_forge_pytorch_branch(res.torch_version)
+        built = tuple(branch.cuda.get(target.subdir, ())) if branch else ()
+        pin = res.conda_cuda
+        if built and not any(c == pin or c.split(".")[0] == pin for c in built):
+            yield _finding(
+                "EA999",
+                lang,
+                {
+                    "spec": res.conda_cuda_from,
+                    "version": res.torch_version,
+                    "subdir": target.subdir,
+                    "available": ", ".join(built),
+                    "suggest": " or ".join(built),
+                },
+            )
     wants_cuda = bool(cuda_asked) and (res.torch_variant or "cu").startswith("cu")
     if wants_cuda and not target.gpus:
         yield _finding(
