@@ -102,6 +102,9 @@ def test_min_driver_for_cuda(tables: Tables) -> None:
     assert tables.minor_compat_floor(13, "linux") == "580"
     assert tables.minor_compat_floor(11, "windows") == "452.39"
     assert tables.min_driver_for_cuda("14.0", "linux") is None
+    # The 11.0 release's own driver is the GA's (11.0.2, 450.51.05), not the 11.0.1 RC's.
+    ga = tables.min_driver_for_cuda("11.0", "linux")
+    assert ga is not None and ga.toolkit_driver == "450.51.05"
 
 
 def test_cuda_minor_version_compatibility(tables: Tables) -> None:

@@ -149,6 +149,7 @@ class ToolkitDriver:
     windows: str | None
     source: str
     confidence: str = "high"
+    release_candidate: bool = False  # an RC build: never the minimum for the release
 
 
 @dataclass(frozen=True, slots=True)
@@ -498,7 +499,8 @@ class Tables:
                                     field="cuda")
             lin, win = row.get("linux"), row.get("windows")
             out.append(ToolkitDriver(cuda, str(lin) if lin else None, str(win) if win else None,
-                                     _src(row, table, rows, i), _conf(row, table)))
+                                     _src(row, table, rows, i), _conf(row, table),
+                                     bool(row.get("release_candidate"))))
         out.sort(key=lambda r: vtuple(r.cuda) or (0,), reverse=True)
         return tuple(out)
 
@@ -534,7 +536,7 @@ class Tables:
         v = vtuple(cuda) or ()
         if line is None or len(v) < 2:
             return None
-        matches = [r for r in self.cuda_toolkit_rows if _line(r.cuda) == line]
+        matches = [r for r in self.cuda_toolkit_rows if _line(r.cuda) == line and not r.release_candidate]
         if not matches:
             return None
         exact = [r for r in matches if len(v) >= 3 and _cmp(vtuple(r.cuda) or (), v) == 0]
