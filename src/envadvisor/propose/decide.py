@@ -553,7 +553,7 @@ class _Decider:
             major = (vtuple(c.cuda) or (0,))[0]
             drv = (
                 (
-                    f"driver {t.driver_cuda} runs it"
+                    f"the driver (CUDA {t.driver_cuda}) runs it"
                     + ("" if version_ge(t.driver_cuda, c.cuda) else " (minor version compatibility)")
                 )
                 if t.driver_cuda
