@@ -427,6 +427,10 @@ def parse_raw(raw: RawReport) -> list[NodeRecord | Unreadable]:
         if broken is not None:
             tail = Unreadable(f"{raw.source}#{len(documents) + 1}", _json_problem(raw.text, broken))
             return [*_nodes(raw, documents, several=True), tail]
+    except RecursionError:
+        return [Unreadable(raw.source, "not usable JSON: nested too deeply")]
+    except ValueError as exc:  # a number longer than Python's 4,300-digit conversion limit
+        return [Unreadable(raw.source, f"not usable JSON: {str(exc).split(':')[0]}")]
     return _nodes(raw, documents, several=len(documents) > 1)
 
 
@@ -457,6 +461,9 @@ def _concatenated(text: str) -> tuple[list[Any], json.JSONDecodeError | None]:
             data, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError as exc:
             return documents, exc
+        except (ValueError, RecursionError) as exc:  # a 5,000-digit number, nesting deeper than the stack
+            problem = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(":")[0]
+            return documents, json.JSONDecodeError(problem, text, position)
         documents.append(data)
 
 

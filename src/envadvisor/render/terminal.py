@@ -183,7 +183,13 @@ def component_rows(facts: Facts, lang: str = "en") -> Iterator[ComponentRow]:
         "CUDA toolkit (nvcc)",
         tk.nvcc_version or tk.version,
         tk.home or tk.source,
-        "ok" if tk.version else "missing" if "cuda_toolkit.version" in facts.reasons else "unknown",
+        # "missing" only when the probe looked everywhere and found none; a hung nvcc or a report
+        # that does not mention a toolkit is unknown, not missing
+        "ok"
+        if tk.version
+        else "missing"
+        if facts.reasons.get("cuda_toolkit.version", "").startswith("no CUDA toolkit found")
+        else "unknown",
         f"{len(tk.installs)} installs" if len(tk.installs) > 1 else None,
     )
     torch = facts.frameworks.torch
