@@ -507,34 +507,51 @@ def _work(tasks: Sequence[Task]) -> list[tuple[bool, Row]]:
     return out
 
 
+BATCH_BYTES = 4 * 1024 * 1024
+
+
+def _batches(tasks: Iterator[Task], size: int) -> Iterator[list[Task]]:
+    chunk: list[Task] = []
+    weight = 0
+    for task in tasks:
+        chunk.append(task)
+        weight += len(task[2] or b"")
+        if len(chunk) >= size or weight >= BATCH_BYTES:
+            yield chunk
+            chunk, weight = [], 0
+    if chunk:
+        yield chunk
+
+
 def parse_tasks(
     tasks: Iterable[Task], *, workers: int = 1, batch: int = 256
 ) -> Iterator[NodeRecord | Unreadable]:
     """Parse every task, in input order; with ``workers`` > 1 the JSON parsing runs in that many processes.
 
     JSON parsing is most of the cost (about 0.3 ms for a 45 KiB report), and it is CPU-bound, so
-    processes (not threads) share it out. At most ``4 x workers`` batches are in flight, which keeps
-    memory bounded when the reports come from a stream (stdin) rather than from files.
+    processes (not threads) share it out. A batch holds up to ``batch`` reports but at most
+    :data:`BATCH_BYTES` of report text (paths of report files weigh nothing; lines of a stream carry
+    their text), and at most ``2 x workers`` batches are in flight: memory stays bounded however long
+    the stream on stdin is.
     """
     if workers <= 1:
         for task in tasks:
             yield from parse_raw(read_task(task))
         return
-    import itertools
     from collections import deque
     from concurrent.futures import Future, ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     from envadvisor.errors import InputError
 
-    iterator = iter(tasks)
+    batches = _batches(iter(tasks), batch)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: deque[Future[list[tuple[bool, Row]]]] = deque()
         while True:
-            chunk = list(itertools.islice(iterator, batch))
+            chunk = next(batches, None)
             if chunk:
                 pending.append(pool.submit(_work, chunk))
-            if pending and (not chunk or len(pending) >= 4 * workers):
+            if pending and (not chunk or len(pending) >= 2 * workers):
                 try:
                     rows = pending.popleft().result()
                 except BrokenProcessPool:
