@@ -172,6 +172,14 @@ class _Decider:
         wants = self.wants
         tf = self._tensorflow() if "tensorflow" in wants else None
         torch = self._torch(force_pip=tf is not None) if "pytorch" in wants else None
+        if tf is not None and self.options.source == "conda-forge":
+            self.notes.append(
+                Note(
+                    "info",
+                    "TensorFlow comes from pip (the tables hold no conda-forge TensorFlow build); torch and "
+                    "transformers follow it there: one source for each framework and what depends on it",
+                )
+            )
         jax = self._jax() if "jax" in wants else None
         python, python_why = self._python([p for p in (torch, tf) if p is not None])
         everything_pip = tf is not None or (torch is not None and torch.route == "pip")

@@ -68,6 +68,11 @@ def target_from_facts(facts: Facts, tables: Tables) -> TargetSummary:
         if not facts.gpu.devices:
             state = facts.gpu.nvml_state
             gpu_note = _BROKEN_DRIVER_STATES.get(state or "") or facts.reasons.get("gpu.devices")
+            if facts.gpu.driver_cuda:
+                gpu_note = (
+                    f"a driver for CUDA {facts.gpu.driver_cuda} is described but no GPU; add --gpu NAME "
+                    "for a CUDA build"
+                )
     driver = facts.gpu.driver_version if gpus else None
     driver_cuda = facts.gpu.driver_cuda if gpus else None
     if gpus and driver_cuda is None and driver is not None:
