@@ -740,9 +740,11 @@ def _resolve(d: _Decoded, facts: Facts, tables: Tables) -> Resolution:
         if target.system == "windows":
             out["tensorflow_cuda_build"] = bool(tables.tf_native_windows_gpu(version)) and bool(ct)
         elif target.system == "linux":
-            out["tensorflow_cuda_build"] = and_cuda or bool(
-                tf_conda and first.spec and (first.spec.build or "").startswith("cuda")
+            conda_spec = tf_conda[0].spec if tf_conda else None
+            conda_gpu = conda_spec is not None and (
+                conda_spec.key == "tensorflow-gpu" or (conda_spec.build or "").startswith("cuda")
             )
+            out["tensorflow_cuda_build"] = and_cuda or conda_gpu
         else:
             out["tensorflow_cuda_build"] = False
         if out["tensorflow_cuda_build"]:
