@@ -561,7 +561,7 @@ class _Decider:
             major = (vtuple(c.cuda) or (0,))[0]
             drv = (
                 (
-                    f"the driver (CUDA {t.driver_cuda}) runs it"
+                    f"driver {t.driver_cuda} runs it"
                     + ("" if version_ge(t.driver_cuda, c.cuda) else " (minor version compatibility)")
                 )
                 if t.driver_cuda
