@@ -630,7 +630,14 @@ def _p_transformers_supports_tf(ctx: Context, args: Sequence[Any]) -> Tri:
     return None if line is None else line.tensorflow
 
 
+def _derive_tf_line(ctx: Context, tf: Any) -> None:
+    line = _line(tf)
+    if line is not None:
+        _derive(ctx, "tf_line", f"{line[0]}.{line[1]}")
+
+
 def _p_transformers_tf_ok(ctx: Context, args: Sequence[Any]) -> Tri:
+    _derive_tf_line(ctx, args[1])
     line = ctx.tables.transformers_line(str(args[0]))
     if line is None:
         return None
@@ -707,6 +714,7 @@ def _p_cuda_predates_cc(ctx: Context, args: Sequence[Any]) -> Tri:
 
 
 def _p_tf_keras_matches(ctx: Context, args: Sequence[Any]) -> Tri:
+    _derive_tf_line(ctx, args[1])
     return ctx.tables.tf_keras_matches(str(args[0]), str(args[1]))
 
 
@@ -809,7 +817,7 @@ PREDICATES: dict[str, Predicate] = {
     "transformers_python_ok": Predicate(_p_transformers_python_ok, 2, frozenset({"python_min"})),
     "transformers_torch_ok": Predicate(_p_transformers_torch_ok, 2, frozenset({"torch_min"})),
     "transformers_supports_tf": Predicate(_p_transformers_supports_tf, 1),
-    "transformers_tf_ok": Predicate(_p_transformers_tf_ok, 2, frozenset({"tf_max_exclusive"})),
+    "transformers_tf_ok": Predicate(_p_transformers_tf_ok, 2, frozenset({"tf_max_exclusive", "tf_line"})),
     "tf_native_windows_gpu": Predicate(_p_tf_native_windows_gpu, 1, frozenset({"tf_windows_gpu_last"})),
     "tf_cudnn_compatible": Predicate(_p_tf_cudnn_compatible, 2, frozenset({"tf_cudnn", "tf_cuda"})),
     "tf_cuda_compatible": Predicate(_p_tf_cuda_compatible, 2, frozenset({"tf_cuda"})),
@@ -819,7 +827,7 @@ PREDICATES: dict[str, Predicate] = {
                                doc="the compute capability is below the oldest this CUDA release supports"),
     "cuda_predates_cc": Predicate(_p_cuda_predates_cc, 2, frozenset({"cc_range"}),
                                   doc="the compute capability is newer than this CUDA release can target"),
-    "tf_keras_matches": Predicate(_p_tf_keras_matches, 2),
+    "tf_keras_matches": Predicate(_p_tf_keras_matches, 2, frozenset({"tf_line"})),
     "tf_uses_keras3": Predicate(_p_tf_uses_keras3, 1),
     "torch_has_macos_x86_64": Predicate(_p_torch_has_macos_x86_64, 1, frozenset({"torch_macos_x86_64_last"})),
     "tf_has_macos_x86_64": Predicate(_p_tf_has_macos_x86_64, 1, frozenset({"tf_macos_x86_64_last"})),
