@@ -32,7 +32,9 @@ PyTorch
   - ``t.torchvision_matches_torch(torchvision, torch)``, ``t.torchaudio_matches_torch(torchaudio, torch)``
   - ``t.torch_supports_numpy2(torch)`` -> bool | None; ``t.torch_numpy2_first``
   - ``t.torch_pytorch_channel_last`` ("2.5"), ``t.torch_macos_x86_64_last`` ("2.2")
-  - ``t.conda_forge_pytorch_branch(version)`` -> :class:`CondaForgeBranch` | None
+  - ``t.conda_forge_pytorch_branch(version)`` -> :class:`CondaForgeBranch` | None;
+    ``t.conda_forge_arch_list(torch, cuda, arch)``, ``t.conda_forge_glibc_min(cuda)`` (conda-forge builds)
+  - ``t.torch_variant_cudnn(torch, variant)`` -> the cuDNN an official wheel variant pins | None
   - module level: :func:`is_prerelease` (nightlies: release pairings do not apply),
     :func:`arch_covers` (SASS X.y runs on X.z, z >= y; PTX on any CC >= its version),
     :func:`parse_arch_list` (``sm_86`` / ``compute_120`` / ``8.6+PTX``),
@@ -55,6 +57,9 @@ Transformers
     (python_min, torch_min, whether TensorFlow is supported)
 Python
   - ``t.python_eol(version)`` -> date | None; ``t.python_is_eol(version, today)`` -> bool | None
+Provenance
+  - ``t.checked`` (the date the tables were last checked); ``t.source_file(table)``; ``rows_of(t, table)``
+    (raw rows, each with its ``source``)
 """
 
 from __future__ import annotations
