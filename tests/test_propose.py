@@ -299,3 +299,12 @@ def test_decision_record_names_rows_and_chain() -> None:
     assert "torch_releases[2.14]" in torch["based_on"] and torch["chain"] == ["pytorch", "torch"]
     assert data["target"]["subdir"] == "linux-64" and data["tables_checked"] == knowledge().checked
     assert any("conda-forge" in n["text"] for n in data["notes"])
+
+
+def test_legacy_names_mean_the_framework_and_cuda_is_not_a_package() -> None:
+    case = next(c for c in cases() if c.id == "a100-535")
+    p = propose(case.facts, ["pytorch-cuda", "tensorflow-gpu"], ProposeOptions(), knowledge())
+    assert p.wants == ("pytorch", "tensorflow")
+    assert not {"pytorch-cuda", "tensorflow-gpu"} & {d.name for d in p.dependencies}
+    with pytest.raises(UsageError, match="CUDA comes with the framework"):
+        propose(case.facts, ["cudatoolkit"], ProposeOptions(), knowledge())

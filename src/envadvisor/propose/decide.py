@@ -55,6 +55,18 @@ ALIASES = {
     "torchvision": "torchvision",
     "torchaudio": "torchaudio",
 }
+# Names of the legacy or variant packages people ask for by habit -> what they mean here; the build
+# (CPU/CUDA, which CUDA) is the proposal's decision, not the name's.
+LEGACY_NAMES = {
+    "pytorch-gpu": "pytorch",
+    "pytorch-cpu": "pytorch",
+    "pytorch-cuda": "pytorch",
+    "cpuonly": "pytorch",
+    "tensorflow-gpu": "tensorflow",
+    "tensorflow-cpu": "tensorflow",
+}
+# CUDA itself comes with the framework builds (conda-forge cuda-* packages or NVIDIA's wheels).
+NOT_WANTABLE = ("cudatoolkit", "cuda", "cudnn", "cuda-runtime")
 # Packages that run on PyTorch: wanting them means wanting PyTorch, and they follow torch's source
 # (conda-forge accelerate run-depends on conda pytorch: conda-forge/accelerate-feedstock recipe).
 TORCH_DEPENDENTS = ("accelerate", "torchvision", "torchaudio")
@@ -1274,6 +1286,12 @@ def _normalise_wants(wants: Sequence[str]) -> tuple[list[str], dict[str, tuple[s
         if not _NAME_RE.match(name):
             raise UsageError(f"{raw!r} is not a package name (write versions in the file, not here)")
         key = name.lower()
+        if key in NOT_WANTABLE:
+            raise UsageError(
+                f"{raw!r}: CUDA comes with the framework's build (conda-forge cuda-* packages or NVIDIA's "
+                "wheels); name the framework instead (pytorch, tensorflow, jax)"
+            )
+        key = LEGACY_NAMES.get(key, key)
         canonical = ALIASES.get(key, key)
         if canonical not in out:
             out.append(canonical)
