@@ -48,3 +48,17 @@ def test_rules_with_a_bad_local_file_is_one_line_exit_2(
     assert main(["rules", "--rules", str(bad)]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "mine.yaml: EA999" in err
+
+
+def test_rules_on_a_terminal_is_a_table(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from envadvisor.cli import _common
+
+    monkeypatch.setattr(_common, "stdout_is_terminal", lambda stream=None: True)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "160")
+    assert main(["rules"]) == 0
+    out = capsys.readouterr().out
+    assert "tables checked 2026-11-28" in out
+    assert "EA010" in out and "driver-too-old-for-torch" in out
