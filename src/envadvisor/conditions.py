@@ -982,18 +982,26 @@ def compile_condition(raw: Any, fail: FailFn, *, device_scope: bool = False, pat
 # --------------------------------------------------------------------------------------------------
 
 
-def render_template(template: str, ctx: Context) -> str:
+_TEMPLATE_WORDS = {
+    "en": {"unknown": "unknown", "the GPU": "the GPU", "none": "none"},
+    "zh": {"unknown": "未知", "the GPU": "该 GPU", "none": "无"},
+}
+
+
+def render_template(template: str, ctx: Context, lang: str = "en") -> str:
+    words = _TEMPLATE_WORDS.get(lang, _TEMPLATE_WORDS["en"])
+
     def sub(m: re.Match[str]) -> str:
         key = m.group(1)
         if key == "devices":
-            return ", ".join(ctx.devices) if ctx.devices else "the GPU"
+            return ", ".join(ctx.devices) if ctx.devices else words["the GPU"]
         if key.startswith("table."):
-            return ctx.derived.get(key[6:], "unknown")
+            return ctx.derived.get(key[6:], words["unknown"])
         value, state = ctx.lookup(key)
         if state != "known":
-            return "unknown"
+            return words["unknown"]
         if isinstance(value, tuple):
-            return ", ".join(_item_label(v) for v in value) or "none"
+            return ", ".join(_item_label(v) for v in value) or words["none"]
         return str(value)
 
     return _PLACEHOLDER_RE.sub(sub, template)

@@ -58,8 +58,8 @@ def evaluate(
 
 def _finding(rule: Rule, ctx: Context, quotes: Mapping[str, tuple[str, ...]], lang: str) -> Finding:
     zh = rule.zh if lang == "zh" else {}
-    message = render_template(str(zh.get("message", rule.message)), ctx)
-    fix = tuple(render_template(str(step), ctx) for step in zh.get("fix", rule.fix))
+    message = render_template(str(zh.get("message", rule.message)), ctx, lang)
+    fix = tuple(render_template(str(step), ctx, lang) for step in zh.get("fix", rule.fix))
     lines: list[str] = []
     for key, value in ctx.evidence.items():
         ids = value if key == "evidence.signatures" and isinstance(value, list) else [key]
@@ -73,7 +73,7 @@ def _finding(rule: Rule, ctx: Context, quotes: Mapping[str, tuple[str, ...]], la
         severity=rule.severity,
         category=rule.category,
         message=message,
-        why=render_template(str(zh.get("why", rule.why)), ctx),
+        why=render_template(str(zh.get("why", rule.why)), ctx, lang),
         fix=fix,
         references=rule.references,
         terms=rule.terms,
