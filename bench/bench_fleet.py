@@ -12,6 +12,7 @@ The figure goes to docs/performance.md, section "fleet".
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import resource
@@ -64,18 +65,18 @@ def generate(folder: Path, nodes: int, *, jsonl: bool, seed: int = 7) -> int:
         for card, gpus, driver, torch in shapes
     ]
     written = 0
-    lines = []
-    for i in range(nodes):
-        text = rng.choices(templates, weights)[0][rng.random() < 0.1]
-        python = rng.choice(["3.12.3", "3.12.3", "3.12.3", "3.11.9"])
-        text = text.replace(HOST, f"node{i:05d}").replace(PYTHON, python)
-        written += len(text)
-        if jsonl:
-            lines.append(text)
-        else:
-            (folder / f"node{i:05d}.json").write_text(text, encoding="utf-8")
-    if jsonl:
-        (folder / "fleet.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # Streamed to disk: this process forks the measured command, and a child's peak RSS counts the
+    # pages it shares with this parent before exec, so the parent must stay small.
+    with open(folder / "fleet.jsonl", "w", encoding="utf-8") if jsonl else contextlib.nullcontext() as stream:
+        for i in range(nodes):
+            text = rng.choices(templates, weights)[0][rng.random() < 0.1]
+            python = rng.choice(["3.12.3", "3.12.3", "3.12.3", "3.11.9"])
+            text = text.replace(HOST, f"node{i:05d}").replace(PYTHON, python)
+            written += len(text)
+            if stream is not None:
+                stream.write(text + "\n")
+            else:
+                (folder / f"node{i:05d}.json").write_text(text, encoding="utf-8")
     (folder / "broken.json").write_text('{"facts": {"os": ', encoding="utf-8")
     return written
 
