@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import random
 import resource
@@ -85,6 +86,30 @@ HOST = "@@HOST@@"
 PYTHON = "9.99.99"
 
 
+def per_report_costs(rounds: int = 200) -> str:
+    """Why fleet reads reports leanly: one report through json.loads, model.from_data, lean reading."""
+    from envadvisor.fleet import node_from_report
+    from envadvisor.model import Facts, from_data
+
+    text = report_json(node_report("n1", H100)).encode()
+    started = time.perf_counter()
+    for _ in range(rounds):
+        data = json.loads(text)
+    loads = (time.perf_counter() - started) / rounds
+    started = time.perf_counter()
+    for _ in range(rounds // 10):
+        from_data(Facts, data["facts"])
+    full = (time.perf_counter() - started) / (rounds // 10)
+    started = time.perf_counter()
+    for _ in range(rounds):
+        node_from_report(data, source="x", fallback_name="x")
+    lean = (time.perf_counter() - started) / rounds
+    return (
+        f"one {len(text) // 1024} KiB report: json.loads {loads * 1e3:.2f} ms, "
+        f"model.from_data {full * 1e3:.1f} ms, lean reading {lean * 1e3:.3f} ms"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nodes", type=int, default=10_000)
@@ -92,6 +117,7 @@ def main() -> int:
     parser.add_argument("--jsonl", action="store_true", help="one JSON Lines file instead of a folder")
     args = parser.parse_args()
 
+    print(per_report_costs())
     envadvisor = Path(sys.executable).parent / "envadvisor"
     command = [str(envadvisor)] if envadvisor.exists() else [sys.executable, "-m", "envadvisor"]
     with tempfile.TemporaryDirectory(prefix="envadvisor-fleet-bench-") as tmp:
