@@ -50,6 +50,53 @@ def test_every_rule_has_chinese_text(knowledge: Knowledge) -> None:
         assert set(template_placeholders(r.zh["message"])) == set(template_placeholders(r.message)), r.code
 
 
+_URL_RE = re.compile(r"https://[^\s（），。；]+")
+
+
+def _urls(text: str) -> set[str]:
+    return {u.rstrip(".,;)") for u in _URL_RE.findall(text)}
+
+
+def test_chinese_text_mirrors_the_english(knowledge: Knowledge) -> None:
+    """`--lang zh` shows the zh block whole: each field exists, the fix has the same steps in the same
+    order, and every text fills the same placeholders and cites the same URLs as its English original."""
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    for r in knowledge.rules:
+        for field in ("summary", "message", "why"):
+            zh_text = str(r.zh.get(field, ""))
+            assert cjk.search(zh_text), f"{r.code}: zh.{field}"
+            english = str(getattr(r, field))
+            assert set(template_placeholders(zh_text)) == set(template_placeholders(english)), (r.code, field)
+        zh_fix = r.zh.get("fix")
+        assert isinstance(zh_fix, list), f"{r.code}: zh.fix is missing"
+        assert len(zh_fix) == len(r.fix), f"{r.code}: zh.fix has {len(zh_fix)} steps, fix has {len(r.fix)}"
+        for i, (english, chinese) in enumerate(zip(r.fix, zh_fix, strict=True)):
+            where = f"{r.code} fix[{i}]"
+            assert isinstance(chinese, str) and cjk.search(chinese), f"{where}: not Chinese text"
+            assert set(template_placeholders(chinese)) == set(template_placeholders(english)), where
+            assert _urls(chinese) == _urls(english), where
+            # A URL ends at a space or the end of the step: glued to full-width punctuation, a terminal's
+            # link detection or a double-click would take the "（" or "。" along with it.
+            assert not re.search(r"https://\S*[\u3000-\u303f\uff00-\uffef]", chinese), where
+
+
+def test_rendered_chinese_fix_comes_from_the_zh_block(knowledge: Knowledge) -> None:
+    """The engine renders zh.fix (placeholders filled) for lang='zh', the English fix otherwise."""
+    from envadvisor.engine import evaluate
+    from tests.rule_cases import TODAY, build_facts, load_cases
+
+    cases = load_cases()
+    case = next(c for c in cases["cases"] if c["rule"] == "EA010")
+    facts = build_facts(cases["base"], case["fires"])
+    rule = knowledge.rule("EA010")
+    assert rule is not None
+    zh = next(f for f in evaluate(knowledge, facts, today=TODAY, lang="zh").findings if f.code == "EA010")
+    en = next(f for f in evaluate(knowledge, facts, today=TODAY).findings if f.code == "EA010")
+    assert len(zh.fix) == len(en.fix) == len(rule.fix)
+    assert zh.fix[0].startswith("把 NVIDIA 驱动升级到 525.60.13") and "{" not in zh.fix[0], zh.fix
+    assert en.fix[0].startswith("Update the NVIDIA driver to 525.60.13"), en.fix
+
+
 def test_references_are_https(knowledge: Knowledge) -> None:
     for r in knowledge.rules:
         for ref in r.references:
