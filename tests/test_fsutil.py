@@ -61,7 +61,7 @@ def test_failed_write_leaves_the_original(tmp_path: Path, monkeypatch: pytest.Mo
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(InputError, match="cannot write it \\(disk full\\)"):  # one line, exit 2
         write_atomic(target, "new\n", force=True)
     assert target.read_text() == "original\n"
     assert [p.name for p in tmp_path.iterdir()] == ["environment.yml"]

@@ -267,6 +267,10 @@ BAD_VALUES: list[tuple[list[str], str]] = [
     (["explain", "no-such-topic-at-all"], "unknown topic"),
     (["fleet", "/nonexistent-folder"], "no readable node report"),
     (["fleet", "-", "-"], "once"),
+    (["diagnose", "--rules=--"], "--rules: expected one value"),  # Python 3.11 argparse gave []
+    (["diagnose", "--driver=--"], "--driver: expected one value"),
+    (["propose", "torch", "--python=--"], "--python: expected one value"),
+    (["propose", "torch", "--name", "caf\udce9"], "unprintable"),  # a Latin-1 byte in a UTF-8 argv
     (["nosuchcommand"], "invalid choice"),
     (["diagnose", "--no-such-option"], "unrecognized arguments"),
 ]
@@ -297,3 +301,30 @@ def test_values_newer_than_the_tables_are_said_so_not_guessed(
     assert code in {f["code"] for f in data["findings"]}
     if argv[0] == "--driver":
         assert data["facts"]["gpu"]["driver_cuda"] is None  # not guessed from a table that ends earlier
+
+
+def test_non_utf8_bytes_in_argv_are_one_line_exit_2(tmp_path: Path) -> None:
+    """The real path: bytes from a Latin-1 terminal reach sys.argv as surrogate escapes."""
+    import subprocess
+    import sys
+
+    from tests.reliability_support import REPO, subprocess_env
+
+    out_file = bytes(tmp_path) + b"/env-caf\xe9.yml"
+    for argv in (
+        [b"propose", b"torch", b"--no-gpu", b"-o", out_file],
+        [b"diagnose", b"--from", bytes(tmp_path) + b"/caf\xe9.txt"],
+        [b"propose", b"torch", b"--no-gpu", b"--name", b"caf\xe9"],
+    ):
+        proc = subprocess.run(
+            [sys.executable.encode(), b"-m", b"envadvisor", *argv],
+            env=subprocess_env({"LC_ALL": "C.UTF-8"}),
+            capture_output=True,
+            cwd=REPO,
+            timeout=60,
+            check=False,
+        )
+        err = proc.stderr.decode("utf-8", "replace")
+        assert proc.returncode == 2, err
+        assert len(err.strip().splitlines()) == 1 and err.startswith("envadvisor: error: "), err
+    assert list(tmp_path.iterdir()) == []  # the refused write left no temporary file behind

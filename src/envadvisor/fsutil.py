@@ -18,6 +18,13 @@ def write_atomic(path: str | os.PathLike[str], text: str, *, force: bool = False
     refuses a symlink that points out of the target's folder (it would write somewhere unexpected).
     """
     target = Path(path)
+    try:
+        return _write_atomic(target, text, force=force)
+    except OSError as exc:  # a read-only or pseudo file system, a name too long, a full disk
+        raise InputError(f"{target}: cannot write it ({exc.strerror or exc})") from None
+
+
+def _write_atomic(target: Path, text: str, *, force: bool) -> Path:
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"{target}: folder {folder} does not exist")
@@ -33,6 +40,8 @@ def write_atomic(path: str | os.PathLike[str], text: str, *, force: bool = False
             raise InputError(f"{target}: already exists; pass --force to replace it")
         if target.is_dir():
             raise InputError(f"{target}: is a folder")
+        if not target.is_file():  # /dev/null, a FIFO, a socket: a rename would replace the device
+            raise InputError(f"{target}: is not a regular file; refusing to replace it")
         mode = stat.S_IMODE(target.stat().st_mode)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:

@@ -15,7 +15,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from envadvisor import __version__
 from envadvisor.errors import EnvAdvisorError
@@ -34,6 +34,14 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         command = self.prog.removeprefix("envadvisor").strip()
         raise EnvAdvisorUsage(f"{command}: {message}" if command else message)
+
+    def _get_values(self, action: argparse.Action, arg_strings: list[str]) -> Any:
+        value = super()._get_values(action, arg_strings)
+        if action.nargs in (None, "?") and isinstance(value, list):
+            # Python 3.11's argparse turns "--driver=--" into [] instead of "--": the commands expect
+            # text, so say it here rather than fail on a list later
+            self.error(f"argument {'/'.join(action.option_strings) or action.dest}: expected one value")
+        return value
 
 
 class EnvAdvisorUsage(EnvAdvisorError):
@@ -89,8 +97,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MemoryError:
         _fail("out of memory")
         return EXIT_USAGE
+    except UnicodeError as exc:
+        # argv from a non-UTF-8 terminal or file name arrives with surrogate escapes that cannot be
+        # written to a UTF-8 file or stream
+        _fail(f"text that is not valid UTF-8 (an argument or file name?): {exc}")
+        return EXIT_USAGE
 
 
 def _fail(message: str) -> None:
     first_line = message.strip().splitlines()[0] if message.strip() else "error"
+    # a file name from a non-UTF-8 system holds surrogate escapes; a strict stderr would raise on them
+    first_line = first_line.encode("utf-8", "backslashreplace").decode("utf-8")
     print(f"envadvisor: error: {first_line}", file=sys.stderr)

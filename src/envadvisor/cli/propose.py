@@ -52,9 +52,12 @@ def run(args: argparse.Namespace) -> int:
     from envadvisor.errors import UsageError
     from envadvisor.propose import ProposeOptions, propose
 
-    if args.name is not None and (not args.name.strip() or any(ch in args.name for ch in "/ :#")):
+    if args.name is not None and (
+        not args.name.strip() or any(ch in args.name for ch in "/ :#") or not args.name.isprintable()
+    ):
         raise UsageError(
-            f"--name {args.name!r}: an environment name cannot be empty or contain '/', ' ', ':' or '#'"
+            f"--name {args.name!r}: an environment name cannot be empty or contain '/', ' ', ':', '#' "
+            "or unprintable characters"
         )
     if args.force and not args.output:
         raise UsageError("--force needs -o FILE")
