@@ -203,6 +203,18 @@ def test_today_decides_end_of_life(knowledge: Knowledge) -> None:
     assert "EA043" not in _codes(knowledge, facts, today=datetime.date(2026, 9, 30))
 
 
+def test_end_of_life_is_advice_not_a_failure(knowledge: Knowledge) -> None:
+    """An EOL Python still runs what it ran: EA043 is an info notice, so `--fail-on warning` passes a
+    healthy machine on Python 3.10 (EOL 2026-10-01), while a framework that rejects the Python is an error."""
+    healthy = _facts({"python": {"version": "3.10.12"}})
+    findings = evaluate(knowledge, healthy, today=datetime.date(2026, 11, 28)).findings
+    assert [(f.code, f.severity) for f in findings] == [("EA043", Severity.INFO)]
+    too_new = _facts({"python": {"version": "3.9.18"}, "packages": {"transformers": {"version": "5.0.0"}}})
+    evaluation = evaluate(knowledge, too_new, today=datetime.date(2026, 11, 28))
+    severities = {f.code: f.severity for f in evaluation.findings}
+    assert severities["EA043"] is Severity.INFO and severities["EA042"] is Severity.ERROR
+
+
 def test_signature_rule_yields_to_the_fact_rule(knowledge: Knowledge) -> None:
     facts = _facts(
         {

@@ -22,7 +22,6 @@ from tests.propose_matrix import CHANNEL, case_ids, cases, knowledge, proposal
 # Warnings a proposal knowingly accepts for its target (said in its header), by case.
 ACKNOWLEDGED = {
     "windows-rtx3080-tensorflow": {"EA100"},  # GPU TensorFlow on native Windows needs an EOL Python
-    "windows-rtx3080-tensorflow-py310": {"EA043"},  # asked for with --python 3.10 (end of life)
 }
 
 
