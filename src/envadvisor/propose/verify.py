@@ -91,6 +91,7 @@ def verify(proposal: Proposal, channel: str, *, timeout_s: float = 60.0) -> Solv
     ]
     specs = [rattler.MatchSpec(d.spec) for d in proposal.conda]
     started = time.perf_counter()
+    failure: str | None = None
     try:
         if url.startswith("file://"):
             records = asyncio.run(_solve_local(rattler, url, target.subdir, specs, generic, timeout_s))
@@ -110,7 +111,13 @@ def verify(proposal: Proposal, channel: str, *, timeout_s: float = 60.0) -> Solv
         gc.collect()
         return SolveResult(False, channel, target.subdir, vps, (), message, seconds)
     except Exception as exc:  # network, unreadable repodata: rattler raises its own classes
-        raise UsageError(f"--verify {channel}: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+        failure = f"--verify {channel}: {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
+    if failure is not None:
+        # Raised outside the except block, after a collection: the rattler error's traceback holds
+        # rattler objects that, freed at interpreter shutdown, crashed the process (abort or segfault).
+        del specs, generic
+        gc.collect()
+        raise UsageError(failure)
     found = tuple(sorted(f"{r.name.normalized}={r.version}={r.build}" for r in records))
     seconds = time.perf_counter() - started
     del records, specs, generic
