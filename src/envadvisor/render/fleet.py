@@ -51,7 +51,7 @@ UI: dict[str, dict[str, str]] = {
         "target": "One environment for the fleet",
         "target_platform": "Platform: {platform}",
         "target_driver": "Oldest driver among GPU nodes: {driver} (CUDA {cuda}) on {nodes}; "
-        "no build may need a newer CUDA",
+        "the build must run on it",
         "target_ccs": "Compute capabilities to cover: {ccs} ({n} GPU node(s))",
         "target_cpu": "Served on the CPU (no NVIDIA GPU): {nodes}",
         "target_no_gpu": "No node has a GPU with a working driver: a CPU environment fits the fleet",
@@ -99,7 +99,7 @@ UI: dict[str, dict[str, str]] = {
         "target": "适用于整个集群的环境",
         "target_platform": "平台：{platform}",
         "target_driver": "GPU 节点中最旧的驱动：{driver}（CUDA {cuda}），所在节点：{nodes}；"
-        "所选构建不能要求更高的 CUDA",
+        "所选构建必须能在它上面运行",
         "target_ccs": "需要覆盖的计算能力：{ccs}（{n} 个 GPU 节点）",
         "target_cpu": "只用 CPU 运行（没有 NVIDIA GPU）：{nodes}",
         "target_no_gpu": "没有任何节点具备可用驱动的 GPU：整个集群适合 CPU 环境",
@@ -300,11 +300,13 @@ def fleet_renderable(
     table.add_column(ui["differ"])
     for dim in summary.dimensions:
         label = ui.get(f"dim_{dim.name}", dim.name)
-        majority = f"{dim.majority} ({dim.majority_count}/{summary.node_count})"
+        majority = f"{value_label(dim.majority, lang)} ({dim.majority_count}/{summary.node_count})"
         if dim.tie:
             majority += f" {ui['tie']}"
         differing = (
-            "\n".join(f"{v.value}: {hosts(v.nodes)}" for v in dim.differing) if dim.differing else ui["same"]
+            "\n".join(f"{value_label(v.value, lang)}: {hosts(v.nodes)}" for v in dim.differing)
+            if dim.differing
+            else ui["same"]
         )
         table.add_row(label, majority, differing)
     parts.append(table)
@@ -342,6 +344,20 @@ def fleet_renderable(
     if target is not None:
         parts.append(target_renderable(target, lang))
     return Group(*parts)
+
+
+def value_label(value: str, lang: str = "en") -> str:
+    """A compared value as the reader's language says it (the JSON keeps the English tokens)."""
+    from envadvisor.fleet import NO_GPU, NOT_INSTALLED, UNKNOWN
+
+    if lang != "zh":
+        return value
+    words = {NOT_INSTALLED: "未安装", NO_GPU: "无 GPU", UNKNOWN: "未知"}
+    if value in words:
+        return words[value]
+    if value.startswith("none (") and value.endswith(")"):  # a driver dimension: none (no_driver)
+        return f"无（{value[6:-1]}）"
+    return value
 
 
 def exclusion_reason(exclusion: Exclusion, lang: str = "en") -> str:
