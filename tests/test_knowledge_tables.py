@@ -261,3 +261,27 @@ def test_python_end_of_life(tables: Tables) -> None:
     assert tables.python_is_eol("3.12.3", today) is False
     assert tables.python_is_eol("3.6.15", today) is True
     assert tables.python_is_eol("3.99", today) is None
+
+
+def test_any_torch_cuda_build_serves(tables: Tables) -> None:
+    """Some official CUDA wheel runs on the GPU under the driver (EA030 is quiet when none does)."""
+    serves = tables.any_torch_cuda_build_serves
+    linux = "linux-x86_64"
+    # Tesla K40 (3.5): the oldest wheels in the tables start at sm_37, which a 3.5 GPU cannot run.
+    assert serves("3.5", "470.82.01", "linux", platform=linux) is False
+    assert serves("3.5", None, "linux", platform=linux) is False  # whatever the driver
+    # linux-aarch64 arch lists of the cu118 era are not in the tables: the platform matters.
+    assert serves("3.5", "470.82.01", "linux") is None
+    # Tesla K80 (3.7): the cu118 wheels up to torch 2.7 carry sm_37; 470 meets the 11.x floor.
+    assert serves("3.7", "470.82.01", "linux", platform=linux) is True
+    # RTX 2080 (7.5) on driver 410.48 (CUDA 10.0): below the CUDA 11 floor 450.80.02, no wheel runs.
+    assert serves("7.5", "410.48", "linux", platform=linux) is False
+    assert serves("7.5", None, "linux", platform=linux, driver_cuda="10.0") is False
+    assert serves("7.5", None, "linux", platform=linux, driver_cuda="12.2") is True  # minor version compat
+    assert serves("7.5", None, "linux", platform=linux) is None  # the driver decides, and is unknown
+    assert serves("8.6", "560.94", "windows", platform="windows-x86_64") is True
+    # A GPU reached only through PTX (compute_120 in torch 2.7 cu128) needs a driver for CUDA >= 12.8:
+    # minor version compatibility does not cover JIT compilation.
+    assert serves("13.0", "570.133.07", "linux", platform=linux) is True
+    assert serves("13.0", "535.104.05", "linux", platform=linux) is False
+    assert serves("not a cc", "570.133.07", "linux", platform=linux) is None

@@ -561,6 +561,33 @@ def _torch_gap(older: bool) -> PredicateFn:
     return fn
 
 
+def _p_torch_cuda_build_serves(ctx: Context, args: Sequence[Any]) -> Tri:
+    """Some official CUDA wheel in the tables runs on this GPU under this driver (version or, when only
+    that is known, its maximum CUDA); unknown when the driver is."""
+    cc, driver, driver_cuda = args
+    return ctx.tables.any_torch_cuda_build_serves(
+        str(cc),
+        str(driver) if driver is not None else None,
+        ctx.system,
+        platform=ctx.platform,
+        driver_cuda=str(driver_cuda) if driver_cuda is not None else None,
+    )
+
+
+def _p_torch_cuda_builds_ruled_out(ctx: Context, args: Sequence[Any]) -> Tri:
+    """Proof, never a guess: every listed GPU has a known compute capability and the tables show that
+    no CUDA wheel serves it with this driver. Anything unknown leaves it unproven (False), so a rule can
+    stay quiet on the proof alone (a program's own "not compiled with CUDA" error is evidence enough
+    to speak when the driver or the GPU is not in the report)."""
+    devices, driver, driver_cuda = args
+    gpus = [d for d in devices or () if isinstance(d, GpuDevice)]
+    if not gpus or any(d.compute_capability is None for d in gpus):
+        return False
+    return all(
+        _p_torch_cuda_build_serves(ctx, (d.compute_capability, driver, driver_cuda)) is False for d in gpus
+    )
+
+
 def _p_torch_python_supported(ctx: Context, args: Sequence[Any]) -> Tri:
     release = ctx.tables.torch_release(str(args[0]))
     if release is not None:
@@ -807,6 +834,10 @@ PREDICATES: dict[str, Predicate] = {
                                              frozenset({"arch_list", "arch_lowest", "arch_highest"}),
                                              frozenset({0, 1}),
                                              doc="no code for the GPU, newer than (or between) it"),
+    "torch_cuda_build_serves": Predicate(_p_torch_cuda_build_serves, 3, optional=frozenset({1, 2}),
+                                         doc="some CUDA wheel in the tables runs on this GPU and driver"),
+    "torch_cuda_builds_ruled_out": Predicate(_p_torch_cuda_builds_ruled_out, 3, optional=frozenset({0, 1, 2}),
+                                             doc="proven: no CUDA wheel in the tables serves any listed GPU"),
     "torch_python_supported": Predicate(_p_torch_python_supported, 2, frozenset({"python_range"})),
     "tf_python_supported": Predicate(_p_tf_python_supported, 2, frozenset({"python_range"})),
     "torchvision_matches_torch": Predicate(_p_torchvision_matches, 2, frozenset({"expected_torchvision"})),

@@ -768,6 +768,89 @@ class Tables:
                 return al
         return None
 
+    def any_torch_cuda_build_serves(
+        self,
+        cc: str,
+        driver: str | None,
+        system: str | None,
+        *,
+        platform: str | None = None,
+        driver_cuda: str | None = None,
+    ) -> bool | None:
+        """Whether some official CUDA wheel of PyTorch in the tables runs on a GPU of compute capability
+        ``cc`` under this driver (``driver`` version, or only its maximum ``driver_cuda``).
+
+        A build serves when its arch list covers ``cc`` (:func:`arch_covers`; code reached only through
+        PTX also needs a driver for at least the build's CUDA, as minor version compatibility excludes
+        JIT) and the driver runs its CUDA (:meth:`driver_runs_cuda`). A build whose arch list is not in
+        the tables cannot serve a ``cc`` below the oldest its CUDA can target (:meth:`cc_range_for_cuda`);
+        otherwise it is unknown. Kleene "or" over every release x variant x platform (``platform`` None:
+        those of ``system``, or all three): True when one build serves, False when none can (a Tesla
+        K40, 3.5, with today's wheels; a driver older than every build's CUDA), None when cc does not
+        parse, the driver is unknown, or the tables cannot tell. conda-forge's builds are not counted.
+        """
+        if vtuple(cc) is None or len(vtuple(cc) or ()) < 2:
+            return None
+        every = ("linux-x86_64", "linux-aarch64", "windows-x86_64")
+        platforms = (platform,) if platform else tuple(
+            p for p in every if not system or p.startswith(f"{system.lower()}-")
+        )
+        answer: bool | None = False
+        for release in self.torch_releases:
+            for variant in release.all_variants:
+                cuda = variant_cuda(variant)
+                if cuda is None:
+                    continue
+                for plat in platforms:
+                    served = self._torch_build_serves(release.version, variant, cuda, plat, cc, driver,
+                                                      system, driver_cuda)
+                    if served:
+                        return True
+                    if served is None:
+                        answer = None
+        return answer
+
+    def _torch_build_serves(self, torch: str, variant: str, cuda: str, platform: str, cc: str,
+                            driver: str | None, system: str | None, driver_cuda: str | None) -> bool | None:
+        al = self.torch_arch_list(torch, variant, platform)
+        needs_jit = False
+        if al is None:
+            cc_range = self.cc_range_for_cuda(cuda)
+            if cc_range is not None and _cmp(vtuple(cc) or (), vtuple(cc_range.cc_min) or ()) < 0:
+                return False  # the compiler of this CUDA cannot target so old a GPU
+            covered: bool | None = None
+        else:
+            covered = arch_covers(al, cc)
+            needs_jit = bool(covered) and not arch_covers(ArchList(al.sass), cc)
+        if covered is False:
+            return False
+        runs = self._driver_runs_build(driver, driver_cuda, cuda, system)
+        if runs and needs_jit:
+            newest = driver_cuda or (self.max_cuda_for_driver(driver, system) if driver else None)
+            runs = version_ge(newest, cuda) if newest else None
+        if runs is False:
+            return False
+        return True if covered and runs else None
+
+    def _driver_runs_build(self, driver: str | None, driver_cuda: str | None, cuda: str,
+                           system: str | None) -> bool | None:
+        if driver:
+            return self.driver_runs_cuda(driver, cuda, system)
+        dmax, build = vtuple(driver_cuda), vtuple(cuda)
+        if dmax is None or build is None:
+            return None
+        if dmax[0] != build[0]:
+            return dmax[0] > build[0]  # backward compatibility; an older major's driver cannot
+        if _cmp(dmax, build) >= 0:
+            return True
+        # Same major, older minor: the driver is at least that line's GA driver; minor version
+        # compatibility holds when the GA driver meets the major's floor (12.0 GA = 525.60.13).
+        floor = self.minor_compat_floor(build[0], system or "linux")
+        ga = self.min_driver_for_cuda(_fmt_line(_line(driver_cuda) or (0, 0)), system or "linux")
+        if floor is None or ga is None or ga.toolkit_driver is None:
+            return None
+        return version_ge(ga.toolkit_driver, floor)
+
     def torch_python_supported(self, torch: str, python: str) -> bool | None:
         r = self.torch_release(torch)
         return None if r is None else r.python.contains(python)
