@@ -28,6 +28,8 @@ PyTorch
   - ``t.torch_releases`` (newest first); ``t.newest_torch``
   - ``t.torch_arch_list(version, variant, platform)`` -> :class:`ArchList` | None (SASS + PTX);
     platform is linux-x86_64 | linux-aarch64 | windows-x86_64 (:func:`platform_key` builds it)
+  - ``t.any_torch_cuda_build_serves(cc, driver, system, platform=, driver_cuda=)`` -> bool | None: some
+    official CUDA wheel has code for the GPU and runs on the driver (False for a Tesla K40 today)
   - ``t.torch_python_supported(torch, python)`` -> bool | None
   - ``t.torchvision_matches_torch(torchvision, torch)``, ``t.torchaudio_matches_torch(torchaudio, torch)``
   - ``t.torch_supports_numpy2(torch)`` -> bool | None; ``t.torch_numpy2_first``
