@@ -161,6 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"no bench venv at {args.venv}: run with --setup first", file=sys.stderr)
         return 2
 
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     with tempfile.TemporaryDirectory(prefix="envadvisor-bench-") as tmp:
         small_site = Path(tmp) / "small"
         big_site = Path(tmp) / "big"
@@ -205,6 +206,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
 
     timings = [bare, diagnose, big, collect_env, diagnose_beside, *breakdown]
+    load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    if load_before is not None and load_after is not None:
+        cores = os.cpu_count() or 1
+        print(f"\nload average (1 min) before {load_before:.2f}, after {load_after:.2f}, on {cores} cores")
+        if max(load_before, load_after) > 0.5 * cores:
+            print("note: the machine was busy; wall times are inflated, the CPU-time ratios are steadier")
     print(f"\n{'command':<52} {'median':>9} {'min':>9} {'max':>9} {'CPU med':>9} {'peak RSS':>10}")
     for t in timings:
         print(
@@ -229,10 +236,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         (f"peak memory of diagnose = {peak:.1f} MiB", f"< {TARGET_PEAK_MIB:g} MiB", peak < TARGET_PEAK_MIB),
     ]
+    min_vs_collect_env = collect_env.min_s / min(diagnose.min_s, diagnose_beside.min_s)
+    min_vs_bare = diagnose.min_s / bare.min_s
+    print(
+        f"\n(fastest runs, nearest to an idle machine: collect_env / diagnose = {min_vs_collect_env:.1f}x, "
+        f"diagnose / bare = {min_vs_bare:.1f}x)"
+    )
     cpu_vs_collect_env = collect_env.cpu_median_s / diagnose_beside.cpu_median_s
     cpu_vs_bare = diagnose.cpu_median_s / bare.cpu_median_s
     print(
-        f"\n(CPU time ratios, for a busy machine: collect_env / diagnose = {cpu_vs_collect_env:.1f}x, "
+        f"(CPU time ratios, for a busy machine: collect_env / diagnose = {cpu_vs_collect_env:.1f}x, "
         f"diagnose / bare = {cpu_vs_bare:.1f}x)"
     )
     for text, target, ok in checks:
@@ -249,7 +262,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "timings": [asdict(t) for t in timings],
                     "ratios": {"vs_collect_env": vs_collect_env, "vs_bare": vs_bare, "big_env": big_factor},
                     "cpu_ratios": {"vs_collect_env": cpu_vs_collect_env, "vs_bare": cpu_vs_bare},
+                    "fastest_run_ratios": {"vs_collect_env": min_vs_collect_env, "vs_bare": min_vs_bare},
                     "peak_rss_mib": peak,
+                    "load_average": [load_before, load_after],
                 },
                 indent=2,
             )
