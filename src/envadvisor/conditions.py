@@ -962,7 +962,7 @@ def compile_condition(raw: Any, fail: FailFn, *, device_scope: bool = False, pat
         if keys - {"check", "args"}:
             raise fail(f"{path}.check", f"unexpected key(s) {', '.join(sorted(keys - {'check', 'args'}))}")
         name = raw["check"]
-        if name not in PREDICATES:
+        if not isinstance(name, str) or name not in PREDICATES:  # a list or mapping is not hashable
             raise fail(f"{path}.check", f"unknown check '{name}'")
         args_raw = raw.get("args") or []
         pred = PREDICATES[name]

@@ -24,7 +24,8 @@ class DataFileError(EnvAdvisorError):
             where += f": {entry}"
         if field:
             where += f": field '{field}'"
-        super().__init__(f"{where}: {message}")
+        # one line even when a key or value quoted from the file holds a line break
+        super().__init__(f"{where}: {message}".replace("\r", "\\r").replace("\n", "\\n"))
         self.path = path
         self.entry = entry
         self.field = field
