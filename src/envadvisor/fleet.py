@@ -13,8 +13,8 @@ below reads only the keys it needs (about 0.5 ms with ``json.loads``). The keys 
 :data:`EXTRACTED_FACT_KEYS`; a test checks that each exists in the model and that the lean extraction
 agrees with ``from_data`` on the same report.
 
-Everything here is pure: no printing, no argv. Reading files lives in :func:`iter_report_sources` (a
-generator the command layer drives, so it can wrap it in a progress bar).
+Nothing here prints or reads argv. :func:`summarize` reads the inputs (files, folders, JSON Lines,
+stdin) through generators, so the command layer can wrap them in a progress bar.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -389,12 +389,6 @@ def read_task(task: Task) -> RawReport:
     elif text.startswith(_ERROR_MARKER):
         return RawReport(source, fallback, None, text[len(_ERROR_MARKER) :].decode("utf-8", "replace"))
     return RawReport(source, fallback, text)
-
-
-def iter_report_sources(files: Iterable[str], stdin: IO[bytes] | None = None) -> Iterator[RawReport]:
-    """Yield each report's raw text, one at a time: files, JSON Lines files, and ``-`` (stdin)."""
-    for task in iter_tasks(files, stdin):
-        yield read_task(task)
 
 
 def parse_report(raw: RawReport) -> NodeRecord:
@@ -849,13 +843,45 @@ def _dimension(name: str, values: Mapping[str, list[str]]) -> DimensionSummary:
     )
 
 
-def summarize(paths: Sequence[str], stdin: IO[bytes] | None = None, *, workers: int = 1) -> FleetSummary:
-    """Read every report under ``paths`` and sum the fleet up; unreadable reports are listed, never fatal."""
+Progress = Callable[[Iterator["NodeRecord | Unreadable"], "int | None"], Iterator["NodeRecord | Unreadable"]]
+
+# Below this many inputs, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 400
+
+
+def default_workers(inputs: int, total: int | None) -> int:
+    """Processes for JSON parsing: one per usable CPU (at most 8) for big fleets and for streams (whose
+    length is unknown); one, without a pool, below :data:`PARALLEL_THRESHOLD` inputs."""
+    if total is not None and inputs < PARALLEL_THRESHOLD:
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 8))
+
+
+def summarize(
+    paths: Sequence[str],
+    stdin: IO[bytes] | None = None,
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> FleetSummary:
+    """Read every report under ``paths`` and sum the fleet up; unreadable reports are listed, never fatal.
+
+    ``progress(items, total)`` may wrap the stream of parsed reports (a progress bar); ``total`` is
+    the number of inputs when each holds one report, ``None`` for streams and JSON Lines files.
+    """
     files, missing = expand_paths(paths)
     aggregator = FleetAggregator()
     for source, reason in missing:
         aggregator.add_unreadable(source, reason)
-    for item in parse_tasks(iter_tasks(files, stdin), workers=workers):
+    total = None if any(is_json_lines(f) for f in files) else len(files)
+    if workers is None:
+        workers = default_workers(len(files), total)
+    items = parse_tasks(iter_tasks(files, stdin), workers=workers)
+    for item in progress(items, total) if progress else items:
         aggregator.add_item(item)
     return aggregator.summary()
 

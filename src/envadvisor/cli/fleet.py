@@ -17,8 +17,6 @@ T = TypeVar("T")
 
 # Below this many reports a progress bar would only flicker.
 PROGRESS_THRESHOLD = 200
-# Below this many reports starting worker processes costs more than it saves.
-PARALLEL_THRESHOLD = 400
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -60,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     from envadvisor.errors import UsageError
-    from envadvisor.fleet import FleetAggregator, expand_paths, is_json_lines, iter_tasks, parse_tasks
+    from envadvisor.fleet import summarize
 
     _paths_after_propose(args)
     if not args.paths:
@@ -78,17 +76,8 @@ def run(args: argparse.Namespace) -> int:
     if args.paths.count("-") > 1:
         raise UsageError("'-' (stdin) can be given once")
 
-    files, missing = expand_paths(args.paths)
-    aggregator = FleetAggregator()
-    for path, reason in missing:
-        aggregator.add_unreadable(path, reason)
-    stdin = sys.stdin.buffer if "-" in files else None
-    # A progress total is known when every input holds one report (no stream, no JSON Lines file).
-    total = None if any(is_json_lines(f) for f in files) else len(files)
-    items = parse_tasks(iter_tasks(files, stdin), workers=_workers(len(files), total))
-    for item in _with_progress(items, total):
-        aggregator.add_item(item)
-    summary = aggregator.summary()
+    stdin = sys.stdin.buffer if "-" in args.paths else None
+    summary = summarize(args.paths, stdin, progress=_with_progress)
     if summary.node_count == 0:
         first = summary.unreadable[0] if summary.unreadable else None
         detail = f" (first: {first.source}: {first.reason})" if first else ""
@@ -119,17 +108,6 @@ def _paths_after_propose(args: argparse.Namespace) -> None:
     while len(wants) > 1 and (wants[-1] == "-" or os.path.exists(wants[-1])):
         moved.insert(0, wants.pop())
     args.paths, args.propose = moved, wants
-
-
-def _workers(file_count: int, total: int | None) -> int:
-    """Processes for JSON parsing: one per CPU for big fleets; one (no pool) when it would not pay off."""
-    if total is not None and total < PARALLEL_THRESHOLD and file_count < PARALLEL_THRESHOLD:
-        return 1
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, 8))
 
 
 def _with_progress(items: Iterator[T], total: int | None) -> Iterator[T]:
