@@ -328,3 +328,39 @@ def test_non_utf8_bytes_in_argv_are_one_line_exit_2(tmp_path: Path) -> None:
         assert proc.returncode == 2, err
         assert len(err.strip().splitlines()) == 1 and err.startswith("envadvisor: error: "), err
     assert list(tmp_path.iterdir()) == []  # the refused write left no temporary file behind
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["check", "/dev/zero"], "too big"),
+        (["why", "torch", "--file", "/dev/zero"], "too big"),
+        (["diagnose", "--from", "/dev/zero"], "too large"),
+        (["fleet", "/dev/zero"], "too large"),
+    ],
+)
+def test_endless_input_is_read_to_its_limit_only(argv: list[str], needle: str) -> None:
+    """A device or pipe reports size 0: a reader that trusted the size read /dev/zero until memory ran
+    out (check, why --file and fleet took 11-13 GB before this was bounded). Run in a child process
+    under a 2 GiB address-space limit, so a regression fails here instead of exhausting the machine."""
+    import resource
+    import subprocess
+    import sys
+
+    from tests.reliability_support import REPO, subprocess_env
+
+    def limit_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "envadvisor", *argv],
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        preexec_fn=limit_memory,  # only sets a resource limit in the child
+        check=False,
+    )
+    assert_one_line_error(proc.returncode, proc.stderr, "/dev/zero", needle)

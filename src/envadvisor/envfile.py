@@ -83,7 +83,8 @@ def read(path: str | os.PathLike[str]) -> EnvFile:
     if size > MAX_BYTES:
         raise InputError(f"{where}: {size} bytes is too big for an environment file (limit {MAX_BYTES})")
     try:
-        data = target.read_bytes()[: MAX_BYTES + 1]
+        with open(target, "rb") as handle:  # bounded: /dev/zero or a pipe reports size 0
+            data = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise InputError(f"{where}: cannot read it ({exc.strerror or exc})") from None
     return parse_bytes(data, where)

@@ -382,8 +382,11 @@ def read_task(task: Task) -> RawReport:
                 return RawReport(
                     source, fallback, None, f"{size // (1024 * 1024)} MiB: too large for a report"
                 )
-            with open(source, "rb") as handle:
-                text = handle.read()
+            with open(source, "rb") as handle:  # bounded: /dev/zero or a pipe reports size 0
+                text = handle.read(MAX_REPORT_BYTES + 1)
+            if len(text) > MAX_REPORT_BYTES:
+                limit = f"more than {MAX_REPORT_BYTES // (1024 * 1024)} MiB"
+                return RawReport(source, fallback, None, f"{limit}: too large for a report")
         except OSError as exc:
             return RawReport(source, fallback, None, exc.strerror or str(exc))
     elif text.startswith(_ERROR_MARKER):
