@@ -73,8 +73,9 @@ _MULTIARCH = ("x86_64-linux-gnu", "aarch64-linux-gnu", "powerpc64le-linux-gnu", 
 
 def probe(ctx: ProbeContext) -> Contribution:
     out = Contribution()
+    listings: dict[str, tuple[str, ...]] = {}  # each folder listed once for all three libraries
     ld_entries = [e for e in ctx.environ.get("LD_LIBRARY_PATH", "").split(os.pathsep) if e]
-    ld_cuda = [e for e in ld_entries if _holds_any(e, CUDA_SONAMES)]
+    ld_cuda = [e for e in ld_entries if _holds_any(e, CUDA_SONAMES, listings)]
     system_dirs = _system_lib_dirs(ctx) if ctx.platform == "linux" else []
     toolkit_homes = _toolkit_homes(ctx)
     conda_include = []
@@ -96,9 +97,9 @@ def probe(ctx: ProbeContext) -> Contribution:
                 )
         seen_files: set[str] = set()
         for entry in ld_cuda:
-            copies.extend(_files_in(entry, spec, "LD_LIBRARY_PATH", seen_files, toolkit_homes))
+            copies.extend(_files_in(entry, spec, "LD_LIBRARY_PATH", seen_files, toolkit_homes, listings))
         for directory in system_dirs:
-            copies.extend(_files_in(directory, spec, "system", seen_files, toolkit_homes))
+            copies.extend(_files_in(directory, spec, "system", seen_files, toolkit_homes, listings))
         if spec.header is not None:
             include_dirs = [os.path.join(h, "include") for h in toolkit_homes] + conda_include
             include_dirs += [
@@ -137,11 +138,8 @@ def _preferred_version(copies: list[LibraryCopy]) -> str | None:
     return None
 
 
-def _holds_any(directory: str, prefixes: tuple[str, ...]) -> bool:
-    try:
-        return any(name.startswith(prefixes) for name in os.listdir(directory))
-    except OSError:
-        return False
+def _holds_any(directory: str, prefixes: tuple[str, ...], listings: dict[str, tuple[str, ...]]) -> bool:
+    return any(name.startswith(prefixes) for name in _listing(directory, listings))
 
 
 def _system_lib_dirs(ctx: ProbeContext) -> list[str]:
@@ -202,14 +200,25 @@ def _toolkit_homes(ctx: ProbeContext) -> list[str]:
     return homes
 
 
+def _listing(directory: str, listings: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    if directory not in listings:
+        try:
+            listings[directory] = tuple(os.listdir(directory))
+        except OSError:
+            listings[directory] = ()
+    return listings[directory]
+
+
 def _files_in(
-    directory: str, spec: LibrarySpec, source: str, seen: set[str], toolkit_homes: list[str]
+    directory: str,
+    spec: LibrarySpec,
+    source: str,
+    seen: set[str],
+    toolkit_homes: list[str],
+    listings: dict[str, tuple[str, ...]],
 ) -> list[LibraryCopy]:
     """One copy per real library file named ``<soname>*`` in a folder (links to it collapse)."""
-    try:
-        names = [n for n in os.listdir(directory) if n.startswith(spec.soname)]
-    except OSError:
-        return []
+    names = [n for n in _listing(directory, listings) if n.startswith(spec.soname)]
     by_file: dict[str, list[str]] = {}
     for name in names:
         full = os.path.join(directory, name)
