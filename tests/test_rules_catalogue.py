@@ -80,6 +80,22 @@ def test_chinese_text_mirrors_the_english(knowledge: Knowledge) -> None:
             assert not re.search(r"https://\S*[\u3000-\u303f\uff00-\uffef]", chinese), where
 
 
+# A space next to full-width punctuation or between two Chinese characters: a YAML line fold (`>-` joins
+# lines with a space) inside Chinese text, shown as "CPU 版。 它永远" in `--lang zh`.
+_FULL_WIDTH = r"[\u3000-\u303f\uff00-\uffef]"
+_HAN = r"[\u4e00-\u9fff]"
+_FOLD_ARTIFACT_RE = re.compile(rf"{_FULL_WIDTH} | {_FULL_WIDTH}|{_HAN} {_HAN}")
+
+
+def test_chinese_text_has_no_line_fold_spaces(knowledge: Knowledge) -> None:
+    for r in knowledge.rules:
+        for field in ("summary", "message", "why"):
+            found = _FOLD_ARTIFACT_RE.search(str(r.zh[field]))
+            assert found is None, f"{r.code} zh.{field}: {found.group(0) if found else ''!r}"
+        for i, step in enumerate(r.zh["fix"]):
+            assert not _FOLD_ARTIFACT_RE.search(step), f"{r.code} zh.fix[{i}]"
+
+
 def test_rendered_chinese_fix_comes_from_the_zh_block(knowledge: Knowledge) -> None:
     """The engine renders zh.fix (placeholders filled) for lang='zh', the English fix otherwise."""
     from envadvisor.engine import evaluate
