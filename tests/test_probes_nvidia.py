@@ -366,3 +366,11 @@ def test_pre_check_agrees_with_the_loader_on_this_machine() -> None:
     except OSError:
         loads = False
     assert nvidia.nvml_library_present(context(environ=dict(os.environ))) is loads
+
+
+def test_signs_of_a_driver_always_send_the_question_to_pynvml(tmp_path: Path) -> None:
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc/ld.so.cache").write_bytes(b"glibc-ld.so.cache1.1\x00")
+    (tmp_path / "dev").mkdir()
+    (tmp_path / "dev/nvidiactl").write_bytes(b"")  # a device node passed into a container
+    assert nvidia.nvml_library_present(context(root=tmp_path, environ={})) is True

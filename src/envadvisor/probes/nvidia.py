@@ -140,12 +140,27 @@ def nvml_state_for(exc: BaseException) -> NvmlState:
 
 
 NVML_LIBRARY = "libnvidia-ml.so.1"  # the name pynvml._LoadNvmlLibrary loads on Linux
-# glibc's built-in search folders, plus WSL2's folder of libraries mapped in from the Windows driver
-_LOADER_DEFAULT_DIRS = ("/lib", "/usr/lib", "/lib64", "/usr/lib64", "/usr/lib/wsl/lib")
+# glibc's built-in search folders (Debian/Ubuntu builds add the multiarch ones), plus WSL2's folder of
+# libraries mapped in from the Windows driver
+_LOADER_DEFAULT_DIRS = (
+    "/lib",
+    "/usr/lib",
+    "/lib64",
+    "/usr/lib64",
+    "/lib/x86_64-linux-gnu",
+    "/usr/lib/x86_64-linux-gnu",
+    "/lib/aarch64-linux-gnu",
+    "/usr/lib/aarch64-linux-gnu",
+    "/usr/lib/wsl/lib",
+)
+# Signs of an NVIDIA driver: with any of them the loader itself is asked, whatever the files say.
+_DRIVER_SIGNS = ("/dev/nvidiactl", "/proc/driver/nvidia", "/sys/module/nvidia", "/dev/dxg")
 
 
 def nvml_library_present(ctx: ProbeContext) -> bool:
-    """Whether the dynamic loader could find libnvidia-ml.so.1, without loading it."""
+    """Whether the dynamic loader could find libnvidia-ml.so.1, without loading it when it cannot."""
+    if any(ctx.system_path(sign).exists() for sign in _DRIVER_SIGNS):
+        return True  # a driver is there: let pynvml load the library and tell us what it finds
     ld_path = [d for d in ctx.environ.get("LD_LIBRARY_PATH", "").split(os.pathsep) if d]
     for directory in ld_path:
         if os.path.exists(os.path.join(directory, NVML_LIBRARY)):
