@@ -271,6 +271,7 @@ BAD_VALUES: list[tuple[list[str], str]] = [
     (["diagnose", "--driver=--"], "--driver: expected one value"),
     (["propose", "torch", "--python=--"], "--python: expected one value"),
     (["propose", "torch", "--name", "caf\udce9"], "unprintable"),  # a Latin-1 byte in a UTF-8 argv
+    (["propose", "numpy", "--no-gpu", "--verify", "a" * 5000], "--verify"),  # pathlib raised ENAMETOOLONG
     (["nosuchcommand"], "invalid choice"),
     (["diagnose", "--no-such-option"], "unrecognized arguments"),
 ]

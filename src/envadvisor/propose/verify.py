@@ -61,7 +61,11 @@ def channel_url(channel: str) -> str:
     if "://" in channel:
         return channel
     path = Path(channel).expanduser()
-    if not path.is_dir():
+    try:
+        is_folder = path.is_dir()
+    except OSError as exc:  # pathlib raises for a name too long instead of saying "no"
+        raise UsageError(f"--verify {channel}: {exc.strerror or exc}") from None
+    if not is_folder:
         raise UsageError(f"--verify {channel}: not a URL and not a folder")
     if not any(
         (path / sub / "repodata.json").is_file() for sub in ("noarch", "linux-64", "osx-arm64", "win-64")
