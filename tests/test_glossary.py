@@ -13,7 +13,8 @@ import yaml
 
 from envadvisor import glossary as glossary_module
 from envadvisor.errors import DataFileError
-from envadvisor.glossary import lang_from, load_glossary, parse_glossary
+from envadvisor.glossary import load_glossary, parse_glossary
+from envadvisor.lang import lang_from
 
 TERMS_FILE = Path(__file__).resolve().parent.parent / "data" / "terms.yaml"
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -19,9 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from envadvisor.errors import DataFileError
-
-LANGS: tuple[str, ...] = ("en", "zh")
-DEFAULT_LANG = "en"
+from envadvisor.lang import DEFAULT_LANG, LANGS
 
 _ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -169,26 +167,6 @@ class Glossary:
 
 def _strip_extras(package: str) -> str:
     return package.split("[", 1)[0]
-
-
-def normalize_lang(lang: str | None) -> str:
-    return lang if lang in LANGS else DEFAULT_LANG
-
-
-def lang_from(args: Any, environ: Mapping[str, str]) -> str:
-    """The language to explain in: ``--lang``, else the locale (``zh*`` gives Chinese), else English.
-
-    The locale variables are read in POSIX precedence (LC_ALL, LC_MESSAGES, LANG); the first one that is
-    set decides, so ``LC_ALL=C`` wins over ``LANG=zh_CN.UTF-8`` exactly as it would for other programs.
-    """
-    chosen = getattr(args, "lang", None) if args is not None else None
-    if chosen:
-        return normalize_lang(str(chosen))
-    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = environ.get(variable)
-        if value:
-            return "zh" if value.strip().lower().startswith("zh") else "en"
-    return DEFAULT_LANG
 
 
 # --------------------------------------------------------------------------------------------------

@@ -92,9 +92,9 @@ def add_fail_on_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def lang_from(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> str:
-    from envadvisor.glossary import lang_from as glossary_lang_from
+    from envadvisor.lang import lang_from as choose
 
-    return glossary_lang_from(args, os.environ if environ is None else environ)
+    return choose(args, os.environ if environ is None else environ)
 
 
 def target_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> TargetOverrides:

@@ -31,7 +31,8 @@ def run(args: argparse.Namespace) -> int:
     import os
 
     from envadvisor.errors import UsageError
-    from envadvisor.glossary import lang_from, load_glossary
+    from envadvisor.glossary import load_glossary
+    from envadvisor.lang import lang_from
     from envadvisor.render import explain as render
 
     lang = lang_from(args, os.environ)
