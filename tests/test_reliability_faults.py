@@ -287,3 +287,41 @@ def test_a_probe_that_crashes_is_a_failed_outcome_in_the_cli_report(
     code, out, _ = run_cli(["diagnose", "--fail-on", "never"], capsys)
     assert "conda (failed: RuntimeError: conda-meta vanished" in " ".join(out.split())
     json.dumps(report)  # still plain data
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["diagnose", "--json"],
+        ["diagnose", "--lang", "zh"],
+        ["propose", "torch", "--no-gpu"],
+        ["explain", "cuda"],
+        ["rules"],
+        ["fleet", str(Path(__file__).resolve().parent / "fleet" / "handwritten-minimal.json")],
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
+def test_a_full_disk_under_stdout_is_one_line(argv: list[str]) -> None:
+    """`envadvisor diagnose --json > report.json` on a full disk: it was a traceback from the write
+    and a second one from the interpreter's final flush."""
+    import subprocess
+    import sys
+
+    from tests.reliability_support import REPO
+
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "envadvisor", *argv, "--fail-on", "never"]
+            if argv[0] == "diagnose"
+            else [sys.executable, "-m", "envadvisor", *argv],
+            env=subprocess_env(),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            cwd=REPO,
+            check=False,
+        )
+    assert proc.returncode == 2
+    assert proc.stderr == "envadvisor: error: cannot write the output: No space left on device\n"

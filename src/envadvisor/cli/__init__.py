@@ -77,7 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return EXIT_USAGE if args_list else EXIT_OK
-        return int(args.func(args))
+        exit_code = int(args.func(args))
+        sys.stdout.flush()  # a full disk fails here, inside the handlers below, not at exit
+        return exit_code
     except EnvAdvisorError as exc:
         _fail(str(exc))
         return EXIT_USAGE
@@ -101,6 +103,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         # argv from a non-UTF-8 terminal or file name arrives with surrogate escapes that cannot be
         # written to a UTF-8 file or stream
         _fail(f"text that is not valid UTF-8 (an argument or file name?): {exc}")
+        return EXIT_USAGE
+    except OSError as exc:
+        # `envadvisor diagnose --json > report.json` on a full disk: one line, and stdout pointed at
+        # /dev/null so the interpreter's final flush does not fail a second time
+        where = f"{exc.filename}: " if exc.filename else "cannot write the output: "
+        _fail(f"{where}{exc.strerror or exc}")
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(devnull, sys.stdout.fileno())
         return EXIT_USAGE
 
 
