@@ -365,3 +365,42 @@ def test_endless_input_is_read_to_its_limit_only(argv: list[str], needle: str) -
         check=False,
     )
     assert_one_line_error(proc.returncode, proc.stderr, "/dev/zero", needle)
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "expected"),
+    [
+        (["diagnose", "--from", "-"], {}, "envadvisor: error: standard input is closed"),
+        (["propose", "torch", "--from", "-"], {}, "envadvisor: error: standard input is closed"),
+        (["fleet", "-"], {}, "stdin is not available"),
+        (
+            ["explain", "cuda", "--lang", "zh"],
+            {"PYTHONIOENCODING": "ascii"},
+            "envadvisor: error: the output's encoding (ascii) cannot show this text",
+        ),
+    ],
+    ids=["diagnose-stdin-closed", "propose-stdin-closed", "fleet-stdin-closed", "ascii-output"],
+)
+def test_closed_stdin_and_an_ascii_terminal_are_one_line(
+    argv: list[str], env: dict[str, str], expected: str
+) -> None:
+    """Started with `<&-` (Python then has no sys.stdin), or printing Chinese to an ASCII-only stream:
+    both were tracebacks or a misleading message."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.reliability_support import REPO, subprocess_env
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "envadvisor", *argv],
+        env=subprocess_env(env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        preexec_fn=(lambda: os.close(0)) if not env else None,  # the child starts with stdin closed
+        check=False,
+    )
+    assert_one_line_error(proc.returncode, proc.stderr)
+    assert expected in proc.stderr

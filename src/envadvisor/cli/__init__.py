@@ -102,7 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnicodeError as exc:
         # argv from a non-UTF-8 terminal or file name arrives with surrogate escapes that cannot be
         # written to a UTF-8 file or stream
-        _fail(f"text that is not valid UTF-8 (an argument or file name?): {exc}")
+        encoding = getattr(exc, "encoding", "utf-8").lower().replace("-", "").replace("_", "")
+        if isinstance(exc, UnicodeEncodeError) and encoding != "utf8":  # PYTHONIOENCODING=ascii ...
+            _fail(f"the output's encoding ({exc.encoding}) cannot show this text; set PYTHONIOENCODING=utf-8")
+        else:
+            _fail(f"text that is not valid UTF-8 (an argument or file name?): {exc}")
         return EXIT_USAGE
     except OSError as exc:
         # `envadvisor diagnose --json > report.json` on a full disk: one line, and stdout pointed at

@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     if args.paths.count("-") > 1:
         raise UsageError("'-' (stdin) can be given once")
 
-    stdin = sys.stdin.buffer if "-" in args.paths else None
+    stdin = sys.stdin.buffer if "-" in args.paths and sys.stdin is not None else None
     summary = summarize(args.paths, stdin, progress=_with_progress)
     if summary.node_count == 0:
         first = summary.unreadable[0] if summary.unreadable else None

@@ -137,6 +137,8 @@ def read_report_file(path_or_dash: str, format: str | None = None) -> ImportedRe
 
 def _read_bytes(path_or_dash: str, name: str) -> bytes:
     if path_or_dash == "-":
+        if sys.stdin is None:  # started with stdin closed (`<&-`)
+            raise InputError(f"{name} is closed")
         return sys.stdin.buffer.read(MAX_BYTES + 1)
     path = Path(path_or_dash)
     try:
