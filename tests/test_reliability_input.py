@@ -8,6 +8,7 @@ tests of tests/test_cli_fuzz.py cover every option value.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -404,3 +405,21 @@ def test_closed_stdin_and_an_ascii_terminal_are_one_line(
     )
     assert_one_line_error(proc.returncode, proc.stderr)
     assert expected in proc.stderr
+
+
+def test_fleet_folder_with_a_fifo_a_symlink_loop_and_a_dangling_link(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A FIFO named *.json in a reports folder made `fleet FOLDER` wait forever for a writer."""
+    folder = tmp_path / "reports"
+    (folder / "rack1").mkdir(parents=True)
+    (folder / "rack1" / "node.json").write_bytes((FLEET_DIR / "handwritten-minimal.json").read_bytes())
+    (folder / "rack1" / "up").symlink_to("..")  # a loop: os.walk does not follow it
+    (folder / "gone.json").symlink_to(tmp_path / "nowhere.json")
+    os.mkfifo(folder / "pipe.json")
+    code, out, err = run_cli(["fleet", "--json", str(folder)], capsys)
+    assert code == 0 and err == ""
+    summary = json.loads(out)
+    assert summary["node_count"] == 1
+    unreadable = {Path(u["source"]).name: u["reason"] for u in summary["unreadable"]}
+    assert unreadable == {"gone.json": "No such file or directory", "pipe.json": "not a regular file"}

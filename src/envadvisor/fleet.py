@@ -311,11 +311,15 @@ def expand_paths(paths: Sequence[str]) -> tuple[list[str], list[tuple[str, str]]
             found: list[str] = []
             for root, dirs, names in os.walk(path):
                 dirs[:] = [d for d in dirs if not d.startswith(".")]
-                found.extend(
-                    os.path.join(root, n)
-                    for n in names
-                    if n.endswith((".json", *_JSON_LINES_SUFFIXES)) and not n.startswith(".")
-                )
+                for n in names:
+                    if n.endswith((".json", *_JSON_LINES_SUFFIXES)) and not n.startswith("."):
+                        full = os.path.join(root, n)
+                        # opening a FIFO named *.json would wait for a writer forever; a dangling link
+                        # is kept, to be listed as unreadable
+                        if os.path.isfile(full) or not os.path.exists(full):
+                            found.append(full)
+                        else:
+                            missing.append((full, "not a regular file"))
             if not found:
                 missing.append((path, "folder holds no *.json reports"))
             files.extend(sorted(found))
