@@ -325,3 +325,49 @@ def test_a_full_disk_under_stdout_is_one_line(argv: list[str]) -> None:
         )
     assert proc.returncode == 2
     assert proc.stderr == "envadvisor: error: cannot write the output: No space left on device\n"
+
+
+def test_a_fifo_where_a_file_should_be_does_not_hang_diagnose(tmp_path: Path) -> None:
+    """A FIFO in place of METADATA, a conda-meta record, /proc/cpuinfo or /sys/module/nvidia/version:
+    opening one waits for a writer forever. The probes open without waiting and read it as empty.
+    Run in a child process with a timeout, so a regression fails instead of hanging the suite."""
+    import subprocess
+    import sys
+
+    from tests.reliability_support import REPO
+
+    prefix = tmp_path / "env"
+    site = prefix / "lib/python3.11/site-packages"
+    make_dist(site, "torch", "2.5.1")
+    os.mkfifo(make_dist(site, "numpy", "2.1.3", metadata=b"") / "METADATA.fifo")
+    (site / "numpy-2.1.3.dist-info" / "METADATA").unlink()
+    os.rename(site / "numpy-2.1.3.dist-info" / "METADATA.fifo", site / "numpy-2.1.3.dist-info" / "METADATA")
+    make_conda_record(prefix, "python", "3.11.7", "hab00c5b_0_cpython")
+    os.mkfifo(prefix / "conda-meta" / "blocked-1.0-0.json")
+    root = tmp_path / "root"
+    for fifo in ("proc/cpuinfo", "proc/meminfo", "sys/module/nvidia/version", "proc/driver/nvidia/version"):
+        (root / fifo).parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(root / fifo)
+    script = (
+        "import json, sys\n"
+        "from envadvisor.probes import collect\n"
+        "from envadvisor.model import to_data\n"
+        f"facts, outcomes = collect(environ={{'PATH': '/nonexistent', 'CONDA_PREFIX': {str(prefix)!r}}},"
+        f" root={str(root)!r}, sys_path=[{str(site)!r}], timeout=2.0)\n"
+        "print(json.dumps({'facts': to_data(facts), 'probes': [o.status for o in outcomes]}))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    data = json.loads(proc.stdout)
+    facts = data["facts"]
+    assert facts["packages"]["torch"]["version"] == "2.5.1"
+    assert facts["packages"].get("numpy", {}).get("version") is None  # empty METADATA: no version
+    assert facts["os"]["cpu"] is None and facts["gpu"]["kernel_module_version"] is None

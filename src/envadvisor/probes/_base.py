@@ -103,9 +103,15 @@ class Contribution:
 
 def read_text(path: str | os.PathLike[str], limit: int = MAX_READ_BYTES) -> str:
     """A small text file, decoded leniently (undecodable bytes become U+FFFD). Raises OSError."""
-    with open(path, "rb") as handle:
+    with open(path, "rb", opener=open_nonblocking) as handle:
         data = handle.read(limit)
     return data.decode("utf-8", errors="replace")
+
+
+def open_nonblocking(path: str, flags: int) -> int:
+    """Open without waiting: a FIFO where a file should be reads as empty instead of hanging the run
+    (O_NONBLOCK changes nothing for regular files; POSIX only)."""
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 def try_read_text(path: str | os.PathLike[str], limit: int = MAX_READ_BYTES) -> tuple[str | None, str]:

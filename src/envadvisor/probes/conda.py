@@ -20,7 +20,7 @@ import os
 import re
 
 from envadvisor.model import CondaFacts
-from envadvisor.probes._base import CondaRecord, Contribution, ProbeContext
+from envadvisor.probes._base import CondaRecord, Contribution, ProbeContext, open_nonblocking
 
 WHOLE_RECORD_LIMIT = 64 * 1024
 _HEAD_BYTES = 16 * 1024
@@ -100,7 +100,7 @@ def read_conda_meta(meta_dir: str) -> tuple[list[CondaRecord], list[str]]:
 
 def _read_record(path: str) -> CondaRecord:
     size = os.path.getsize(path)
-    with open(path, "rb") as handle:
+    with open(path, "rb", opener=open_nonblocking) as handle:  # a FIFO reads as empty, not a hang
         if size <= WHOLE_RECORD_LIMIT:
             data = json.loads(handle.read().decode("utf-8"))
             if not isinstance(data, dict):

@@ -171,10 +171,13 @@ def read_metadata_headers(path: str) -> tuple[dict[str, str] | None, str]:
     return headers, ""
 
 
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # POSIX only; no effect on regular files
+
+
 def _read_head(path: str, limit: int) -> bytes:
     """The first ``limit`` bytes of a file: os.open/os.read skip building a Python file object,
     which is most of the cost when 1,000 small files are read."""
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(path, os.O_RDONLY | _NONBLOCK)  # a FIFO in place of METADATA: EOF, not a hang
     try:
         return os.read(fd, limit)
     finally:
