@@ -47,6 +47,7 @@ from envadvisor.knowledge.tables import (
     vtuple,
 )
 from envadvisor.model import Facts, GpuDevice, LibraryCopy, canonical_name, fact_keys, resolve
+from envadvisor.records import record
 
 Tri = bool | None
 FailFn = Callable[[str, str], Exception]
@@ -84,7 +85,7 @@ def template_placeholders(template: str) -> list[str]:
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Outcome:
     value: Tri
     missing: frozenset[str] = frozenset()
@@ -176,7 +177,7 @@ class Condition:
         return frozenset()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Junction(Condition):
     """Kleene all (``decisive`` False) or any (``decisive`` True): one decisive item settles it."""
 
@@ -213,7 +214,7 @@ def Any_(items: tuple[Condition, ...]) -> Condition:
     return _Junction(items, decisive=True)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Not(Condition):
     item: Condition
 
@@ -352,7 +353,7 @@ OPERATORS: dict[str, Callable[[Any, Any], Tri]] = {
 _FACT_ARG_OPS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "major_eq", "major_ne", "line_eq", "line_ne"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FactTest(Condition):
     key: str
     op: str
@@ -388,7 +389,7 @@ class FactTest(Condition):
         return frozenset(k for k in keys if not k.startswith("device."))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Signature(Condition):
     signature_id: str
 
@@ -407,7 +408,7 @@ class Signature(Condition):
         return frozenset({self.signature_id})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AnyDevice(Condition):
     item: Condition
 
@@ -464,7 +465,7 @@ def _device_label(dev: GpuDevice) -> str:
 PredicateFn = Callable[[Context, Sequence[Any]], Tri]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Predicate:
     fn: PredicateFn
     arity: int
@@ -878,13 +879,13 @@ PREDICATES: dict[str, Predicate] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Arg:
     key: str | None = None
     value: Any = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Check(Condition):
     name: str
     args: tuple[Arg, ...]

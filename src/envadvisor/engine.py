@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from envadvisor.conditions import Context, render_template
 from envadvisor.knowledge import Knowledge, Rule
 from envadvisor.model import Facts, Finding, NotEvaluated
+from envadvisor.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Evaluation:
     findings: tuple[Finding, ...]
     not_evaluated: tuple[NotEvaluated, ...]

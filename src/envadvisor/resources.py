@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
+import zlib
 from functools import cache
 from pathlib import Path
 
@@ -70,7 +69,10 @@ def _cache_path(text: str) -> Path | None:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     if not os.path.isabs(base):
         return None
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    # Two independent checksums and the length: ample to tell versions of our own data files apart, and
+    # zlib is already loaded where hashlib would cost an import on every run.
+    data = text.encode("utf-8")
+    digest = f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}"
     return Path(base) / "envadvisor" / f"yaml-{__version__}-{digest}.json"
 
 
@@ -80,6 +82,8 @@ def _store(cached_path: Path, data: object) -> None:
         payload = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError):
         return
+    import tempfile
+
     try:
         cached_path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cached_path.parent, prefix=".yaml-", suffix=".tmp")

@@ -48,7 +48,12 @@ class EnvAdvisorUsage(EnvAdvisorError):
     pass
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or (``only``) one whose single subcommand is the one being run.
+
+    Building every subcommand's options costs more than some commands take to run, so ``main`` asks
+    only for the command on the command line; ``--help`` and errors get the full parser.
+    """
     import importlib
 
     parser = _Parser(
@@ -58,21 +63,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"envadvisor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"envadvisor.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"envadvisor.cli.{name}":
-                continue  # a command not built yet in this checkout
-            raise
-        module.register(sub)
+    for name in (only,) if only in COMMANDS else COMMANDS:
+        importlib.import_module(f"envadvisor.cli.{name}").register(sub)
     return parser
+
+
+def _command_in(args: Sequence[str]) -> str | None:
+    first = next((a for a in args if not a.startswith("-")), None)
+    return first if first in COMMANDS else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        parser = build_parser()
+        parser = build_parser(only=_command_in(args_list))
         args = parser.parse_args(args_list)
         if not getattr(args, "func", None):
             parser.print_help()

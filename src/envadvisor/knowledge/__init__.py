@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from envadvisor.errors import DataFileError
 from envadvisor.knowledge.tables import Tables
 from envadvisor.model import Category, Severity
+from envadvisor.records import field, record
 
 if TYPE_CHECKING:
     from envadvisor.conditions import Condition
@@ -38,7 +38,7 @@ RULE_FIELDS = frozenset({
 ZH_FIELDS = frozenset({"summary", "message", "why", "fix"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rule:
     code: str
     name: str
@@ -82,7 +82,7 @@ class Rule:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Knowledge:
     tables: Tables
     rules: tuple[Rule, ...]

@@ -70,11 +70,11 @@ import datetime as _dt
 import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from envadvisor.errors import DataFileError
+from envadvisor.records import record
 
 Version = tuple[int, ...]
 
@@ -140,7 +140,7 @@ def _fmt_line(v: tuple[int, int]) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DriverFloor:
     major: int
     linux: str
@@ -149,7 +149,7 @@ class DriverFloor:
     confidence: str = "high"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ToolkitDriver:
     cuda: str  # full toolkit version 12.6.3
     linux: str | None
@@ -159,7 +159,7 @@ class ToolkitDriver:
     release_candidate: bool = False  # an RC build: never the minimum for the release
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DriverRequirement:
     cuda: str
     system: str | None
@@ -168,7 +168,7 @@ class DriverRequirement:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CcRange:
     cuda_from: str
     cuda_to: str
@@ -179,7 +179,7 @@ class CcRange:
     confidence: str = "high"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GpuModel:
     name: str
     cc: str
@@ -188,7 +188,7 @@ class GpuModel:
     confidence: str = "high"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PythonRange:
     min: str
     max: str
@@ -207,7 +207,7 @@ class PythonRange:
         return f"{self.min}-{self.max}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TorchRelease:
     version: str  # minor line "2.8"
     python: PythonRange
@@ -226,7 +226,7 @@ class TorchRelease:
         return self.variants + self.experimental_variants
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ArchList:
     """GPU code in a build: SASS (machine code) and PTX (JIT-able) compute capabilities."""
 
@@ -251,7 +251,7 @@ class ArchList:
         return min(all_cc, key=lambda c: vtuple(c) or (0,)) if all_cc else None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CondaForgeBranch:
     torch_from: str
     torch_to: str
@@ -260,7 +260,7 @@ class CondaForgeBranch:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TfConfig:
     version: str
     python: PythonRange
@@ -270,7 +270,7 @@ class TfConfig:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TfAndCudaPins:
     version: str
     cuda: str
@@ -281,7 +281,7 @@ class TfAndCudaPins:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TransformersLine:
     version_from: str
     python_min: str
@@ -292,7 +292,7 @@ class TransformersLine:
     confidence: str = "high"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PythonEol:
     version: str
     end_of_life: _dt.date
