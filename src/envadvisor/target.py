@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from envadvisor.errors import UsageError
 from envadvisor.model import Facts, GpuDevice, NvmlState, replace
+from envadvisor.records import record
 
 _DRIVER_RE = re.compile(r"^\d{2,4}(\.\d{1,3}){0,2}$")
 _CC_RE = re.compile(r"^\d{1,2}\.\d$")
@@ -33,7 +33,7 @@ class GpuKnowledge(Protocol):
     def max_cuda_for_driver(self, driver: str, system: str | None) -> str | None: ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TargetOverrides:
     os: str | None = None
     arch: str | None = None

@@ -12,10 +12,10 @@ import json
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
 from envadvisor.errors import UsageError
+from envadvisor.records import record
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -121,7 +121,7 @@ def knowledge_for(args: argparse.Namespace) -> Knowledge:
     return load_knowledge(extra_rule_files=extra)
 
 
-@dataclass(frozen=True)
+@record
 class GatheredFacts:
     facts: Facts
     origin: Origin
