@@ -26,8 +26,9 @@ from tests.reliability_support import (
 from tests.test_probes_nvidia import NVML_ERRORS, FakeNvmlInitFails
 
 PROBE_TIMEOUT = 5.0  # collect()'s default: what one hung outside program may cost
-# A marker no other process has, to find orphans of the hung tools after the run.
-HANG_MARKER = "61.4142"
+# A marker no other process has (this test process's id: other pytest runs on the machine hang their
+# own tools at the same time), to find orphans of the hung tools after the run.
+HANG_MARKER = f"61.{os.getpid()}"
 
 
 def _hung_tools(tmp_path: Path) -> Path:
