@@ -44,3 +44,20 @@ def test_secret_looking_values_are_removed() -> None:
 def test_versions_and_paths_without_people_survive() -> None:
     text = "/usr/local/cuda-13.0/bin/nvcc 13.0.88 torch 2.9.0+cu130"
     assert redact_text(text, names=["carol"]) == text
+
+
+def test_check_redacts_its_json_and_text(tmp_path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    from envadvisor.cli import main
+
+    monkeypatch.setattr(socket, "gethostname", lambda: "gpu-node-17")
+    home = tmp_path / "home" / "alice" / "project"
+    home.mkdir(parents=True)
+    env_file = home / "environment.yml"
+    env_file.write_text("name: x\nchannels: [conda-forge, nodefaults]\ndependencies:\n  - python=3.12\n")
+    for extra in (["--json"], []):
+        main(["check", str(env_file), "--redact", "--fail-on", "never", *extra])
+        out = capsys.readouterr().out
+        assert "alice" not in out and "gpu-node-17" not in out, out
+        assert "[redacted]" in out

@@ -17,6 +17,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("file", metavar="FILE", help="the environment.yml to check")
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
+    parser.add_argument(
+        "--redact",
+        action="store_true",
+        help="remove host and user names, home paths, GPU UUIDs and serials, secrets (for pasting in public)",
+    )
     _common.add_fail_on_argument(parser)
     _common.add_lang_argument(parser)
     _common.add_target_arguments(parser)
@@ -37,17 +42,25 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         from envadvisor.model import to_data
 
-        _common.print_json(
-            {
-                "file": args.file,
-                "findings": [to_data(f) for f in result.findings],
-                "not_evaluated": [to_data(n) for n in result.not_evaluated],
-                "resolution": to_data(result.resolution),
-                "target": to_data(gathered.facts.os) | {"gpu": to_data(gathered.facts.gpu)},
-                "tables_checked": knowledge.checked,
-            }
-        )
+        payload = {
+            "file": args.file,
+            "findings": [to_data(f) for f in result.findings],
+            "not_evaluated": [to_data(n) for n in result.not_evaluated],
+            "resolution": to_data(result.resolution),
+            "target": to_data(gathered.facts.os) | {"gpu": to_data(gathered.facts.gpu)},
+            "tables_checked": knowledge.checked,
+        }
+        if args.redact:
+            from envadvisor.redact import redact_data
+
+            payload = redact_data(payload)
+        _common.print_json(payload)
     else:
-        sys.stdout.write(format_text(result, args.file, lang))
+        text = format_text(result, args.file, lang)
+        if args.redact:
+            from envadvisor.redact import redact_data
+
+            text = redact_data(text)
+        sys.stdout.write(text)
     worst = result.worst()
     return _common.exit_code_for(worst.rank if worst else None, args.fail_on)
