@@ -8,7 +8,6 @@ time stays a few seconds; the counts are part of the test's record.
 
 from __future__ import annotations
 
-import dataclasses
 import random
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,7 +28,7 @@ from envadvisor.importers import (
     vllm,
 )
 from envadvisor.importers._base import Line, Parsed, clean_lines
-from envadvisor.model import Facts
+from envadvisor.model import Facts, replace
 
 # Example counts per property (recorded in the closing note).
 EXAMPLES = {"arbitrary": 300, "vocabulary": 200, "fixture_mix": 150, "read_report": 150}
@@ -199,4 +198,4 @@ def test_read_report_never_raises_and_builds_valid_facts(text: str) -> None:
     # the frozen model is intact (no lists where tuples belong)
     assert isinstance(imported.facts.gpu.devices, tuple)
     assert all(isinstance(v, str) for v in imported.facts.reasons.values())
-    dataclasses.replace(imported.facts)
+    replace(imported.facts)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-from envadvisor.records import field, record, record_fields
+from envadvisor.records import FrozenInstanceError, field, record, record_fields
 
 
 @record
@@ -40,9 +38,9 @@ def test_bad_construction_is_a_type_error(args: tuple, kwargs: dict, message: st
 
 def test_frozen_and_slotted() -> None:
     row = Row("torch")
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(FrozenInstanceError):
         row.name = "tf"  # type: ignore[misc]
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(FrozenInstanceError):
         del row.name  # type: ignore[misc]
     assert not hasattr(row, "__dict__")
 

@@ -28,11 +28,9 @@ the look-up (``tables:check(args)``) instead of a fact.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -47,13 +45,13 @@ from envadvisor.knowledge.tables import (
     vtuple,
 )
 from envadvisor.model import Facts, GpuDevice, LibraryCopy, canonical_name, fact_keys, resolve
-from envadvisor.records import record
+from envadvisor.records import is_record, record, record_fields
 
 Tri = bool | None
 FailFn = Callable[[str, str], Exception]
 
 _PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.\-]*)\}")
-_DEVICE_FIELDS = frozenset(f.name for f in dataclasses.fields(GpuDevice))
+_DEVICE_FIELDS = frozenset(record_fields(GpuDevice))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -95,15 +93,21 @@ TRUE = Outcome(True)
 FALSE = Outcome(False)
 
 
-@dataclass(slots=True)
 class Context:
-    facts: Facts
-    tables: Tables
-    today: _dt.date
-    device: GpuDevice | None = None
-    evidence: dict[str, Any] = field(default_factory=dict)
-    derived: dict[str, str] = field(default_factory=dict)
-    devices: list[str] = field(default_factory=list)
+    """What one rule's evaluation sees and collects (mutable: evidence accumulates as it runs)."""
+
+    __slots__ = ("derived", "device", "devices", "evidence", "facts", "tables", "today")
+
+    def __init__(
+        self, facts: Facts, tables: Tables, today: _dt.date, device: GpuDevice | None = None
+    ) -> None:
+        self.facts = facts
+        self.tables = tables
+        self.today = today
+        self.device = device
+        self.evidence: dict[str, Any] = {}
+        self.derived: dict[str, str] = {}
+        self.devices: list[str] = []
 
     def lookup(self, key: str) -> tuple[Any, str]:
         """(value, state). state is 'known'; 'absent' when the thing is known not to be there (a package
@@ -152,9 +156,9 @@ class Context:
 def _plain(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if getattr(value, f.name) not in (None, ())}
+    if is_record(value) and not isinstance(value, type):
+        return {name: _plain(getattr(value, name)) for name in record_fields(value)
+                if getattr(value, name) not in (None, ())}
     return value
 
 

@@ -12,13 +12,15 @@ ones that exist so the rule loader can reject a typo at load time.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
+import functools
 import types
 import typing
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any, TypeVar, Union
+
+from envadvisor.records import field, is_record, record, record_fields
+from envadvisor.records import replace as _replace_record
 
 SCHEMA_VERSION = 1
 
@@ -79,7 +81,7 @@ class NvmlState(str, enum.Enum):
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OsFacts:
     system: str | None = None  # linux | windows | macos
     distro: str | None = None
@@ -96,7 +98,7 @@ class OsFacts:
     container: str | None = None  # docker | podman | kubernetes | container | "none"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PythonFacts:
     version: str | None = None
     implementation: str | None = None
@@ -106,7 +108,7 @@ class PythonFacts:
     has_pip: bool | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GpuDevice:
     index: int | None = None
     name: str | None = None
@@ -117,7 +119,7 @@ class GpuDevice:
     compute_capability_source: str | None = None  # nvml | nvidia-smi | name-table | override | report
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GpuFacts:
     nvml_state: str | None = None  # NvmlState value
     nvml_error: str | None = None  # the raw error text, for the curious
@@ -133,14 +135,14 @@ class GpuFacts:
     cuda_visible_devices: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ToolkitInstall:
     path: str | None = None
     version: str | None = None
     source: str | None = None  # CUDA_HOME | CUDA_PATH | nvcc-on-PATH | /usr/local/cuda | conda | wheel
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CudaToolkitFacts:
     version: str | None = None  # the toolkit a build would use (torch.utils.cpp_extension order)
     nvcc_version: str | None = None  # full, e.g. 13.0.88
@@ -149,7 +151,7 @@ class CudaToolkitFacts:
     installs: tuple[ToolkitInstall, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LibraryCopy:
     """One copy of a shared CUDA library (runtime, cuDNN, NCCL) and where it came from."""
 
@@ -159,13 +161,13 @@ class LibraryCopy:
     path: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LibraryFacts:
     version: str | None = None  # the copy a framework most likely loads (wheel/conda before system)
     copies: tuple[LibraryCopy, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CondaFacts:
     in_conda_env: bool | None = None  # this interpreter's prefix has conda-meta/
     active_env: str | None = None  # CONDA_DEFAULT_ENV
@@ -176,7 +178,7 @@ class CondaFacts:
     channels: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Package:
     version: str | None = None
     installer: str | None = None  # pip | uv | conda | poetry | ...
@@ -185,7 +187,7 @@ class Package:
     other_versions: tuple[str, ...] = ()  # the same distribution installed again (conda and pip, twice)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TorchBuild:
     version: str | None = None  # torch.__version__, with its local tag when known (2.8.0+cu128)
     cuda: str | None = None  # torch.version.cuda: None for CPU / ROCm / macOS builds
@@ -196,7 +198,7 @@ class TorchBuild:
     arch_list: tuple[str, ...] = ()  # torch.cuda.get_arch_list() when known (sm_50 ...), e.g. from a warning
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TensorflowBuild:
     version: str | None = None
     distribution: str | None = None  # tensorflow | tensorflow-cpu | tensorflow-gpu | tensorflow-macos ...
@@ -206,34 +208,34 @@ class TensorflowBuild:
     gpu_available: bool | None = None  # a GPU device was visible to TensorFlow, as a report states it
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class JaxBuild:
     version: str | None = None
     jaxlib: str | None = None
     cuda_plugin: str | None = None  # "12" / "13" from jax-cuda12-plugin, ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Frameworks:
     torch: TorchBuild = field(default_factory=TorchBuild)
     tensorflow: TensorflowBuild = field(default_factory=TensorflowBuild)
     jax: JaxBuild = field(default_factory=JaxBuild)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EnvironmentVariables:
     ld_library_path_cuda: tuple[str, ...] = ()  # LD_LIBRARY_PATH entries that hold CUDA/cuDNN libraries
     conda_override_cuda: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Evidence:
     """Things seen in a pasted report that are not facts of a component: known error messages."""
 
     signatures: tuple[str, ...] = ()  # ids of error signatures matched (see importers/signatures)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Facts:
     os: OsFacts = field(default_factory=OsFacts)
     python: PythonFacts = field(default_factory=PythonFacts)
@@ -266,7 +268,7 @@ class Facts:
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Finding:
     code: str
     name: str
@@ -281,14 +283,14 @@ class Finding:
     quotes: tuple[str, ...] = ()  # report lines behind the evidence (pasted reports)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NotEvaluated:
     code: str
     name: str
     missing: tuple[str, ...]  # fact keys that were unknown
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProbeOutcome:
     name: str
     status: str  # ok | partial | absent | failed | timeout | skipped
@@ -296,14 +298,14 @@ class ProbeOutcome:
     detail: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Origin:
     kind: str  # machine | report | fleet-node
     path: str | None = None
     formats: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Report:
     tool_version: str
     origin: Origin
@@ -346,7 +348,7 @@ def resolve(obj: Any, key: str) -> Any:
             return None
         if isinstance(cur, Mapping):
             cur = cur.get(part, cur.get(canonical_name(part)))
-        elif dataclasses.is_dataclass(cur):
+        elif is_record(cur):
             cur = getattr(cur, part, None)
         else:
             return None
@@ -359,18 +361,18 @@ def fact_keys() -> frozenset[str]:
 
     def walk(cls: type, prefix: str) -> None:
         hints = typing.get_type_hints(cls)
-        for f in dataclasses.fields(cls):
-            if f.name in ("reasons", "sources", "overridden"):
+        for name in record_fields(cls):
+            if name in ("reasons", "sources", "overridden"):
                 continue
-            key = f"{prefix}{f.name}"
+            key = f"{prefix}{name}"
             keys.add(key)
-            tp = hints[f.name]
-            inner = _dataclass_in(tp)
+            tp = hints[name]
+            inner = _record_in(tp)
             origin = typing.get_origin(tp)
             if origin in (Mapping, dict) or (origin is not None and _is_mapping_origin(origin)):
                 value_cls = typing.get_args(tp)[1]
-                for sub in dataclasses.fields(value_cls):
-                    keys.add(f"{key}.*.{sub.name}")
+                for sub in record_fields(value_cls):
+                    keys.add(f"{key}.*.{sub}")
             elif inner is not None and origin is not tuple:
                 walk(inner, key + ".")
 
@@ -385,19 +387,20 @@ def _is_mapping_origin(origin: Any) -> bool:
         return False
 
 
-def _dataclass_in(tp: Any) -> type | None:
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+def _record_in(tp: Any) -> type | None:
+    if isinstance(tp, type) and is_record(tp):
         return tp
     for arg in typing.get_args(tp):
-        if isinstance(arg, type) and dataclasses.is_dataclass(arg):
+        if isinstance(arg, type) and is_record(arg):
             return arg
     return None
 
 
 def to_data(obj: Any) -> Any:
-    """A JSON-ready structure: dataclasses become dicts, tuples lists, enums their values."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_data(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    """A JSON-ready structure: records (and dataclasses) become dicts, tuples lists, enums values."""
+    names = getattr(obj, "__record_fields__", None) or getattr(obj, "__dataclass_fields__", None)
+    if names is not None and not isinstance(obj, type):
+        return {name: to_data(getattr(obj, name)) for name in names}
     if isinstance(obj, enum.Enum):
         return obj.value
     if isinstance(obj, Mapping):
@@ -440,14 +443,14 @@ def _convert(tp: Any, data: Any, path: str) -> Any:
             return tp(data)
         except ValueError as exc:
             raise DataError(f"{path}: {data!r} is not a valid {tp.__name__}") from exc
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and is_record(tp):
         if not isinstance(data, Mapping):
             raise DataError(f"{path}: expected an object, got {type(data).__name__}")
-        hints = typing.get_type_hints(tp)
+        hints = _hints(tp)
         kwargs = {}
-        for f in dataclasses.fields(tp):
-            if f.name in data:
-                kwargs[f.name] = _convert(hints[f.name], data[f.name], f"{path}.{f.name}")
+        for name in record_fields(tp):
+            if name in data:
+                kwargs[name] = _convert(hints[name], data[name], f"{path}.{name}")
         try:
             return tp(**kwargs)
         except TypeError as exc:
@@ -483,10 +486,16 @@ def _convert(tp: Any, data: Any, path: str) -> Any:
     return data
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    """Resolved field types of a model class (evaluating string annotations is slow: once per class)."""
+    return typing.get_type_hints(cls)
+
+
 def iter_devices(facts: Facts) -> Iterator[GpuDevice]:
     yield from facts.gpu.devices
 
 
 def replace(obj: T, **changes: Any) -> T:
-    """``dataclasses.replace`` with a type that mypy follows."""
-    return typing.cast(T, dataclasses.replace(typing.cast(Any, obj), **changes))
+    """A copy of a model value with some fields changed (``dataclasses.replace`` for records)."""
+    return _replace_record(obj, **changes)

@@ -6,16 +6,15 @@ machine. The rules engine defines some thirty small row and condition types, so 
 more than every probe of ``diagnose`` together. ``@record`` builds the same behaviour from shared
 functions instead: frozen, slotted, compared and hashed by value, keyword or positional construction.
 
-The public data model (:mod:`envadvisor.model`) stays on real dataclasses: its JSON conversion and
-schema walk them with :func:`dataclasses.fields`. Records are for types that never leave the engine.
+The frozen data model (:mod:`envadvisor.model`) and the engine's internal types are records;
+:func:`record_fields`, :func:`is_record` and :func:`replace` stand in for their ``dataclasses``
+namesakes. Type hints stay on the class, so ``typing.get_type_hints`` works as for a dataclass.
 """
 
 from __future__ import annotations
 
-import inspect
 import sys
 from collections.abc import Callable
-from dataclasses import FrozenInstanceError
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -28,6 +27,12 @@ else:  # pragma: no cover - Python 3.10: only type checkers read the transform
         return lambda decorator: decorator
 
 _T = TypeVar("_T", bound=type)
+
+
+class FrozenInstanceError(AttributeError):
+    """Assigning to a field of a frozen record (as ``dataclasses.FrozenInstanceError`` for dataclasses)."""
+
+_R = TypeVar("_R")
 
 
 class _Factory:
@@ -89,6 +94,15 @@ def _repr(self: Any) -> str:
     return f"{type(self).__qualname__}({inner})"
 
 
+def _getstate(self: Any) -> tuple[Any, ...]:
+    return _values(self)
+
+
+def _setstate(self: Any, state: tuple[Any, ...]) -> None:
+    for name, value in zip(type(self).__record_fields__, state, strict=True):
+        object.__setattr__(self, name, value)
+
+
 def _frozen_setattr(self: Any, name: str, value: Any) -> None:
     raise FrozenInstanceError(f"cannot assign to field {name!r}")
 
@@ -100,7 +114,8 @@ def _frozen_delattr(self: Any, name: str) -> None:
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
 def record(cls: _T) -> _T:
     """Make ``cls`` a frozen, slotted record of its annotated fields (in declaration order)."""
-    own = tuple(inspect.get_annotations(cls))
+    # the class's own annotations, in declaration order, unevaluated (inspect would cost an import)
+    own = tuple(cls.__dict__.get("__annotations__", {}))  # noqa: RUF063
     inherited: tuple[str, ...] = getattr(cls, "__record_fields__", ())
     defaults: dict[str, Any] = dict(getattr(cls, "__record_defaults__", {}))
     for name in own:
@@ -124,11 +139,38 @@ def record(cls: _T) -> _T:
             namespace[name] = function
     namespace["__setattr__"] = _frozen_setattr
     namespace["__delattr__"] = _frozen_delattr
+    namespace["__getstate__"] = _getstate  # pickle and copy restore through __setstate__, not setattr
+    namespace["__setstate__"] = _setstate
     new_cls = type(cls)(cls.__name__, cls.__bases__, namespace)
     new_cls.__qualname__ = cls.__qualname__
     return new_cls
 
 
 def record_fields(obj: Any) -> tuple[str, ...]:
-    """The field names of a record (class or instance)."""
+    """The field names of a record (class or instance), in declaration order."""
     return tuple(getattr(obj, "__record_fields__", ()))
+
+
+def is_record(obj: Any) -> bool:
+    """Whether ``obj`` is a record class or a record instance."""
+    return hasattr(obj, "__record_fields__")
+
+
+def replace(obj: _R, **changes: Any) -> _R:
+    """A copy of the record ``obj`` with some fields changed (like ``dataclasses.replace``).
+
+    A dataclass instance is passed to ``dataclasses.replace``, so callers need not know which it is.
+    """
+    cls: Any = type(obj)
+    if not is_record(cls):
+        import dataclasses
+
+        copied: _R = dataclasses.replace(obj, **changes)  # type: ignore[type-var]
+        return copied
+    unknown = set(changes) - cls.__record_index__
+    if unknown:
+        raise TypeError(f"{cls.__name__} has no field {sorted(unknown)[0]!r}")
+    values = {name: getattr(obj, name) for name in cls.__record_fields__}
+    values.update(changes)
+    new: _R = cls(**values)
+    return new

@@ -9,7 +9,6 @@ collected from every format. Every key that stays unknown gets a reason.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import typing
 from collections.abc import Mapping, Sequence
@@ -20,6 +19,7 @@ from typing import Any
 from envadvisor.importers._base import Observation, major_minor
 from envadvisor.importers._system import is_tensorflow_distribution
 from envadvisor.model import DataError, Facts, fact_keys, from_data
+from envadvisor.records import is_record
 
 # Most structured first. Signatures state facts in error messages; free text is prose.
 PRECEDENCE = (
@@ -334,7 +334,7 @@ def _field_type(key: str) -> Any:
     cls: Any = Facts
     tp: Any = None
     for part in key.split("."):
-        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
+        if not (isinstance(cls, type) and is_record(cls)):
             return None
         hints = typing.get_type_hints(cls)
         if part not in hints:
@@ -344,7 +344,7 @@ def _field_type(key: str) -> Any:
             (
                 arg
                 for arg in (tp, *typing.get_args(tp))
-                if isinstance(arg, type) and dataclasses.is_dataclass(arg)
+                if isinstance(arg, type) and is_record(arg)
             ),
             None,
         )
@@ -434,7 +434,7 @@ def _device(entry: Mapping[str, Any]) -> dict[str, Any]:
 
 def _is_section(key: str) -> bool:
     tp = _field_type(key)
-    return isinstance(tp, type) and dataclasses.is_dataclass(tp)
+    return isinstance(tp, type) and is_record(tp)
 
 
 def _has_value(data: Mapping[str, Any], key: str) -> bool:

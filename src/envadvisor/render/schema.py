@@ -7,7 +7,6 @@ allows ``""`` to stand in for unknown (the model never produces it).
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import types
 import typing
@@ -15,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any, Union
 
 from envadvisor.model import Report
+from envadvisor.records import is_record, record_fields
 
 SCHEMA_ID = "https://envadvisor.invalid/schema/report-1.json"
 
@@ -45,16 +45,16 @@ def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
         return {}
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return {"enum": [m.value for m in tp]}
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and is_record(tp):
         name = tp.__name__
         if name not in defs:
             defs[name] = {}  # reserve first: recursion-safe
             hints = typing.get_type_hints(tp)
-            fields = dataclasses.fields(tp)
+            fields = record_fields(tp)
             defs[name] = {
                 "type": "object",
-                "properties": {f.name: _schema_for(hints[f.name], defs) for f in fields},
-                "required": [f.name for f in fields],
+                "properties": {field: _schema_for(hints[field], defs) for field in fields},
+                "required": list(fields),
                 "additionalProperties": False,
             }
         return {"$ref": f"#/$defs/{name}"}
