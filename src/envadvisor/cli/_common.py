@@ -82,6 +82,14 @@ def add_lang_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_redact_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--redact",
+        action="store_true",
+        help="remove host and user names, home paths, GPU UUIDs and serials, secrets (for pasting in public)",
+    )
+
+
 def add_fail_on_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fail-on",

@@ -17,11 +17,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("file", metavar="FILE", help="the environment.yml to check")
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
-    parser.add_argument(
-        "--redact",
-        action="store_true",
-        help="remove host and user names, home paths, GPU UUIDs and serials, secrets (for pasting in public)",
-    )
+    _common.add_redact_argument(parser)
     _common.add_fail_on_argument(parser)
     _common.add_lang_argument(parser)
     _common.add_target_arguments(parser)
