@@ -308,3 +308,14 @@ def test_compress_hostlist_cuts_long_lists() -> None:
     text = compress_hostlist(names, limit=3)
     assert text.endswith("(+34 more)")
     assert text.count("[") == 3
+
+
+def test_one_os_is_one_group_whatever_the_spelling() -> None:
+    """Probes report os-release NAME ("Ubuntu"), pasted reports often the ID ("ubuntu")."""
+    from envadvisor.fleet import NodeRecord, node_dimensions
+
+    probed = NodeRecord(name="a", source="a.json", distro="Ubuntu", distro_version="24.04")
+    pasted = NodeRecord(name="b", source="b.json", distro="ubuntu", distro_version="24.04")
+    debian = NodeRecord(name="c", source="c.json", distro="Debian GNU/Linux", distro_version="12")
+    assert node_dimensions(probed)["os"] == node_dimensions(pasted)["os"] == "ubuntu 24.04"
+    assert node_dimensions(debian)["os"] == "debian 12"

@@ -689,7 +689,10 @@ def _driver_label(node: NodeRecord) -> str:
 
 def _os_label(node: NodeRecord) -> str:
     if node.distro:
-        return f"{node.distro} {node.distro_version or ''}".strip()
+        # probes report /etc/os-release NAME ("Ubuntu", "Debian GNU/Linux"), pasted reports often the
+        # ID ("ubuntu"): compare by the lower-cased first word so one OS is one group
+        family = node.distro.split()[0].lower() if node.distro.split() else node.distro.lower()
+        return f"{family} {node.distro_version or ''}".strip()
     return node.system or UNKNOWN
 
 
