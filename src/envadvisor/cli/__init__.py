@@ -65,6 +65,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in (only,) if only in COMMANDS else COMMANDS:
         importlib.import_module(f"envadvisor.cli.{name}").register(sub)
+        sub.choices[name].add_argument("--version", action="version", version=f"envadvisor {__version__}")
     return parser
 
 
