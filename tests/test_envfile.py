@@ -142,3 +142,17 @@ def test_arbitrary_text_never_raises_anything_but_input_error(text: str) -> None
         parse(text, "fuzz.yml")
     except InputError as exc:
         assert str(exc).startswith("fuzz.yml: ")
+
+
+def test_nesting_beyond_any_real_file_is_refused_before_it_reaches_the_stack() -> None:
+    """The limit does not depend on the interpreter's recursion limit or the YAML loader used."""
+    import pytest
+
+    from envadvisor.envfile import MAX_DEPTH, parse
+    from envadvisor.errors import InputError
+
+    deep = "dependencies:\n  - " + "[" * (MAX_DEPTH + 1) + "x" + "]" * (MAX_DEPTH + 1) + "\n"
+    with pytest.raises(InputError, match="nested too deeply"):
+        parse(deep, "environment.yml")
+    shallow = "dependencies:\n  - python=3.12\n  - pip:\n      - requests\n"
+    assert parse(shallow, "environment.yml") is not None

@@ -26,6 +26,7 @@ MAX_BYTES = 1024 * 1024
 # YAML aliases are never needed in an environment file; a few are tolerated, an expansion that would
 # build more nodes than this (the "billion laughs" shape) is refused before anything walks it.
 MAX_ALIASES = 64
+MAX_DEPTH = 64
 MAX_EXPANDED_NODES = 100_000
 
 CONDA_KEYS = ("name", "prefix", "channels", "dependencies", "variables")
@@ -150,11 +151,36 @@ def _compose(text: str, path: str) -> Any:
         raise InputError(f"{path}: not valid YAML{where}: {problem}") from None
     except RecursionError:
         raise InputError(f"{path}: nested too deeply to be an environment file") from None
+    if root is not None and _deeper_than(root, MAX_DEPTH):
+        # an environment file nests three or four levels; refusing here keeps every later recursive
+        # step (constructing values, printing them in messages) away from the stack limit
+        raise InputError(f"{path}: nested too deeply to be an environment file (over {MAX_DEPTH} levels)")
     if root is not None and _expanded_size(root) > MAX_EXPANDED_NODES:
         raise InputError(
             f"{path}: its YAML aliases expand to more than {MAX_EXPANDED_NODES} values; refusing to load it"
         )
     return root
+
+
+def _deeper_than(root: Any, limit: int) -> bool:
+    """Whether the node graph nests deeper than ``limit`` (iterative; aliases visited once)."""
+    import yaml
+
+    seen: set[int] = set()
+    stack: list[tuple[Any, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend(((key, depth + 1), (value, depth + 1)))
+    return False
 
 
 def _expanded_size(root: Any) -> int:
@@ -258,7 +284,7 @@ def _build(value: Mapping[Any, Any], root: Any, path: str) -> EnvFile:
     lock: list[Entry] = []
     for key in value:
         if not isinstance(key, str):
-            raise InputError(f"{path}: top-level key {key!r} is not a name")
+            raise InputError(f"{path}: top-level key {_brief(key)} is not a name")
         if key in CONDA_KEYS:
             continue
         (lock if key in CONDA_LOCK_KEYS else unknown).append(Entry(key, line_of(key)))
@@ -281,7 +307,7 @@ def _build(value: Mapping[Any, Any], root: Any, path: str) -> EnvFile:
         for i, item in enumerate(raw_channels):
             where = lines[i] if i < len(lines) else None
             if not isinstance(item, str) or not item.strip():
-                raise InputError(f"{path}: line {where}: a channel must be a name or URL, not {item!r}")
+                raise InputError(f"{path}: line {where}: a channel must be a name or URL, not {_brief(item)}")
             channels.append(Entry(item.strip(), where))
 
     raw_deps = value["dependencies"]
@@ -314,7 +340,7 @@ def _build(value: Mapping[Any, Any], root: Any, path: str) -> EnvFile:
                 pip_blocks.append(_pip_block(sub, inner.get("pip"), where, path))
         else:
             raise InputError(
-                f"{path}: line {where}: dependency {item!r} is a {_yaml_kind(item)}; write it as a "
+                f"{path}: line {where}: dependency {_brief(item)} is a {_yaml_kind(item)}; write it as a "
                 'string (quote versions such as "python=3.12")'
             )
 
@@ -329,7 +355,7 @@ def _build(value: Mapping[Any, Any], root: Any, path: str) -> EnvFile:
         for key, val in raw_vars.items():
             if not isinstance(key, str) or isinstance(val, (Mapping, list)) or val is None:
                 raise InputError(
-                    f"{path}: line {line_of('variables')}: variable {key!r} must have a plain value"
+                    f"{path}: line {line_of('variables')}: variable {_brief(key)} must have a plain value"
                 )
             variables[key] = _scalar_text(val)
 
@@ -361,7 +387,9 @@ def _pip_block(sub: Any, pip_nodes: tuple[Any, Any] | None, where: int | None, p
     for j, req in enumerate(sub):
         req_line = lines[j] if j < len(lines) else where
         if not isinstance(req, str) or not req.strip():
-            raise InputError(f"{path}: line {req_line}: pip requirement {req!r} must be a non-empty string")
+            raise InputError(
+                f"{path}: line {req_line}: pip requirement {_brief(req)} must be a non-empty string"
+            )
         entries.append(Entry(req.strip(), req_line))
     return PipBlock(where, tuple(entries))
 
@@ -379,3 +407,12 @@ def _scalar_text(val: object) -> str:
     if isinstance(val, bool):
         return "true" if val else "false"
     return str(val)
+
+
+def _brief(value: Any) -> str:
+    """A short repr for error messages: a deeply nested or huge value must not blow the stack or the line."""
+    import reprlib
+
+    brief = reprlib.Repr()
+    brief.maxlevel, brief.maxstring, brief.maxother = 3, 60, 60
+    return brief.repr(value)

@@ -339,6 +339,10 @@ def parse_pip_line(text: str) -> PipLine:
         req = Requirement(line)
     except InvalidRequirement as exc:
         raise SpecError(str(exc).splitlines()[0]) from None
+    # some packaging releases (26.2 here) accept "torch===" (an operator without a version); pip does not
+    empty = next((spec.operator for spec in req.specifier if not spec.version.strip()), None)
+    if empty is not None:
+        raise SpecError(f"'{empty}' without a version")
     return PipLine(text, "requirement", requirement=req)
 
 
