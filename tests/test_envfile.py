@@ -110,15 +110,15 @@ def test_many_aliases_and_recursive_aliases_are_refused() -> None:
 
 
 def test_size_binary_and_encoding_limits(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="too big"):
+    with pytest.raises(InputError, match="too large"):
         parse_bytes(b"#" * (MAX_BYTES + 1), "big.yml")
-    with pytest.raises(InputError, match="binary file"):
+    with pytest.raises(InputError, match="binary data"):
         parse_bytes(b"dependencies: []\x00", "bin.yml")
     with pytest.raises(InputError, match="not UTF-8"):
         parse_bytes(b"dependencies: [\xff]", "latin.yml")
     big = tmp_path / "big.yml"
     big.write_bytes(b"#" * (MAX_BYTES + 10))
-    with pytest.raises(InputError, match="too big"):
+    with pytest.raises(InputError, match="too large"):
         read(big)
 
 

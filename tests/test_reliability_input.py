@@ -140,7 +140,7 @@ BAD_ENV_FILES: list[tuple[str, bytes, str]] = [
     ("deep-nesting", b"dependencies: " + b"[" * 5000 + b"]" * 5000 + b"\n", "nest"),
     ("binary", b"\x00\x01\x02" * 100, "binary"),
     ("not-utf8", "dependencies: [caf\xe9]\n".encode("latin-1"), "UTF-8"),
-    ("too-big", b"# " + b"x" * (1024 * 1024 + 10) + b"\ndependencies: [python]\n", "too big"),
+    ("too-big", b"# " + b"x" * (1024 * 1024 + 10) + b"\ndependencies: [python]\n", "too large"),
 ]
 
 
@@ -336,8 +336,8 @@ def test_non_utf8_bytes_in_argv_are_one_line_exit_2(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("argv", "needle"),
     [
-        (["check", "/dev/zero"], "too big"),
-        (["why", "torch", "--file", "/dev/zero"], "too big"),
+        (["check", "/dev/zero"], "too large"),
+        (["why", "torch", "--file", "/dev/zero"], "too large"),
         (["diagnose", "--from", "/dev/zero"], "too large"),
         (["fleet", "/dev/zero"], "too large"),
     ],

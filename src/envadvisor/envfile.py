@@ -16,10 +16,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from envadvisor.errors import DataFileError, InputError
+from envadvisor.fsutil import decode_user_text, read_user_text
 
 # Real environment files are a few KiB; 1 MiB leaves room for generated exports with thousands of pins.
 MAX_BYTES = 1024 * 1024
@@ -71,42 +71,18 @@ class EnvFile:
 
 def read(path: str | os.PathLike[str]) -> EnvFile:
     """Read and parse an environment file; every failure is one-line :class:`InputError`."""
-    where = str(path)
-    target = Path(path)
-    try:
-        if target.is_dir():
-            raise InputError(f"{where}: is a folder, not an environment file")
-        size = target.stat().st_size
-    except FileNotFoundError:
-        raise InputError(f"{where}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{where}: cannot read it ({exc.strerror or exc})") from None
-    if size > MAX_BYTES:
-        raise InputError(f"{where}: {size} bytes is too big for an environment file (limit {MAX_BYTES})")
-    try:
-        with open(target, "rb") as handle:  # bounded: /dev/zero or a pipe reports size 0
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"{where}: cannot read it ({exc.strerror or exc})") from None
-    return parse_bytes(data, where)
+    text, name = read_user_text(path, limit=MAX_BYTES, what="an environment file")
+    return parse(text, name)
 
 
 def parse_bytes(data: bytes, path: str) -> EnvFile:
-    if len(data) > MAX_BYTES:
-        raise InputError(f"{path}: too big for an environment file (limit {MAX_BYTES} bytes)")
-    if b"\x00" in data:
-        raise InputError(f"{path}: is a binary file, not YAML text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: is not UTF-8 text (byte {exc.start})") from None
-    return parse(text, path)
+    return parse(decode_user_text(data, path, limit=MAX_BYTES, what="an environment file"), path)
 
 
 def parse(text: str, path: str) -> EnvFile:
     """Parse environment.yml text. ``path`` names the file in messages."""
     if len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
-        raise InputError(f"{path}: too big for an environment file (limit {MAX_BYTES} bytes)")
+        raise InputError(f"{path}: too large for an environment file (limit {MAX_BYTES:,} bytes)")
     if not text.strip():
         raise InputError(f"{path}: is empty; an environment file needs a 'dependencies' list")
     root = _compose(text, path)

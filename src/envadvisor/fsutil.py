@@ -60,3 +60,46 @@ def _write_atomic(target: Path, text: str, *, force: bool) -> Path:
             os.unlink(tmp_name)
         raise
     return target
+
+
+def read_user_text(path_or_dash: str | os.PathLike[str], *, limit: int, what: str) -> tuple[str, str]:
+    """Read text a user hands over (a pasted report, an environment file) as ``(text, name)``.
+
+    ``-`` reads standard input. The read is bounded by ``limit`` (``/dev/zero`` or a pipe reports no
+    size), and a folder, a missing or unreadable file, binary data or non-UTF-8 text is one-line
+    :class:`InputError` naming the file and saying it is not ``what``.
+    """
+    import sys
+
+    dash = str(path_or_dash) == "-"
+    name = "standard input" if dash else str(path_or_dash)
+    if dash:
+        if sys.stdin is None:  # started with stdin closed (`<&-`)
+            raise InputError(f"{name} is closed")
+        data = sys.stdin.buffer.read(limit + 1)
+    else:
+        path = Path(path_or_dash)
+        try:
+            if path.is_dir():
+                raise InputError(f"{name}: is a folder (directory), not {what}")
+            with path.open("rb") as handle:
+                data = handle.read(limit + 1)
+        except FileNotFoundError:
+            raise InputError(f"{name}: no such file") from None
+        except PermissionError:
+            raise InputError(f"{name}: permission denied") from None
+        except OSError as exc:
+            raise InputError(f"{name}: cannot read it ({exc.strerror or exc})") from None
+    return decode_user_text(data, name, limit=limit, what=what), name
+
+
+def decode_user_text(data: bytes, name: str, *, limit: int, what: str) -> str:
+    """UTF-8 text (a BOM allowed) of at most ``limit`` bytes without NUL bytes, or one-line InputError."""
+    if len(data) > limit:
+        raise InputError(f"{name}: too large for {what} (limit {limit:,} bytes)")
+    if b"\x00" in data:
+        raise InputError(f"{name}: binary data (NUL bytes), not {what}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None

@@ -14,13 +14,12 @@ report at all (empty, binary, larger than :data:`MAX_BYTES`) is an :class:`~enva
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from envadvisor.errors import EnvAdvisorError, InputError
+from envadvisor.fsutil import read_user_text
 from envadvisor.importers import (
     collect_env,
     conda_list,
@@ -122,36 +121,8 @@ def read_report(text: str, *, source_name: str, format: str | None = None) -> Im
 
 def read_report_file(path_or_dash: str, format: str | None = None) -> ImportedReport:
     """Read a report from a file, or from standard input for ``-``. Bad input is one-line InputError."""
-    name = "standard input" if path_or_dash == "-" else path_or_dash
-    data = _read_bytes(path_or_dash, name)
-    if len(data) > MAX_BYTES:
-        raise InputError(f"{name}: {len(data) / 1024 / 1024:.1f} MB is too large for a report (limit 5 MB)")
-    if b"\x00" in data:
-        raise InputError(f"{name}: binary data (NUL bytes), not a text report")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: not UTF-8 text (byte {exc.start}); save the report as UTF-8") from None
+    text, name = read_user_text(path_or_dash, limit=MAX_BYTES, what="a text report")
     return read_report(text, source_name=name, format=format)
-
-
-def _read_bytes(path_or_dash: str, name: str) -> bytes:
-    if path_or_dash == "-":
-        if sys.stdin is None:  # started with stdin closed (`<&-`)
-            raise InputError(f"{name} is closed")
-        return sys.stdin.buffer.read(MAX_BYTES + 1)
-    path = Path(path_or_dash)
-    try:
-        if path.is_dir():
-            raise InputError(f"{name}: is a directory, not a report file")
-        with path.open("rb") as handle:
-            return handle.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError(f"{name}: no such file") from None
-    except PermissionError:
-        raise InputError(f"{name}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from None
 
 
 def _check_text(text: str, source_name: str) -> None:
