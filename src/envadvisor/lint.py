@@ -81,19 +81,9 @@ class LintDoc:
     zh: Mapping[str, Any] = field(default_factory=dict)
 
     def doc(self, lang: str = "en") -> dict[str, Any]:
-        zh = self.zh if lang == "zh" else {}
-        return {
-            "code": self.code,
-            "name": self.name,
-            "severity": self.severity.value,
-            "category": self.category.value,
-            "summary": zh.get("summary", self.summary),
-            "message": zh.get("message", self.message),
-            "why": zh.get("why", self.why),
-            "fix": list(zh.get("fix", self.fix)),
-            "references": list(self.references),
-            "terms": list(self.terms),
-        }
+        from envadvisor.knowledge import documentation
+
+        return documentation(self, lang)
 
 
 @cache

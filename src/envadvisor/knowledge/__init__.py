@@ -64,22 +64,29 @@ class Rule:
 
     def doc(self, lang: str = "en") -> dict[str, Any]:
         """The rule's documentation as plain data (for ``rules --json`` and ``explain``)."""
-        zh = self.zh if lang == "zh" else {}
-        return {
-            "code": self.code,
-            "name": self.name,
-            "severity": self.severity.value,
-            "category": self.category.value,
-            "summary": zh.get("summary", self.summary),
-            "message": zh.get("message", self.message),
-            "why": zh.get("why", self.why),
-            "fix": list(zh.get("fix", self.fix)),
-            "references": list(self.references),
-            "terms": list(self.terms),
+        return documentation(self, lang) | {
             "added_in": self.added_in,
             "confidence": self.confidence,
             "facts": sorted(self.fact_keys),
         }
+
+
+def documentation(entry: Any, lang: str = "en") -> dict[str, Any]:
+    """The documentation fields every catalogue entry has (rules here, lints in data/lint.yaml), with
+    the Chinese text where ``lang`` asks for it and the entry has it."""
+    zh = entry.zh if lang == "zh" else {}
+    return {
+        "code": entry.code,
+        "name": entry.name,
+        "severity": entry.severity.value,
+        "category": entry.category.value,
+        "summary": zh.get("summary", entry.summary),
+        "message": zh.get("message", entry.message),
+        "why": zh.get("why", entry.why),
+        "fix": list(zh.get("fix", entry.fix)),
+        "references": list(entry.references),
+        "terms": list(entry.terms),
+    }
 
 
 @record
