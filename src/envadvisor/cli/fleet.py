@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, TypeVar
 
 from envadvisor.cli import _common
+from envadvisor.cli.propose import add_proposal_arguments
 
 if TYPE_CHECKING:
     from envadvisor.fleet import CommonTarget, FleetSummary
@@ -39,19 +40,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "the CUDA build runs on the oldest driver and its architecture list covers every GPU",
     )
     proposal = parser.add_argument_group("proposal options (with --propose; as in `envadvisor propose`)")
-    proposal.add_argument("--python", metavar="X.Y", help="Python version (default: as `propose` chooses)")
-    proposal.add_argument("--name", metavar="NAME", help="environment name in the file")
-    proposal.add_argument(
-        "--source", metavar="SOURCE", help="where frameworks come from: auto (default), conda-forge or pip"
-    )
-    proposal.add_argument("-o", "--output", metavar="FILE", help="write environment.yml here")
-    proposal.add_argument("--force", action="store_true", help="replace FILE if it exists")
-    proposal.add_argument(
-        "--verify",
-        metavar="CHANNEL",
-        help="solve the conda part with the common target's virtual packages (__cuda of the oldest "
-        "driver, the oldest glibc) against CHANNEL (needs the 'solve' extra, py-rattler)",
-    )
+    add_proposal_arguments(proposal, target="the common target (oldest driver's __cuda, oldest glibc)")
     _common.add_lang_argument(parser)
     parser.set_defaults(func=run)
 
@@ -130,11 +119,9 @@ def _propose(args: argparse.Namespace, summary: FleetSummary, lang: str) -> int:
     """One environment.yml for every node that can share it; exit 1 when some nodes cannot."""
     from envadvisor.errors import UsageError
     from envadvisor.fleet import common_target
-    from envadvisor.propose import SOURCES, ProposeOptions, propose
+    from envadvisor.propose import ProposeOptions, propose
 
-    source = args.source or "auto"
-    if source not in SOURCES:
-        raise UsageError(f"--source {source!r}: choose one of {', '.join(SOURCES)}")
+    source = args.source or "auto"  # argparse already limited it to SOURCE_CHOICES
     if args.force and not args.output:
         raise UsageError("--force needs -o FILE")
     knowledge = _common.knowledge_for(args)

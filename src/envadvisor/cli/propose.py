@@ -9,6 +9,31 @@ from envadvisor.cli import _common
 SOURCE_CHOICES = ("auto", "conda-forge", "pip")
 
 
+def add_proposal_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, target: str) -> None:
+    """The options that shape a proposal, shared with ``fleet --propose``. Defaults are ``None`` so a
+    command can tell an option given from one left out."""
+    parser.add_argument(
+        "--python", metavar="X.Y", help="Python version (default: the newest every package supports)"
+    )
+    parser.add_argument("--name", metavar="NAME", help="environment name (default: from the packages)")
+    parser.add_argument(
+        "--source",
+        choices=SOURCE_CHOICES,
+        help="where PyTorch comes from: conda-forge, the official pip wheels, or auto (default: conda-forge "
+        "when a build fits, else the wheels)",
+    )
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", help="write the file here (default: standard output)"
+    )
+    parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    parser.add_argument(
+        "--verify",
+        metavar="CHANNEL",
+        help=f"solve the conda part with {target}'s virtual packages against CHANNEL (a URL or a local "
+        "channel folder; needs the 'solve' extra, py-rattler)",
+    )
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "propose",
@@ -19,28 +44,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "conda-forge with nodefaults, and a '# why' comment on every line.",
     )
     parser.add_argument("packages", nargs="*", metavar="PACKAGE", help="what you want to work with")
-    parser.add_argument(
-        "--python", metavar="X.Y", help="Python version (default: the newest every package supports)"
-    )
-    parser.add_argument("--name", help="environment name (default: from the packages)")
-    parser.add_argument(
-        "--source",
-        choices=SOURCE_CHOICES,
-        default="auto",
-        help="where PyTorch comes from: conda-forge, the official pip wheels, or auto (conda-forge when a "
-        "build fits, else the wheels)",
-    )
-    parser.add_argument(
-        "-o", "--output", metavar="FILE", help="write the file here (default: standard output)"
-    )
-    parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    add_proposal_arguments(parser, target="the target")
     parser.add_argument("--json", action="store_true", help="print the decision record as JSON")
-    parser.add_argument(
-        "--verify",
-        metavar="CHANNEL",
-        help="solve the conda part with the target's virtual packages against CHANNEL (a URL or a local "
-        "channel folder; needs the 'solve' extra, py-rattler)",
-    )
     _common.add_target_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -65,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     gathered = _common.gather_facts(args, knowledge)
     target_is_host = gathered.origin.kind == "machine" and not gathered.facts.overridden
     options = ProposeOptions(
-        python=args.python, name=args.name, source=args.source, target_is_host=target_is_host
+        python=args.python, name=args.name, source=args.source or "auto", target_is_host=target_is_host
     )
     proposal = propose(gathered.facts, args.packages, options, knowledge)
     filename = os.path.basename(args.output) if args.output else "environment.yml"
