@@ -1,84 +1,85 @@
-"""Real pasted reports (tests/reports/, sources in index.yaml) through the importer and the engine.
+"""Real pasted reports (tests/reports/) through the importer and the engine.
 
-Two layers: every fixture's key facts must be read (the importer's job, checked report by report), and
-over the whole corpus the diagnosis must reach the issue's targets: the right verdict for at least 85 %
-of the reports, the right category for at least 75 % of the problem reports, at most one false alarm
-in eight healthy reports. The holdout reports (tests/reports/holdout/) were not looked at while the
-parsers were written; their figures are printed separately as the honest estimate.
+The corpus has two parts (tests/corpus_scoring.py): the train part (index.yaml), which the readers may be
+improved against, and the frozen holdout (holdout/index.yaml), whose expectations were written from the
+threads before it was ever scored. Here:
 
-A report counts as "problem" when the engine raises an error or warning finding about something broken
-now: knowledge gaps and end-of-life notices (advice about the future: an EOL Python still runs the code
-in the report) do not count. The category is right when it is among the categories of the most severe
-such findings (a report may show two real problems at once, e.g. torch/torchaudio versions apart and an
-nvJitLink clash, and naming both is right).
+* both indexes are complete and list every file once, and the corpus covers what issue 13 asks for;
+* the curated train fixtures' key facts are read (the importer's job, checked report by report;
+  holdout facts are never checked, that would invite tuning the readers to them);
+* no report, train or holdout, crashes the reader or the engine;
+* the train figures stay at or above floors set from measurement (docs/accuracy.md). The holdout's
+  figures are the honest estimate and are reported by bench/bench_corpus.py, not gated here: a gate
+  would be an invitation to tune to it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from envadvisor.importers import read_report
-from envadvisor.model import Category, Severity
-from envadvisor.resources import load_yaml_text
+from envadvisor.model import Category
+from tests.corpus_scoring import REPORTS, Outcome, diagnose_all, figures, index
 
-REPORTS = Path(__file__).parent / "reports"
-# The engine decides end-of-life rules by date; pin it so the figures do not drift with the calendar.
-TODAY = dt.date(2026, 11, 28)
-VERDICT_TARGET = 0.85
-CATEGORY_TARGET = 0.75
-MAX_FALSE_ALARM_RATE = 1 / 8
-ADVISORY_CATEGORIES = frozenset({Category.KNOWLEDGE_GAP, Category.PYTHON_EOL})
-
-
-@cache
-def index() -> tuple[Mapping[str, Any], ...]:
-    data = load_yaml_text(
-        (REPORTS / "index.yaml").read_text(encoding="utf-8"), path="tests/reports/index.yaml"
-    )
-    assert isinstance(data, dict)
-    return tuple(data["reports"])
+# Floors for the train part, set from measurement (docs/accuracy.md: 92.0 % verdict, 89.5 % category,
+# no false alarm, no crash on 2026-12-04) a little below it, so a change that loses ground fails here.
+TRAIN_VERDICT_FLOOR = 0.90
+TRAIN_CATEGORY_FLOOR = 0.87
+TRAIN_MAX_FALSE_ALARMS = 1
+OS_VALUES = {"linux", "windows", "wsl", "macos", "unknown"}
 
 
 def entry_id(entry: Mapping[str, Any]) -> str:
     return str(entry["file"]).removesuffix(".txt")
 
 
-def read(entry: Mapping[str, Any]):  # type: ignore[no-untyped-def]
-    text = (REPORTS / entry["file"]).read_text(encoding="utf-8")
-    return read_report(text, source_name=str(entry["file"]))
-
-
-def test_index_lists_every_fixture_once() -> None:
-    listed = [str(e["file"]) for e in index()]
+def test_indexes_list_every_fixture_once() -> None:
+    listed = [str(e["file"]) for split in ("train", "holdout") for e in index(split)]
     on_disk = sorted(str(p.relative_to(REPORTS)) for p in REPORTS.rglob("*.txt"))
     assert sorted(listed) == on_disk
     assert len(listed) == len(set(listed))
+    assert all(str(e["file"]).startswith("holdout/") for e in index("holdout"))
+    assert not any(str(e["file"]).startswith("holdout/") for e in index("train"))
 
 
-def test_index_entries_are_complete() -> None:
-    categories = {c.value for c in Category}
-    for entry in index():
-        assert str(entry["source"]).startswith("https://github.com/"), entry["file"]
-        assert entry["verdict"] in ("problem", "healthy"), entry["file"]
-        assert entry.get("note"), entry["file"]
+@pytest.mark.parametrize("split", ["train", "holdout"])
+def test_index_entries_are_complete(split: str) -> None:
+    categories = {c.value for c in Category} - {"knowledge_gap", "python_eol"}
+    for entry in index(split):
+        name = entry["file"]
+        assert str(entry["source"]).startswith("https://"), name
+        assert entry["verdict"] in ("problem", "healthy"), name
+        assert entry.get("note"), name
+        assert entry.get("formats"), name
         if entry["verdict"] == "problem":
-            assert entry.get("category") in categories, entry["file"]
+            assert entry.get("category") in categories, name
         else:
-            assert "category" not in entry, entry["file"]
+            assert "category" not in entry, name
+        if "year" in entry or split == "holdout":
+            assert 2019 <= int(entry["year"]) <= 2026, name
+            assert entry["os"] in OS_VALUES, name
+            assert entry["lang"] in ("en", "zh"), name
+
+
+def test_holdout_is_frozen_and_apart() -> None:
+    held = index("holdout")
+    assert len(held) >= 60
+    assert sum(1 for e in held if e["verdict"] == "healthy") >= 15
+    # expectations only: no fact list a reader could be tuned against
+    assert not any("expect" in e for e in held)
+    train_sources = {e["source"] for e in index("train")}
+    assert not train_sources & {e["source"] for e in held}
 
 
 def test_corpus_covers_the_issue() -> None:
-    entries = index()
-    assert len(entries) >= 30
-    assert sum(1 for e in entries if e["verdict"] == "healthy") >= 8
-    formats = {fmt for e in entries for fmt in e["formats"]}
+    everything = [e for split in ("train", "holdout") for e in index(split)]
+    assert len(everything) >= 200
+    assert sum(1 for e in everything if e["verdict"] == "healthy") >= 40
+    formats = {fmt for e in everything for fmt in e["formats"]}
     assert {
         "collect_env",
         "vllm",
@@ -90,17 +91,28 @@ def test_corpus_covers_the_issue() -> None:
         "free_text",
         "signatures",
     } <= formats
-    problem_categories = {e["category"] for e in entries if e["verdict"] == "problem"}
+    assert {int(e["year"]) for e in everything if "year" in e} >= set(range(2019, 2027))
+    assert {"windows", "wsl", "macos"} <= {e.get("os") for e in everything}
+    assert sum(1 for e in everything if e.get("lang") == "zh") >= 10
+    tags = {t for e in everything for t in e.get("tags") or ()}
+    assert {"blackwell", "cuda13"} <= tags
+    problem_categories = {e["category"] for e in everything if e["verdict"] == "problem"}
     assert {
         "driver_too_old",
         "no_driver",
         "nvml_driver_mismatch",
         "gpu_arch_unsupported",
+        "gpu_feature_missing",
         "cpu_only_build",
         "cuda_libs_missing",
         "cudnn_mismatch",
         "mixed_cuda_runtimes",
+        "toolkit_mismatch",
+        "python_unsupported",
+        "framework_version_mismatch",
         "numpy_abi_mismatch",
+        "platform_unsupported",
+        "wsl_gpu_unavailable",
     } <= problem_categories
 
 
@@ -113,18 +125,13 @@ def _expected_value(facts: Any, key: str) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def is_holdout(entry: Mapping[str, Any]) -> bool:
-    return str(entry["file"]).startswith("holdout/")
-
-
-# Holdout reports only count in the diagnosis figures: checking their facts here would invite tuning
-# the parsers to them.
-@pytest.mark.parametrize("entry", [e for e in index() if not is_holdout(e)], ids=entry_id)
+# Only the curated train fixtures carry `expect` facts; the holdout never does.
+@pytest.mark.parametrize("entry", [e for e in index("train") if "expect" in e], ids=entry_id)
 def test_fixture_facts(entry: Mapping[str, Any]) -> None:
-    imported = read(entry)
+    imported = read_report((REPORTS / entry["file"]).read_text(encoding="utf-8"), source_name=entry["file"])
     missing_formats = set(entry["formats"]) - set(imported.formats)
     assert not missing_formats, f"formats not detected: {sorted(missing_formats)} (got {imported.formats})"
-    for key, expected in (entry.get("expect") or {}).items():
+    for key, expected in entry["expect"].items():
         got = _expected_value(imported.facts, key)
         if key == "evidence.signatures":
             assert set(expected) <= set(got), f"{key}: expected {expected} within {got}"
@@ -138,109 +145,45 @@ def test_fixture_facts(entry: Mapping[str, Any]) -> None:
             assert imported.quotes.get(origin), f"{key} has no quoted line"
 
 
-# ------------------------------------------------------------------------------------------------
-# Diagnosis figures (need the knowledge base and the engine)
-# ------------------------------------------------------------------------------------------------
+@cache
+def _outcomes() -> tuple[Outcome, ...]:
+    return tuple(diagnose_all())
 
 
-@dataclass(frozen=True)
-class Outcome:
-    file: str
-    expected_verdict: str
-    expected_category: str | None
-    verdict: str
-    category: str | None
-    categories: tuple[str, ...]
+def test_no_report_crashes_the_reader_or_the_engine() -> None:
+    crashes = [o.miss_line() for o in _outcomes() if o.crash]
+    assert not crashes, "\n".join(crashes)
 
 
-def diagnose(entry: Mapping[str, Any]) -> Outcome:
-    from envadvisor.engine import evaluate
-    from envadvisor.knowledge import load_knowledge
-
-    imported = read(entry)
-    evaluation = evaluate(load_knowledge(), imported.facts, today=TODAY, quotes=imported.quotes)
-    serious = [
-        f
-        for f in evaluation.findings
-        if f.severity in (Severity.ERROR, Severity.WARNING) and f.category not in ADVISORY_CATEGORIES
-    ]
-    worst = max((f.severity.rank for f in serious), default=None)
-    named = tuple(dict.fromkeys(f.category.value for f in serious if f.severity.rank == worst))
-    expected = entry.get("category")
-    return Outcome(
-        file=str(entry["file"]),
-        expected_verdict=str(entry["verdict"]),
-        expected_category=expected,
-        verdict="problem" if serious else "healthy",
-        category=expected if expected in named else (named[0] if named else None),
-        categories=tuple(f"{f.code}:{f.category.value}" for f in evaluation.findings),
-    )
-
-
-@dataclass(frozen=True)
-class Figures:
-    reports: int
-    verdict_accuracy: float
-    category_accuracy: float
-    problems: int
-    healthy: int
-    false_alarms: int
-    misses: tuple[str, ...]
-
-    def line(self, name: str) -> str:
-        return (
-            f"{name}: {self.reports} reports, verdict {self.verdict_accuracy:.0%}, category "
-            f"{self.category_accuracy:.0%} of {self.problems} problems, false alarms {self.false_alarms}/"
-            f"{self.healthy} healthy"
-        )
-
-
-def figures(outcomes: list[Outcome]) -> Figures:
-    problems = [o for o in outcomes if o.expected_verdict == "problem"]
-    healthy = [o for o in outcomes if o.expected_verdict == "healthy"]
-    right_verdict = sum(1 for o in outcomes if o.verdict == o.expected_verdict)
-    right_category = sum(1 for o in problems if o.category == o.expected_category)
-    misses = tuple(
-        f"{o.file}: expected {o.expected_verdict}/{o.expected_category}, got {o.verdict}/{o.category} "
-        f"{list(o.categories)}"
-        for o in outcomes
-        if o.verdict != o.expected_verdict
-        or (o.expected_verdict == "problem" and o.category != o.expected_category)
-    )
-    return Figures(
-        reports=len(outcomes),
-        verdict_accuracy=right_verdict / len(outcomes) if outcomes else 0.0,
-        category_accuracy=right_category / len(problems) if problems else 0.0,
-        problems=len(problems),
-        healthy=len(healthy),
-        false_alarms=sum(1 for o in healthy if o.verdict == "problem"),
-        misses=misses,
-    )
-
-
-def _engine_available() -> bool:
-    try:
-        from envadvisor.engine import evaluate  # noqa: F401
-        from envadvisor.knowledge import load_knowledge
-
-        return bool(load_knowledge().rules)
-    except ImportError:
-        return False
-
-
-needs_engine = pytest.mark.skipif(
-    not _engine_available(), reason="the knowledge base and engine are not there yet"
-)
-
-
-@needs_engine
-def test_diagnosis_reaches_the_targets_on_the_corpus() -> None:
-    outcomes = [diagnose(e) for e in index()]
-    seen = figures([o for o, e in zip(outcomes, index(), strict=True) if not is_holdout(e)])
-    held = figures([o for o, e in zip(outcomes, index(), strict=True) if is_holdout(e)])
-    overall = figures(outcomes)
-    report = "\n".join([overall.line("all"), seen.line("seen"), held.line("holdout"), *overall.misses])
+def test_train_figures_hold_their_floor() -> None:
+    train = figures("train", [o for o in _outcomes() if o.split == "train"])
+    report = "\n".join([train.line(), *(m.miss_line() for m in train.misses)])
     print(report)
-    assert overall.verdict_accuracy >= VERDICT_TARGET, report
-    assert overall.category_accuracy >= CATEGORY_TARGET, report
-    assert overall.false_alarms <= max(1, int(overall.healthy * MAX_FALSE_ALARM_RATE)), report
+    assert train.verdict_accuracy >= TRAIN_VERDICT_FLOOR, report
+    assert train.category_accuracy >= TRAIN_CATEGORY_FLOOR, report
+    assert train.false_alarms <= TRAIN_MAX_FALSE_ALARMS, report
+
+
+def test_scoring_counts_what_it_says() -> None:
+    """The scorer itself, on made-up outcomes: a right category needs a right verdict, a false alarm
+    is an error (not a warning) on a healthy report, and a crash is never right."""
+
+    def outcome(exp: str, cat: str | None, got: str, got_cat: str | None, worst: str | None, crash=None):  # type: ignore[no-untyped-def]
+        return Outcome("f", "train", exp, cat, got, got_cat, worst, (), (), crash)
+
+    figs = figures(
+        "made-up",
+        [
+            outcome("problem", "no_driver", "problem", "no_driver", "error"),
+            outcome("problem", "no_driver", "problem", "driver_too_old", "error"),
+            outcome("problem", "no_driver", "crash", None, None, crash="KeyError: x"),
+            outcome("healthy", None, "problem", "cpu_only_build", "error"),
+            outcome("healthy", None, "problem", "cpu_only_build", "warning"),
+            outcome("healthy", None, "healthy", None, None),
+        ],
+    )
+    assert (figs.reports, figs.problems, figs.healthy) == (6, 3, 3)
+    assert figs.verdict_right == 3  # two problems seen as problems, one healthy as healthy
+    assert figs.category_right == 1
+    assert (figs.false_alarms, figs.warned_healthy, figs.crashes) == (1, 1, 1)
+    assert len(figs.misses) == 4  # all but the one right problem and the one right healthy
