@@ -325,8 +325,8 @@ def test_nvidia_smi_old_header_without_cuda_version() -> None:
     text = "| NVIDIA-SMI 396.26                 Driver Version: 396.26                    |\n"
     facts = read_report(text, source_name="smi").facts
     assert facts.gpu.driver_version == "396.26"
-    assert facts.gpu.driver_cuda is None
-    assert "before R410" in facts.reasons["gpu.driver_cuda"]
+    # nvidia-smi before R410 prints no CUDA version; the branch table knows R396's (CUDA 9.2), inferred.
+    assert facts.gpu.driver_cuda == "9.2" and facts.gpu.driver_cuda_inferred is True
 
 
 def test_nvidia_smi_table_row_and_memory() -> None:

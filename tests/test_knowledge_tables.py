@@ -88,8 +88,163 @@ def test_max_cuda_for_driver(tables: Tables, driver: str, system: str | None, cu
 
 def test_max_cuda_unknown_beyond_the_tables(tables: Tables) -> None:
     assert tables.max_cuda_for_driver("620.10", "linux") is None  # a newer branch than any row
-    assert tables.max_cuda_for_driver("581.15", "windows") is None  # NVIDIA lists 13.x Windows as N/A
+    assert tables.max_cuda_for_driver("620", None) is None
+    assert tables.max_cuda_for_driver("605.10", "linux") is None  # no public R600/R605
+    assert tables.max_cuda_for_driver("580.50", "windows") is None  # below 580.88, the first Windows R580
     assert tables.max_cuda_for_driver("banana", "linux") is None
+    assert tables.max_cuda_for_driver("430.50", "linux") is None  # R430: no source in the tables
+
+
+# What nvidia-smi prints for each branch typed as a branch (issue 11: "580 -> 13.0, 575 -> 12.9 ...").
+# Sources: rules/tables/cuda.yaml driver_branch_cuda (CUDA release notes Table 3; nvidia-smi headers such
+# as "NVIDIA-SMI 565.57.01 Driver Version: 565.57.01 CUDA Version: 12.7").
+BRANCH_CUDA = {
+    "615": "13.4", "610": "13.3", "595": "13.2", "590": "13.1", "580": "13.0", "575": "12.9", "570": "12.8",
+    "565": "12.7", "560": "12.6", "555": "12.5", "550": "12.4", "545": "12.3", "535": "12.2", "530": "12.1",
+    "525": "12.0", "520": "11.8", "515": "11.7", "510": "11.6", "495": "11.5", "470": "11.4", "465": "11.3",
+    "460": "11.2", "455": "11.1", "450": "11.0",
+}
+
+
+@pytest.mark.parametrize(("branch", "cuda"), sorted(BRANCH_CUDA.items()))
+def test_a_branch_means_that_branch(tables: Tables, branch: str, cuda: str) -> None:
+    for spelled in (branch, f"R{branch}", f"r{branch}", f"{branch}.xx"):
+        assert tables.max_cuda_for_driver(spelled, None) == cuda, spelled
+    assert tables.max_cuda_for_driver(branch, "linux") == cuda
+    # The branch's own CUDA runs on every driver of it, whatever the patch level.
+    assert tables.driver_runs_cuda(branch, cuda, "linux") is True
+
+
+@pytest.mark.parametrize(
+    ("driver", "system", "cuda"),
+    [
+        ("565.57.01", "linux", "12.7"),  # no 12.7 toolkit, yet R565 prints 12.7
+        ("566.36", "windows", "12.7"),
+        ("581.57", "windows", "13.0"),
+        ("580.88", "windows", "13.0"),
+        ("591.81", "windows", "13.1"),
+        ("595.84", "windows", "13.2"),
+        ("596.71", "windows", "13.2"),
+        ("610.47", "windows", "13.3"),  # "NVIDIA-SMI 610.47  KMD Version: 610.47  CUDA UMD Version: 13.3"
+        ("616.64", "windows", "13.4"),
+        ("617.14", "windows", "13.4"),
+        ("610.43.02", "linux", "13.3"),
+        ("615.71.09", "linux", "13.4"),
+        ("615.71.09", None, "13.4"),
+        ("531.68", "linux", "12.1"),  # WSL: nvidia-smi shows the Windows driver 531.68 (hershey890/cs259)
+        ("566.36", "linux", "12.7"),
+    ],
+)
+def test_branch_table_per_os(tables: Tables, driver: str, system: str | None, cuda: str) -> None:
+    assert tables.max_cuda_for_driver(driver, system) == cuda
+
+
+def test_branch_rows_carry_sources_and_do_not_overlap(tables: Tables) -> None:
+    rows = tables.driver_branch_rows
+    assert {r.system for r in rows} == {"linux", "windows"}
+    assert all(r.source for r in rows)
+    linux = [r.branch for r in rows if r.system == "linux"]
+    assert len(linux) == len(set(linux))
+    # Unverified branches are not listed.
+    assert 605 not in linux and 620 not in linux
+    assert tables.driver_branch_row("581.57", "windows").branch == 580  # type: ignore[union-attr]
+    assert tables.driver_branch_of("581.57", "windows") == 580
+    assert tables.driver_branch_of("570.133.07", "linux") == 570
+    assert tables.driver_branch_of("R595", None) == 595
+
+
+def test_a_driver_branch_and_cuda_builds(tables: Tables) -> None:
+    # A floor inside the branch: the patch level decides, so unknown (12.x needs 525.60.13).
+    assert tables.driver_runs_cuda("525", "12.1", "linux") is None
+    assert tables.driver_runs_cuda("525", "12.0", "linux") is True  # R525 prints 12.0
+    # Windows R525 starts at 527.41, the 12.x Windows floor.
+    assert tables.driver_runs_cuda("525", "12.1", "windows") is True
+    assert tables.driver_runs_cuda("575", "13.0", None) is False
+    assert tables.driver_runs_cuda("R580", "13.0", None) is True
+    assert tables.driver_runs_cuda("470", "12.4", None) is False
+    assert tables.driver_runs_cuda("470", "11.8", None) is True
+    assert tables.driver_runs_cuda("570.xx", "12.9", "linux") is True  # minor version compatibility
+
+
+@pytest.mark.parametrize(
+    ("gpu", "cc", "system", "label", "arch"),
+    [
+        ("NVIDIA GeForce RTX 5090", "12.0", "linux", "R570+ (>= 570.86.10)", "Blackwell"),
+        ("NVIDIA GeForce RTX 5090", "12.0", "windows", "R570+ (>= 570.65)", "Blackwell"),
+        ("NVIDIA GeForce RTX 5090", "12.0", None, "R570+", "Blackwell"),
+        ("RTX PRO 6000 Blackwell Workstation Edition", "12.0", "linux", "R570+ (>= 570.133.07)", "Blackwell"),
+        ("RTX PRO 6000 Blackwell Server Edition", "12.0", "linux", "R575+ (>= 575.57.08)", "Blackwell"),
+        ("RTX 5060", "12.0", "linux", "R570 >= 570.169, R575 >= 575.57.08, R580+", "Blackwell"),
+        ("NVIDIA GeForce RTX 4090", "8.9", "linux", "R520+ (>= 520.56.06)", "Ada Lovelace"),
+        ("NVIDIA GeForce RTX 4070", "8.9", "linux", "R525+ (>= 525.116.03)", "Ada Lovelace"),
+        ("NVIDIA L4", "8.9", "linux", "R525 >= 525.105.17, R530 >= 530.30.02, R535+", "Ada Lovelace"),
+        ("NVIDIA H100 PCIe", "9.0", "linux", "R520+ (>= 520.56.06)", "Hopper"),
+        ("NVIDIA H100 80GB HBM3", "9.0", "linux", "R525+ (>= 525.85.05)", "Hopper"),
+        ("NVIDIA H200", "9.0", "linux", "R550+ (>= 550.90.07)", "Hopper"),
+        ("NVIDIA B300", "10.3", "linux", "R580+ (>= 580.82.07)", "Blackwell Ultra"),
+        ("NVIDIA A100-SXM4-80GB", "8.0", "linux", "R450+ (>= 450.36.06)", "Ampere"),
+        ("Tesla T4", "7.5", "windows", "R410+ (>= 411.31)", "Turing"),
+        ("Tesla V100-SXM2-16GB", "7.0", "linux", "R384+ (>= 384.81)", "Volta"),
+        ("NVIDIA GeForce GTX 1080 Ti", "6.1", "linux", "R367+ (>= 367.48)", "Pascal"),
+    ],
+)
+def test_min_driver_for_gpu(
+    tables: Tables, gpu: str, cc: str, system: str | None, label: str, arch: str
+) -> None:
+    floor = tables.min_driver_for_gpu(cc, gpu, system)
+    assert floor is not None
+    assert (floor.label, floor.architecture) == (label, arch)
+    assert floor.source
+
+
+def test_min_driver_unknown_where_no_source(tables: Tables) -> None:
+    assert tables.min_driver_for_gpu("5.2", "NVIDIA GeForce GTX 980") is None  # Maxwell's first: unverified
+    assert tables.min_driver_for_gpu("3.7", "Tesla K80") is None
+    assert tables.min_driver_for_gpu("8.7", "Jetson AGX Orin") is None  # L4T, not these drivers
+    assert tables.min_driver_for_gpu("10.7") is None  # Rubin: unverified
+    assert tables.min_driver_for_gpu("12.0", None, "macos") is None
+
+
+@pytest.mark.parametrize(
+    ("driver", "cc", "gpu", "system", "supported"),
+    [
+        ("550.54.15", "12.0", "NVIDIA GeForce RTX 5090", None, False),  # R550 cannot drive Blackwell
+        ("570", "12.0", "NVIDIA GeForce RTX 5090", None, True),
+        ("570", "12.0", "NVIDIA GeForce RTX 5060", None, None),  # the patch level decides
+        ("570.153.02", "12.0", "NVIDIA GeForce RTX 5060", "linux", False),
+        ("570.172.08", "12.0", "NVIDIA GeForce RTX 5060", "linux", True),
+        ("570.211.01", "12.0", "NVIDIA GeForce RTX 5050", "linux", False),  # never in an R570 README
+        ("580.65.06", "12.0", "NVIDIA GeForce RTX 5050", "linux", True),
+        ("470.82.01", "8.9", "NVIDIA GeForce RTX 4090", None, False),
+        ("470.82.01", "9.0", "NVIDIA H100 PCIe", None, False),
+        ("535.288.01", "9.0", "NVIDIA H200", "linux", False),  # H200 in no R535 release
+        ("530.41.03", "8.9", "NVIDIA GeForce RTX 4070", "linux", False),  # not in R530
+        ("545.29.06", "9.0", "NVIDIA H20", "linux", None),  # between listed branches: unknown
+        ("516.94", "8.9", "NVIDIA GeForce RTX 4090", "windows", False),
+        ("522.25", "8.9", "NVIDIA GeForce RTX 4090", "windows", True),
+        ("590.48.01", "6.1", "NVIDIA GeForce GTX 1080", None, False),  # R580 was the last for Pascal
+        ("591.44", "6.1", "NVIDIA GeForce GTX 1080", "windows", False),
+        ("580.95.05", "6.1", "NVIDIA GeForce GTX 1080", None, True),
+        ("495.29.05", "3.7", "Tesla K80", None, False),  # R470 was the last for Kepler
+        ("470.82.01", "3.7", "Tesla K80", None, None),  # Kepler's first driver is not in the tables
+    ],
+)
+def test_driver_supports_gpu(
+    tables: Tables, driver: str, cc: str, gpu: str, system: str | None, supported: bool | None
+) -> None:
+    assert tables.driver_supports_gpu(driver, cc, gpu, system) is supported
+
+
+def test_last_branch_and_last_cuda_per_architecture(tables: Tables) -> None:
+    assert [tables.last_driver_branch_for_cc(cc) for cc in ("3.5", "5.2", "6.1", "7.0", "7.5", "12.0")] == [
+        470, 580, 580, 580, None, None,
+    ]
+    # CUDA 13 has no code for Maxwell, Pascal and Volta; CUDA 12 none for Kepler.
+    assert [tables.last_cuda_for_cc(cc) for cc in ("3.0", "3.7", "5.0", "6.1", "7.0", "7.5", "12.0")] == [
+        "10.2", "11.8", "12.9", "12.9", "12.9", None, None,
+    ]
+    assert tables.cuda_supports_cc("13.0", "6.1") is False
+    assert tables.cuda_supports_cc("12.9", "6.1") is True
 
 
 def test_min_driver_for_cuda(tables: Tables) -> None:

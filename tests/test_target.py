@@ -81,9 +81,42 @@ def test_compute_capability_overrides_the_table(tables) -> None:  # type: ignore
 
 
 @pytest.mark.parametrize(
+    ("typed", "cuda"),
+    [("580", "13.0"), ("R570", "12.8"), ("r570", "12.8"), ("570.xx", "12.8"), ("R565", "12.7")],
+)
+def test_a_driver_typed_as_a_branch_means_that_branch(tables, typed: str, cuda: str) -> None:  # type: ignore[no-untyped-def]
+    target = TargetOverrides.from_values(gpus=["RTX 5090"], driver=typed, environ={})
+    facts = apply_overrides(_this_machine(), target, tables)
+    branch = typed.lstrip("Rr").split(".")[0]
+    assert facts.gpu.driver_version == branch  # a one-part version: a branch, patch level unknown
+    assert facts.sources["gpu.driver_version"] == f"override: branch R{branch}, patch level not known"
+    assert facts.gpu.driver_cuda == cuda and facts.gpu.driver_cuda_inferred is True
+
+
+def test_a_full_driver_version_is_not_a_branch(tables) -> None:  # type: ignore[no-untyped-def]
+    facts = apply_overrides(
+        _this_machine(), TargetOverrides.from_values(driver="570.133.07", environ={}), tables
+    )
+    assert facts.sources["gpu.driver_version"] == "override"
+
+
+def test_diagnose_says_the_patch_level_is_unknown(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diagnose", "--gpu", "RTX 5090", "--driver", "R570", "--json"]) in (0, 1)
+    import json
+
+    report = json.loads(capsys.readouterr().out)
+    assert report["facts"]["gpu"]["driver_version"] == "570"
+    assert "patch level not known" in report["facts"]["sources"]["gpu.driver_version"]
+    assert report["facts"]["gpu"]["driver_cuda"] == "12.8"
+    codes = {f["code"] for f in report["findings"]}
+    assert "EA110" not in codes  # every R570 release drives an RTX 5090
+
+
+@pytest.mark.parametrize(
     ("kwargs", "message"),
     [
         ({"driver": "banana"}, "--driver 'banana'"),
+        ({"driver": "R57"}, "or its branch such as 580 or R570"),
         ({"compute_capability": "eighty"}, "--compute-capability"),
         ({"os": "plan9"}, "--os 'plan9'"),
         ({"arch": "sparc"}, "--arch 'sparc'"),

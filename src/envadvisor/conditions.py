@@ -517,6 +517,30 @@ def _p_driver_runs_cuda(ctx: Context, args: Sequence[Any]) -> Tri:
     return None
 
 
+def _p_driver_predates_gpu(ctx: Context, args: Sequence[Any]) -> Tri:
+    """The driver is older than the first one that supports this GPU (RTX 5090 on R550)."""
+    cc, name, driver = args
+    t = ctx.tables
+    floor = t.min_driver_for_gpu(str(cc), str(name) if name is not None else None, ctx.system)
+    if floor is not None:
+        _derive(ctx, "gpu_min_driver", floor.label)
+        _derive(ctx, "gpu_arch", floor.architecture)
+    return t.driver_predates_gpu(str(driver), str(cc), str(name) if name is not None else None, ctx.system)
+
+
+def _p_driver_dropped_gpu(ctx: Context, args: Sequence[Any]) -> Tri:
+    """The driver's branch comes after the last one that supports this GPU (GTX 1080 on R590)."""
+    cc, driver = args
+    t = ctx.tables
+    last = t.last_driver_branch_for_cc(str(cc))
+    if last is not None:
+        _derive(ctx, "gpu_last_branch", last)
+        _derive(ctx, "gpu_last_cuda", t.last_cuda_for_cc(str(cc)))
+    arch = t.architecture_for_cc(str(cc))
+    _derive(ctx, "gpu_arch", arch)
+    return t.driver_dropped_gpu(str(driver), str(cc), ctx.system)
+
+
 def _platform_arch_list(ctx: Context, version: str, variant: str) -> tuple[ArchList | None, bool]:
     """The arch list for the facts' platform, or one shared by every platform the tables know."""
     t = ctx.tables
@@ -827,6 +851,11 @@ _EDGES = frozenset({"newest_known", "oldest_known"})
 PREDICATES: dict[str, Predicate] = {
     "driver_runs_cuda": Predicate(_p_driver_runs_cuda, 3, frozenset({"min_driver"}), frozenset({0, 1}),
                                   "driver (version, or its max CUDA) runs a build for this CUDA"),
+    "driver_predates_gpu": Predicate(_p_driver_predates_gpu, 3, frozenset({"gpu_min_driver", "gpu_arch"}),
+                                     frozenset({1}), "the driver is older than the first for the GPU"),
+    "driver_dropped_gpu": Predicate(_p_driver_dropped_gpu, 2,
+                                    frozenset({"gpu_last_branch", "gpu_last_cuda", "gpu_arch"}),
+                                    doc="the driver's branch is after the last one that supports the GPU"),
     "torch_build_covers_cc": Predicate(_p_torch_build_covers_cc, 3,
                                        frozenset({"arch_list", "arch_lowest", "arch_highest"}),
                                        frozenset({0, 1}),

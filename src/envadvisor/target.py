@@ -12,10 +12,12 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from envadvisor.errors import UsageError
+from envadvisor.knowledge.tables import driver_branch_input, driver_is_branch
 from envadvisor.model import Facts, GpuDevice, NvmlState, replace
 from envadvisor.records import record
 
 _DRIVER_RE = re.compile(r"^\d{2,4}(\.\d{1,3}){0,2}$")
+# A driver given by its branch: 580, R570, r570, 570.xx (knowledge.tables.driver_branch_input)
 _CC_RE = re.compile(r"^\d{1,2}\.\d$")
 _CUDA_RE = re.compile(r"^\d{1,2}\.\d{1,2}$")
 
@@ -66,8 +68,13 @@ class TargetOverrides:
             raise UsageError(f"--os {os!r}: choose one of {', '.join(OS_CHOICES)}")
         if arch is not None and arch.lower() not in ARCH_CHOICES:
             raise UsageError(f"--arch {arch!r}: choose one of {', '.join(ARCH_CHOICES)}")
-        if driver is not None and not _DRIVER_RE.match(driver.strip()):
-            raise UsageError(f"--driver {driver!r}: expected an NVIDIA driver version such as 550.144.03")
+        if driver is not None:
+            driver = driver_branch_input(driver) or driver.strip()
+            if not _DRIVER_RE.match(driver):
+                raise UsageError(
+                    f"--driver {driver!r}: expected an NVIDIA driver version such as 550.144.03, "
+                    "or its branch such as 580 or R570"
+                )
         if compute_capability is not None and not _CC_RE.match(compute_capability.strip()):
             raise UsageError(f"--compute-capability {compute_capability!r}: expected MAJOR.MINOR such as 8.6")
         if no_gpu and (gpus or compute_capability or driver):
@@ -197,6 +204,9 @@ def apply_overrides(facts: Facts, target: TargetOverrides, tables: GpuKnowledge)
                 driver_source="override",
             )
             mark("gpu.driver_version")
+            if driver_is_branch(target.driver):
+                # A branch (580, R570): the version is the branch number; the report says so.
+                sources["gpu.driver_version"] = f"override: branch R{target.driver}, patch level not known"
             mark("gpu.nvml_state")
             if inferred is None:
                 reasons["gpu.driver_cuda"] = f"driver {target.driver} is not in the driver tables"

@@ -59,7 +59,10 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, with_from: bool = T
     )
     group.add_argument("--compute-capability", dest="target_cc", metavar="X.Y")
     group.add_argument(
-        "--driver", dest="target_driver", metavar="VERSION", help="NVIDIA driver, e.g. 550.144.03"
+        "--driver",
+        dest="target_driver",
+        metavar="VERSION",
+        help="NVIDIA driver, e.g. 550.144.03, or its branch: 580, R570 (patch level then unknown)",
     )
     group.add_argument(
         "--no-gpu", dest="target_no_gpu", action="store_true", help="a machine without NVIDIA GPU"

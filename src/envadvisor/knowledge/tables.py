@@ -14,8 +14,34 @@ CUDA and the driver
     build runs on any driver >= 525.60.13 / 527.41), backward compatibility (a CUDA 12 build runs on a
     580+ driver), CUDA 13 needs >= 580. ``system`` None: a three-part driver (550.90.07) is
     Linux's; otherwise answered only when the Linux and Windows tables agree.
-  - ``t.max_cuda_for_driver(driver, system)`` -> "12.2" | None, from the per-release driver table
+    A ``driver`` anywhere here may be a full version (570.133.07, Windows 581.57) or a branch as people
+    type it (``580``, ``R570``, ``570.xx``: :func:`driver_branch_input` / :func:`normal_driver` make it
+    ``570``; :func:`driver_is_branch` tells that its patch level is not known). A floor inside the
+    branch then leaves the answer unknown (``driver_runs_cuda("525", "12.1")`` is None: 12.x needs
+    525.60.13), while the branch's own CUDA always runs (``driver_runs_cuda("525", "12.0")`` is True).
+  - ``t.max_cuda_for_driver(driver, system)`` -> "12.8" | None: what nvidia-smi prints for the driver
+    ("CUDA Version", "CUDA UMD Version" from R610), from its own table ``driver_branch_cuda`` (per OS,
+    per branch; 565 -> 12.7, Windows 581.57 -> 13.0, 616.64 -> 13.4), not from the toolkit minimums.
+    Unlisted branches (R600/R605, R620, Windows R610 before 610.x) are None. A "linux" version that is
+    no Linux branch is a Windows driver seen through WSL and is looked up among the Windows rows.
+  - ``t.driver_branch_row(driver, system)`` -> :class:`BranchCuda` | None (branch, OS, range, CUDA,
+    source); ``t.driver_branch_of(driver, system)`` -> 580 for Windows 581.57; ``t.driver_branch_rows``
   - ``t.knows_cuda(cuda)``; ``t.cuda_toolkit_rows`` (all rows)
+The driver a GPU needs (table ``gpu_driver_support``)
+  - ``t.min_driver_for_gpu(compute_capability, gpu_name=None, system=None)`` -> :class:`GpuDriverFloor`
+    | None: ``branch`` (570: "R570+"), ``version`` (first version on ``system``, None when system is
+    None), ``architecture``, ``gpu`` (the named row that raised the floor, e.g. "RTX 5060"),
+    ``per_branch`` (Linux: minimum per branch, None = never in that branch), ``last_branch``,
+    ``source``, ``confidence``, ``label`` ("R570+ (>= 570.86.10)", "R570 >= 570.169, R575 >=
+    575.57.08, R580+"). None when the architecture's first driver is unknown (Kepler, Maxwell,
+    Jetson, Rubin).
+  - ``t.driver_predates_gpu(driver, cc, gpu_name=None, system=None)`` -> bool | None (RTX 5090 on R550:
+    True); ``t.driver_dropped_gpu(driver, cc, system=None)`` -> bool | None (GTX 1080 on R590: True);
+    ``t.driver_supports_gpu(driver, cc, gpu_name=None, system=None)`` -> bool | None (neither)
+  - ``t.last_driver_branch_for_cc(cc)`` -> 470 (Kepler) | 580 (Maxwell, Pascal, Volta) | None
+  - ``t.last_cuda_for_cc(cc)`` -> "12.9" (Maxwell, Pascal, Volta: CUDA 13 has no code for them) | "11.8"
+    (Kepler 3.5/3.7) | "10.2" (Kepler 3.0) | None while the newest CUDA still targets it;
+    ``t.cuda_supports_cc(cuda, cc)`` answers "does CUDA X have code for cc Y"
 GPUs
   - ``t.compute_capability_for(gpu_name)`` -> "8.9" | None for NVML / nvidia-smi names
   - ``t.gpu_names_like(gpu_name, limit=3)`` -> close table names, for "did you mean"
@@ -131,6 +157,27 @@ def driver_system(driver: str, system: str | None) -> str | None:
     return "linux" if len(vtuple(driver) or ()) >= 3 else None
 
 
+_BRANCH_INPUT_RE = re.compile(r"^\s*[Rr]?(\d{3})(?:\.[xX*]{1,3})?\s*$")
+
+
+def driver_branch_input(text: object) -> str | None:
+    """A driver given by its branch, as people type it (``580``, ``R570``, ``r570``, ``570.xx``) -> the
+    branch number as a one-part version (``570``); None for anything else (a full version included)."""
+    m = _BRANCH_INPUT_RE.match(str(text or ""))
+    return m.group(1) if m else None
+
+
+def normal_driver(driver: str) -> str:
+    """A driver as the tables compare it: a branch typed as ``R570`` / ``570.xx`` becomes ``570``."""
+    return driver_branch_input(driver) or driver
+
+
+def driver_is_branch(driver: object) -> bool:
+    """Whether a driver version names only its branch (``570``): its patch level is not known."""
+    v = vtuple(driver)
+    return v is not None and len(v) == 1
+
+
 def _fmt_line(v: tuple[int, int]) -> str:
     return f"{v[0]}.{v[1]}"
 
@@ -166,6 +213,55 @@ class DriverRequirement:
     minor_compat_floor: str | None  # the floor of this CUDA major (minor version compatibility)
     toolkit_driver: str | None  # the driver bundled with this exact toolkit release
     source: str
+
+
+@record
+class BranchCuda:
+    """What the drivers of one branch on one OS print as their CUDA (nvidia-smi's header)."""
+
+    branch: int  # 580 for R580
+    system: str  # linux | windows
+    lo: Version  # the branch's drivers are lo <= version < hi
+    hi: Version
+    cuda: str
+    source: str
+    confidence: str = "high"
+
+
+@record
+class GpuDriverFloor:
+    """The oldest NVIDIA driver a GPU works with (:meth:`Tables.min_driver_for_gpu`).
+
+    ``branch`` is the first branch that supports the GPU ("R570+"); ``version`` the first version on
+    ``system`` known to list it (None when ``system`` is None: versions differ by OS). ``per_branch``
+    (Linux) holds the minimum version inside each listed branch, None where the GPU is in no release of
+    that branch (RTX 4070: R525 from 525.116.03, never in R530); a branch above all listed ones supports
+    it. ``last_branch`` is the last branch that still supports the architecture (R580 for Pascal).
+    """
+
+    architecture: str
+    gpu: str | None  # the named GPU row that matched; None: the architecture's floor
+    branch: int
+    version: str | None
+    system: str | None
+    per_branch: tuple[tuple[int, str | None], ...] = ()
+    next_branch: int | None = None  # the branch after the listed ones (every release of it supports the GPU)
+    last_branch: int | None = None
+    source: str = ""
+    confidence: str = "high"
+
+    @property
+    def label(self) -> str:
+        """Language-neutral: "R570+ (>= 570.86.10)", "R570 >= 570.169, R575 >= 575.57.08, R580+"."""
+        listed = [(b, v) for b, v in self.per_branch if v is not None]
+        if self.system == "linux" and len(listed) > 1:
+            parts = [f"R{b} >= {v}" for b, v in listed]
+            if self.next_branch is not None:
+                parts.append(f"R{self.next_branch}+")
+            return ", ".join(parts)
+        if self.version:
+            return f"R{self.branch}+ (>= {self.version})"
+        return f"R{self.branch}+"
 
 
 @record
@@ -404,6 +500,51 @@ def _contains_run(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
 # --------------------------------------------------------------------------------------------------
 
 
+def _span_at_least(span: tuple[Version, Version, bool], minimum: str) -> bool | None:
+    """Whether every driver in ``span`` (:meth:`Tables._driver_span`) is at least ``minimum``: True when
+    all are, False when none is, None when the patch level inside a branch decides."""
+    lo, hi, exact = span
+    m = vtuple(minimum)
+    if m is None:
+        return None
+    if _cmp(lo, m) >= 0:
+        return True
+    if exact or _cmp(hi, m) <= 0:
+        return False
+    return None
+
+
+@record
+class _ArchDriver:
+    arch: str
+    ccs: tuple[str, ...]
+    first_branch: int | None
+    linux: tuple[tuple[int, str | None], ...]
+    windows: str | None
+    last_branch: int | None
+    source: str
+    confidence: str
+
+
+@record
+class _NamedDriver:
+    name: str
+    key: tuple[str, ...]
+    linux: tuple[tuple[int, str | None], ...]
+    windows: str | None
+    source: str
+    confidence: str
+
+
+_MEMORY_SIZE_RE = re.compile(r"\b\d+\s*GB\b", re.IGNORECASE)
+
+
+def _driver_name_key(name: str) -> tuple[str, ...]:
+    """A GPU name for whole-name matching: no vendor words, memory size or trailing "GPU"."""
+    tokens = gpu_tokens(_MEMORY_SIZE_RE.sub(" ", name))
+    return tokens[:-1] if tokens and tokens[-1] == "GPU" else tokens
+
+
 class _Rows:
     """Field access on one YAML row that fails with a DataFileError naming file, table and field."""
 
@@ -432,6 +573,22 @@ def _src(row: Mapping[str, Any], default: Mapping[str, Any] | None, rows: _Rows,
 
 def _conf(row: Mapping[str, Any], default: Mapping[str, Any] | None = None) -> str:
     return str(row.get("confidence") or (default or {}).get("confidence") or "high")
+
+
+def _per_branch(raw: Any, rows: _Rows, index: int | str) -> tuple[tuple[int, str | None], ...]:
+    """``{570: "570.169", 575: "575.57.08"}`` -> ((570, "570.169"), (575, "575.57.08")), by branch."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, Mapping) or not raw:
+        raise DataFileError(rows.path, "expected {branch: first version}", entry=f"{rows.table}[{index}]",
+                            field="linux")
+    out = []
+    for branch, version in raw.items():
+        if not str(branch).isdigit() or (version is not None and vtuple(version) is None):
+            raise DataFileError(rows.path, f"bad branch entry {branch}: {version}",
+                                entry=f"{rows.table}[{index}]", field="linux")
+        out.append((int(branch), str(version) if version is not None else None))
+    return tuple(sorted(out))
 
 
 def _pyrange(raw: Any, rows: _Rows, index: int | str) -> PythonRange:
@@ -463,6 +620,9 @@ class Tables:
             "transformers_lines",
             "_python_eol",
             "_conda_forge_branches",
+            "driver_branch_rows",
+            "_gpu_driver_arch",
+            "_gpu_driver_named",
         ):
             getattr(self, name)
 
@@ -568,56 +728,280 @@ class Tables:
         return DriverRequirement(cuda, system, floor, bundled, "; ".join(dict.fromkeys(sources)))
 
     def driver_runs_cuda(self, driver: str, cuda: str, system: str | None) -> bool | None:
-        """Whether a driver runs a build made for ``cuda`` (None: the tables cannot tell)."""
+        """Whether a driver runs a build made for ``cuda`` (None: the tables cannot tell).
+
+        ``driver`` is a version (550.90.07) or a branch (570: any driver of R570, patch level unknown,
+        so a floor inside the branch, like 12.x's 525.60.13 for ``525``, leaves it unknown).
+        """
+        driver = normal_driver(driver)
         system = driver_system(driver, system)
         if system is None or system.lower() not in ("linux", "windows"):
             answers = {self.driver_runs_cuda(driver, cuda, s) for s in ("linux", "windows")}
             return answers.pop() if len(answers) == 1 else None
-        d = vtuple(driver)
+        system = system.lower()
         c = vtuple(cuda)
-        if d is None or c is None:
+        span = self._driver_span(driver, system)
+        if c is None or span is None:
             return None
         major = c[0]
+        verdicts: list[bool | None] = []
         floor = self.minor_compat_floor(major, system)
-        if floor is not None and _cmp(d, vtuple(floor) or ()) >= 0:
-            return True
+        if floor is not None:
+            verdicts.append(_span_at_least(span, floor))
         req = self.min_driver_for_cuda(cuda, system) if len(c) >= 2 else None
-        bundled = vtuple(req.toolkit_driver) if req is not None and req.toolkit_driver else None
-        if bundled is not None and _cmp(d, bundled) >= 0:
-            return True
+        if req is not None and req.toolkit_driver:
+            verdicts.append(_span_at_least(span, req.toolkit_driver))
         # Backward compatibility: a newer major's driver runs older-major builds.
         for other_major in self.minor_compat:
             if other_major > major:
                 other = self.minor_compat_floor(other_major, system)
-                if other is not None and _cmp(d, vtuple(other) or ()) >= 0:
-                    return True
+                if other is not None:
+                    verdicts.append(_span_at_least(span, other))
+        if driver_is_branch(driver):
+            # Every driver of the branch runs its own CUDA (what its nvidia-smi prints).
+            row = self.driver_branch_row(driver, system)
+            if row is not None and (_line(row.cuda) or (0, 0)) >= (_line(cuda) or (99, 0)):
+                return True
+        if any(v is True for v in verdicts):
+            return True
         if floor is None and (req is None or req.toolkit_driver is None):
             return None  # a CUDA the tables do not know
-        return False
+        return None if any(v is None for v in verdicts) else False
+
+    def _driver_span(self, driver: str, system: str) -> tuple[Version, Version, bool] | None:
+        """The versions a driver may be: (lo, hi, exact). A full version is itself (exact); a Linux
+        branch X is X <= v < X+1; a Windows branch is its row's range (None when no row knows it)."""
+        v = vtuple(driver)
+        if v is None:
+            return None
+        if len(v) > 1:
+            return v, v, True
+        if system == "windows":
+            row = self.driver_branch_row(driver, "windows")
+            return (row.lo, row.hi, False) if row is not None else None
+        return (v[0],), (v[0] + 1,), False
+
+    @cached_property
+    def driver_branch_rows(self) -> tuple[BranchCuda, ...]:
+        rows = self._rows("driver_branch_cuda")
+        table = self._table("driver_branch_cuda")
+        out = []
+        for i, row in enumerate(rows.need(table, "rows", "rows")):
+            branch = int(rows.need(row, "branch", i))
+            system = rows.text(row, "system", i).lower()
+            if system not in ("linux", "windows"):
+                raise DataFileError(rows.path, f"system '{system}' is not linux or windows",
+                                    entry=f"driver_branch_cuda[{i}]", field="system")
+            lo = vtuple(row.get("from", branch))
+            hi = vtuple(row.get("below", branch + 1))
+            cuda = rows.text(row, "cuda", i)
+            if lo is None or hi is None or _cmp(lo, hi) >= 0 or _line(cuda) is None:
+                raise DataFileError(rows.path, "bad from/below/cuda", entry=f"driver_branch_cuda[{i}]")
+            out.append(BranchCuda(branch, system, lo, hi, cuda, _src(row, table, rows, i), _conf(row, table)))
+        for a in out:
+            for b in out:
+                if a is not b and a.system == b.system and _cmp(a.lo, b.hi) < 0 and _cmp(b.lo, a.hi) < 0:
+                    raise DataFileError(rows.path, f"R{a.branch} and R{b.branch} overlap on {a.system}",
+                                        entry="driver_branch_cuda")
+        return tuple(sorted(out, key=lambda r: (r.system, r.lo)))
+
+    def driver_branch_row(self, driver: str, system: str) -> BranchCuda | None:
+        """The branch row of a driver on ``system`` (linux | windows): by number for a branch (570), by
+        version range for a full version (581.57 is Windows R580)."""
+        driver = normal_driver(driver)
+        v = vtuple(driver)
+        if v is None:
+            return None
+        for r in self.driver_branch_rows:
+            if r.system != system:
+                continue
+            if len(v) == 1 and r.branch == v[0]:
+                return r
+            if len(v) > 1 and _cmp(r.lo, v) <= 0 and _cmp(v, r.hi) < 0:
+                return r
+        return None
 
     def max_cuda_for_driver(self, driver: str, system: str | None) -> str | None:
-        """The newest CUDA a driver supports ("12.2"), from the per-release table; None if unknown."""
+        """The newest CUDA a driver runs ("12.8"): what its nvidia-smi prints, from the branch table
+        (``driver_branch_cuda``); ``driver`` may be a branch (``570``). None when no row knows it.
+
+        Inside WSL nvidia-smi shows the Windows driver's version, so a "linux" version that is no Linux
+        branch (566.36, 591.44) is looked up among the Windows rows. ``system`` None: a three-part
+        version is Linux's; otherwise the answer the Linux and Windows rows give (when they agree).
+        """
+        driver = normal_driver(driver)
         system = driver_system(driver, system)
         if system is None or system.lower() not in ("linux", "windows"):
-            answers = {self.max_cuda_for_driver(driver, s) for s in ("linux", "windows")}
+            answers = {self.max_cuda_for_driver(driver, s) for s in ("linux", "windows")} - {None}
             return answers.pop() if len(answers) == 1 else None
-        d = vtuple(driver)
-        if d is None:
+        system = system.lower()
+        row = self.driver_branch_row(driver, system)
+        if row is None and system == "linux" and not driver_is_branch(driver):
+            row = self.driver_branch_row(driver, "windows")
+        return row.cuda if row is not None else None
+
+    def driver_branch_of(self, driver: str, system: str | None) -> int | None:
+        """The branch a driver belongs to: Linux 570.133.07 -> 570, Windows 581.57 -> 580 (from the branch
+        rows), a branch given as such -> itself; None when the tables cannot tell."""
+        driver = normal_driver(driver)
+        v = vtuple(driver)
+        if v is None:
             return None
-        windows = system.lower() == "windows"
-        rows = [(r, r.windows if windows else r.linux) for r in self.cuda_toolkit_rows]
-        known = [(r, drv) for r, drv in rows if drv]
-        if not known:
+        if len(v) == 1 or (system or "").lower() == "linux":
+            return v[0]
+        row = self.driver_branch_row(driver, "windows") if (system or "").lower() == "windows" else None
+        return row.branch if row is not None else None
+
+    # ---------------------------------------------------------------- the driver a GPU needs
+    @cached_property
+    def _gpu_driver_arch(self) -> tuple[_ArchDriver, ...]:
+        rows = self._rows("gpu_driver_support")
+        table = self._table("gpu_driver_support")
+        out = []
+        for i, row in enumerate(rows.need(table, "architectures", "architectures")):
+            ccs = tuple(str(c) for c in rows.need(row, "cc", i))
+            first = row.get("first_branch")
+            linux = _per_branch(row.get("linux"), rows, i)
+            if first is not None and (not linux or linux[0][0] != int(first)):
+                raise DataFileError(rows.path, "linux must start at first_branch",
+                                    entry=f"architectures[{i}]", field="linux")
+            out.append(_ArchDriver(rows.text(row, "arch", i), ccs, int(first) if first is not None else None,
+                                   linux, str(row["windows"]) if row.get("windows") else None,
+                                   int(row["last_branch"]) if row.get("last_branch") else None,
+                                   _src(row, None, rows, i), _conf(row)))
+        return tuple(out)
+
+    @cached_property
+    def _gpu_driver_named(self) -> tuple[_NamedDriver, ...]:
+        rows = self._rows("gpu_driver_support")
+        table = self._table("gpu_driver_support")
+        out = []
+        for i, row in enumerate(rows.need(table, "gpus", "gpus")):
+            linux = _per_branch(rows.need(row, "linux", i), rows, i)
+            if not any(v is not None for _, v in linux):
+                raise DataFileError(rows.path, "no branch lists the GPU", entry=f"gpus[{i}]", field="linux")
+            for name in rows.need(row, "names", i):
+                out.append(_NamedDriver(str(name), _driver_name_key(str(name)), linux,
+                                        str(row["windows"]) if row.get("windows") else None,
+                                        _src(row, None, rows, i), _conf(row)))
+        return tuple(out)
+
+    def _arch_driver_row(self, cc: str) -> _ArchDriver | None:
+        line = _line(cc)
+        if line is None:
             return None
-        newest_driver = known[0][1]
-        newest_v = vtuple(newest_driver) or ()
-        if _cmp(d, newest_v) >= 0 and d[0] > newest_v[0]:
-            return None  # a newer driver branch than the tables know
-        for r, drv in known:
-            if _cmp(d, vtuple(drv) or ()) >= 0:
-                line = _line(r.cuda)
-                return _fmt_line(line) if line else None
+        for r in self._gpu_driver_arch:
+            if any(_line(c) == line for c in r.ccs):
+                return r
         return None
+
+    def min_driver_for_gpu(self, compute_capability: str, gpu_name: str | None = None,
+                           system: str | None = None) -> GpuDriverFloor | None:
+        """The oldest driver a GPU works with: its architecture's first branch, raised by a named row
+        for boards that came later (RTX 5060: R570 >= 570.169 or R575 >= 575.57.08). ``gpu_name`` as NVML
+        or nvidia-smi prints it; ``system`` linux | windows picks the version (None: only the branch).
+        None when the first driver of the architecture is not known (Kepler, Maxwell, Jetson, Rubin)."""
+        arch = self._arch_driver_row(compute_capability)
+        if arch is None or arch.first_branch is None:
+            return None
+        named = self._named_driver(gpu_name) if gpu_name else None
+        system = (system or "").lower() or None
+        if system not in (None, "linux", "windows"):
+            return None
+        if named is not None and (system != "windows" or named.windows):
+            per_branch = named.linux
+            first = min(b for b, v in per_branch if v is not None)
+            version = named.windows if system == "windows" else dict(per_branch)[first]
+            gpu, source, confidence = named.name, named.source, named.confidence
+        else:
+            per_branch, first = arch.linux, arch.first_branch
+            version = arch.windows if system == "windows" else arch.linux[0][1]
+            gpu, source, confidence = None, arch.source, arch.confidence
+        last_listed = per_branch[-1][0]
+        following = [r.branch for r in self.driver_branch_rows
+                     if r.system == "linux" and r.branch > last_listed]
+        return GpuDriverFloor(
+            architecture=arch.arch, gpu=gpu, branch=first,
+            version=version if system is not None else None, system=system,
+            per_branch=per_branch if system == "linux" else (),
+            next_branch=min(following) if following else None,
+            last_branch=arch.last_branch, source=source, confidence=confidence,
+        )
+
+    def _named_driver(self, gpu_name: str) -> _NamedDriver | None:
+        key = _driver_name_key(gpu_name)
+        for r in self._gpu_driver_named:
+            if r.key == key:
+                return r
+        return None
+
+    def last_driver_branch_for_cc(self, compute_capability: str) -> int | None:
+        """The last driver branch that supports GPUs of this compute capability: 470 for Kepler, 580 for
+        Maxwell, Pascal and Volta; None while the architecture is supported (or not in the table)."""
+        arch = self._arch_driver_row(compute_capability)
+        return arch.last_branch if arch is not None else None
+
+    def driver_supports_gpu(self, driver: str, compute_capability: str, gpu_name: str | None = None,
+                            system: str | None = None) -> bool | None:
+        """Whether a driver (version or branch) drives this GPU: False when it predates the GPU
+        (:meth:`driver_predates_gpu`) or comes after the architecture's last branch
+        (:meth:`driver_dropped_gpu`, a GTX 1080 on R590); None when the tables cannot tell."""
+        predates = self.driver_predates_gpu(driver, compute_capability, gpu_name, system)
+        dropped = self.driver_dropped_gpu(driver, compute_capability, system)
+        if predates or dropped:
+            return False
+        return None if predates is None or dropped is None else True
+
+    def driver_dropped_gpu(self, driver: str, compute_capability: str,
+                           system: str | None = None) -> bool | None:
+        """Whether the driver is of a branch after the last one that supports the GPU's architecture
+        (Kepler after R470; Maxwell, Pascal, Volta after R580). False while the architecture is supported."""
+        driver = normal_driver(driver)
+        system = driver_system(driver, system)
+        if system is None or system.lower() not in ("linux", "windows"):
+            answers = {self.driver_dropped_gpu(driver, compute_capability, s) for s in ("linux", "windows")}
+            return answers.pop() if len(answers) == 1 else None
+        if self._arch_driver_row(compute_capability) is None:
+            return None
+        last = self.last_driver_branch_for_cc(compute_capability)
+        if last is None:
+            return False
+        branch = self.driver_branch_of(driver, system.lower())
+        return None if branch is None else branch > last
+
+    def driver_predates_gpu(self, driver: str, compute_capability: str, gpu_name: str | None = None,
+                            system: str | None = None) -> bool | None:
+        """Whether the driver is older than the first one that supports the GPU
+        (:meth:`min_driver_for_gpu`): an RTX 5090 on R550, an H100 on R470. None when the floor is
+        unknown or the patch level inside a branch decides (``570`` for an RTX 5060)."""
+        driver = normal_driver(driver)
+        system = driver_system(driver, system)
+        if system is None or system.lower() not in ("linux", "windows"):
+            answers = {self.driver_predates_gpu(driver, compute_capability, gpu_name, s)
+                       for s in ("linux", "windows")}
+            return answers.pop() if len(answers) == 1 else None
+        system = system.lower()
+        floor = self.min_driver_for_gpu(compute_capability, gpu_name, system)
+        branch = self.driver_branch_of(driver, system)
+        if floor is None or branch is None:
+            return None
+        if system == "windows":
+            span = self._driver_span(driver, "windows")
+            at_least = None if span is None or floor.version is None else _span_at_least(span, floor.version)
+            return None if at_least is None else not at_least
+        listed = dict(floor.per_branch)
+        if branch < floor.per_branch[0][0]:
+            return True
+        if branch in listed:
+            minimum = listed[branch]
+            if minimum is None:
+                return True  # no release of this branch lists the GPU
+            if driver_is_branch(driver):
+                # A branch given as such: an architecture's first version opens its branch; a named
+                # board's minimum is somewhere inside it, where the patch level decides.
+                return False if floor.gpu is None else None
+            return not version_ge(driver, minimum)
+        return False if branch > floor.per_branch[-1][0] else None
 
     # ---------------------------------------------------------------- compute capability
     @cached_property
@@ -650,6 +1034,20 @@ class Tables:
         if cc in r.extra:
             return True
         return _cmp(vtuple(r.cc_min) or (), target) <= 0 <= _cmp(vtuple(r.cc_max) or (), target)
+
+    def last_cuda_for_cc(self, cc: str) -> str | None:
+        """The last CUDA release line that can build code for this compute capability, when a newer one
+        cannot: "12.9" for Maxwell, Pascal and Volta (CUDA 13 has no code for them), "11.8" for Kepler 3.5,
+        "10.2" for 3.0. None while the newest CUDA in the tables still targets it (or cc does not parse).
+        Whether one CUDA line has code for a cc: :meth:`cuda_supports_cc`."""
+        if vtuple(cc) is None:
+            return None
+        rows = sorted(self.cc_ranges, key=lambda r: vtuple(r.cuda_to) or (0,))
+        if not rows or self.cuda_supports_cc(rows[-1].cuda_to, cc) is not False:
+            return None
+        supporting = [r for r in rows if self.cuda_supports_cc(r.cuda_to, cc)]
+        line = _line(supporting[-1].cuda_to) if supporting else None
+        return _fmt_line(line) if line else None
 
     @cached_property
     def gpu_models(self) -> tuple[GpuModel, ...]:

@@ -14,6 +14,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from envadvisor.knowledge.tables import driver_is_branch
 from envadvisor.model import Facts, Finding, NvmlState, Report, Severity
 
 UI: dict[str, dict[str, str]] = {
@@ -48,6 +49,7 @@ UI: dict[str, dict[str, str]] = {
         "no_driver": "no NVIDIA driver",
         "cpu_build": "CPU build",
         "inferred": "inferred",
+        "branch_only": "branch R{branch}: patch level not known",
         "tables": "Knowledge tables checked {date}.",
         "summary": "{errors} error(s), {warnings} warning(s), {infos} note(s)",
     },
@@ -82,6 +84,7 @@ UI: dict[str, dict[str, str]] = {
         "no_driver": "没有 NVIDIA 驱动",
         "cpu_build": "CPU 版本",
         "inferred": "推断",
+        "branch_only": "只知道分支 R{branch}：具体补丁版本未知",
         "tables": "知识表核对日期 {date}。",
         "summary": "{errors} 个错误，{warnings} 个警告，{infos} 条提示",
     },
@@ -161,7 +164,9 @@ def component_rows(facts: Facts, lang: str = "en") -> Iterator[ComponentRow]:
         gpu.driver_version,
         gpu.driver_source,
         driver_status,
-        _state_note(state, gpu.nvml_error),
+        ui["branch_only"].format(branch=gpu.driver_version)
+        if driver_is_branch(gpu.driver_version)
+        else _state_note(state, gpu.nvml_error),
     )
     for dev in gpu.devices:
         details = []
