@@ -296,6 +296,28 @@ def test_tensorflow_issue_form() -> None:
     assert [d.name for d in facts.gpu.devices] == ["NVIDIA GeForce RTX 3060"]
 
 
+def test_issue_form_cuda_and_cudnn_as_installer_names() -> None:
+    # the x86_64 of an installer's name is not a cuDNN version (tensorflow#60237 pasted the file names)
+    facts = report("tensorflow-60237-tf212-windows-gpu-not-available.txt").facts
+    assert facts.cuda_toolkit.version == "11.8"
+    assert facts.cudnn.version == "8.6.0.163"
+
+
+@pytest.mark.parametrize(
+    ("answer", "cuda", "cudnn"),
+    [
+        ("cuda_12.4.0_windows / cudnn-windows-x86_64-9.1.0.70_cuda12-archive", "12.4", "9.1.0.70"),
+        ("CUDA 11.2 / cudnn-linux-x86_64-8.1.1.33", "11.2", "8.1.1.33"),
+        ("12.1/8.9.2", "12.1", "8.9.2"),
+        ("CUDA 12.6; CUDNN 9.0", "12.6", "9.0"),
+    ],
+)
+def test_issue_form_cuda_cudnn_answers(answer: str, cuda: str, cudnn: str) -> None:
+    text = f"### TensorFlow version\n\n2.15\n\n### CUDA/cuDNN version\n\n{answer}\n"
+    facts = read_report(text, source_name="form").facts
+    assert (facts.cuda_toolkit.version, facts.cudnn.version) == (cuda, cudnn)
+
+
 def test_issue_form_no_response_stays_unknown() -> None:
     text = (
         "### TensorFlow version\n\n2.15\n\n### GPU model and memory\n\n_No response_\n\n"

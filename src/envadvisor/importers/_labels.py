@@ -243,8 +243,15 @@ def interpret(
     return None
 
 
+# Platform words inside installer names (``cudnn-windows-x86_64-8.6.0.163_cuda11``) carry digits that
+# are not versions; they go before a version is looked for.
+_ARCH_WORDS = re.compile(r"\b(?:x86[_-]64|x86|x64|amd64|aarch64|arm64|ppc64le|sbsa)\b", re.IGNORECASE)
+
+
 def _cuda_and_cudnn(value: str, line: Line) -> list[Observation]:
-    """``12.1/8.8.0.121``, ``CUDA 12.6; CUDNN 9.0``, ``CUDA 10.0``, ``11.5``."""
+    """``12.1/8.8.0.121``, ``CUDA 12.6; CUDNN 9.0``, ``CUDA 10.0``, ``11.5``, and installer names as people
+    paste them: ``cuda_11.8.0_522.06_windows / cudnn-windows-x86_64-8.6.0.163_cuda11``."""
+    value = _ARCH_WORDS.sub(" ", value)
     named_cuda = re.search(r"cuda(?!\s*nn)\D{0,12}?(\d+\.\d+)", value, re.IGNORECASE)
     named_cudnn = re.search(r"cudnn\D{0,12}?(\d+(?:\.\d+)*)", value, re.IGNORECASE)
     if named_cuda or named_cudnn:
