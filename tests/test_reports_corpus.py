@@ -25,10 +25,11 @@ from envadvisor.importers import read_report
 from envadvisor.model import Category
 from tests.corpus_scoring import REPORTS, Outcome, diagnose_all, figures, index
 
-# Floors for the train part, set from measurement (docs/accuracy.md: 92.0 % verdict, 89.5 % category,
-# no false alarm, no crash on 2026-12-04) a little below it, so a change that loses ground fails here.
-TRAIN_VERDICT_FLOOR = 0.90
-TRAIN_CATEGORY_FLOOR = 0.87
+# Floors for the train part, set from measurement a little below it (docs/accuracy.md), so a change that
+# loses ground fails here. 2026-12-04, 147 train reports: verdict 81.6 %, category 76.1 %, no false
+# alarm, no crash (the 22 long-tail reports added after the baseline are mostly missed still).
+TRAIN_VERDICT_FLOOR = 0.80
+TRAIN_CATEGORY_FLOOR = 0.74
 TRAIN_MAX_FALSE_ALARMS = 1
 OS_VALUES = {"linux", "windows", "wsl", "macos", "unknown"}
 
