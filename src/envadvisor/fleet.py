@@ -140,6 +140,10 @@ def _text(obj: Mapping[str, Any], key: str, path: str) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
+        if not value.isprintable():  # lone surrogates and controls: U+FFFD, as from_data does
+            from envadvisor.safetext import model_text
+
+            value = model_text(value)
         return value or None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)

@@ -464,7 +464,7 @@ def _convert(tp: Any, data: Any, path: str) -> Any:
         if not isinstance(data, Mapping):
             raise DataError(f"{path}: expected an object, got {type(data).__name__}")
         value_tp = args[1] if len(args) == 2 else Any
-        return {str(k): _convert(value_tp, v, f"{path}.{k}") for k, v in data.items()}
+        return {_key(k): _convert(value_tp, v, f"{path}.{k}") for k, v in data.items()}
     if tp is bool:
         if isinstance(data, bool):
             return data
@@ -479,11 +479,24 @@ def _convert(tp: Any, data: Any, path: str) -> Any:
         raise DataError(f"{path}: expected a number, got {data!r}")
     if tp is str:
         if isinstance(data, str):
-            return data
+            if data.isprintable():
+                return data
+            from envadvisor.safetext import model_text
+
+            return model_text(data)  # lone surrogates and controls from a JSON report: U+FFFD
         if isinstance(data, (int, float)) and not isinstance(data, bool):
             return str(data)
         raise DataError(f"{path}: expected a string, got {data!r}")
     return data
+
+
+def _key(key: object) -> str:
+    text = str(key)
+    if text.isprintable():
+        return text
+    from envadvisor.safetext import model_text
+
+    return model_text(text)
 
 
 @functools.cache

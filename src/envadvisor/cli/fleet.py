@@ -131,7 +131,9 @@ def _propose(args: argparse.Namespace, summary: FleetSummary, lang: str) -> int:
     options = ProposeOptions(python=args.python, name=args.name, source=source, target_is_host=False)
     proposal = propose(target.facts, list(args.propose), options, knowledge)
     filename = os.path.basename(args.output) if args.output else "environment.yml"
-    text = with_fleet_header(proposal.to_yaml(filename), summary, target, proposal.conda_override_cuda)
+    text = proposal.check_written(
+        with_fleet_header(proposal.to_yaml(filename), summary, target, proposal.conda_override_cuda)
+    )
     solved = None
     if args.verify:
         from envadvisor.propose.verify import verify
@@ -174,31 +176,34 @@ def with_fleet_header(
     yaml_text: str, summary: FleetSummary, target: CommonTarget, conda_override_cuda: str | None
 ) -> str:
     """The proposal's file with the fleet facts it was made for as comments under its first line."""
+    from envadvisor.propose.model import comment
     from envadvisor.render.fleet import compress_hostlist
 
     served_cpu = len(target.cpu_only_nodes)
-    lines = [
-        f"# fleet: {summary.node_count} node report(s) read, {len(summary.unreadable)} unreadable; "
+    header = [
+        f"fleet: {summary.node_count} node report(s) read, {len(summary.unreadable)} unreadable; "
         f"made for {target.served_gpu_nodes} GPU node(s) and {served_cpu} CPU node(s)"
     ]
     if target.oldest_driver:
-        lines.append(
-            f"# fleet: oldest driver {target.oldest_driver} (CUDA {target.max_cuda}) on "
+        header.append(
+            f"fleet: oldest driver {target.oldest_driver} (CUDA {target.max_cuda}) on "
             f"{compress_hostlist(target.oldest_driver_nodes)}; compute capabilities "
             f"{', '.join(target.compute_capabilities)}"
         )
     if target.cpu_only_nodes:
         hosts = compress_hostlist(target.cpu_only_nodes)
         if conda_override_cuda:
-            lines.append(
-                f"# fleet: nodes without an NVIDIA driver ({hosts}) run this on the CPU; conda needs "
+            header.append(
+                f"fleet: nodes without an NVIDIA driver ({hosts}) run this on the CPU; conda needs "
                 f"CONDA_OVERRIDE_CUDA={conda_override_cuda} there to install the CUDA build"
             )
         else:
-            lines.append(f"# fleet: nodes without an NVIDIA GPU ({hosts}) run this on the CPU")
+            header.append(f"fleet: nodes without an NVIDIA GPU ({hosts}) run this on the CPU")
     for exclusion in target.excluded:
-        lines.append(f"# fleet: NOT for {compress_hostlist(exclusion.nodes)}: {exclusion.reason}")
+        header.append(f"fleet: NOT for {compress_hostlist(exclusion.nodes)}: {exclusion.reason}")
     for note in target.notes:
-        lines.append(f"# fleet: note: {note.text}")
+        header.append(f"fleet: note: {note.text}")
+    # one comment line each, whatever a node's report put in its host name or GPU name
+    lines = [comment(text) for text in header]
     first, _, rest = yaml_text.partition("\n")
     return "\n".join([first, *lines, rest]) if rest else "\n".join([first, *lines]) + "\n"

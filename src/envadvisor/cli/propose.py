@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     )
     proposal = propose(gathered.facts, args.packages, options, knowledge)
     filename = os.path.basename(args.output) if args.output else "environment.yml"
-    text = proposal.to_yaml(filename)
+    text = proposal.check_written(proposal.to_yaml(filename))
     solved = None
     if args.verify:
         from envadvisor.propose.verify import verify

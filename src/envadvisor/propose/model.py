@@ -137,7 +137,9 @@ class Proposal:
         return tuple(d for d in self.dependencies if d.source == PIP)
 
     def create_commands(self, filename: str = "environment.yml") -> tuple[str, ...]:
-        plain = f"conda env create -f {filename}"
+        import shlex
+
+        plain = f"conda env create -f {shlex.quote(filename)}"
         cmds = [plain]
         if self.conda_override_cuda:
             cmds.append(
@@ -148,26 +150,27 @@ class Proposal:
 
     # ------------------------------------------------------------------------------- environment.yml
     def to_yaml(self, filename: str = "environment.yml") -> str:
-        lines = [f"# {filename} proposed by envadvisor {self.tool_version}"]
-        lines.append(f"# target: {self.target.describe()}; {self.target.describe_gpus()}")
+        # every header line goes through _comment: a value from a report (a GPU or host name, a
+        # glibc version) can never break out of its comment and add a key to the file
+        header = [f"{filename} proposed by envadvisor {self.tool_version}"]
+        header.append(f"target: {self.target.describe()}; {self.target.describe_gpus()}")
         if self.target.gpus:
-            lines.append(f"# driver: {self.target.describe_driver()}")
-        lines.append(f"# python: {self.python} ({self.python_why})")
-        lines.append(f"# tables: compatibility tables checked {self.tables_checked}")
+            header.append(f"driver: {self.target.describe_driver()}")
+        header.append(f"python: {self.python} ({self.python_why})")
+        header.append(f"tables: compatibility tables checked {self.tables_checked}")
         for assumed in self.target.assumed:
-            lines.append(f"# assumed: {assumed}")
+            header.append(f"assumed: {assumed}")
         if self.fallback:
-            lines.append(f"# FALLBACK: {self.fallback}")
-        lines.append("# create it" + (" on the target machine" if self.needs_target_host else "") + ":")
+            header.append(f"FALLBACK: {self.fallback}")
+        header.append("create it" + (" on the target machine" if self.needs_target_host else "") + ":")
         for cmd in self.create_commands(filename):
-            lines.append(f"#   {cmd}")
+            header.append(f"  {cmd}")
         for note in self.notes:
             prefix = "warning: " if note.severity == "warning" else ""
-            lines.append(f"# note: {prefix}{note.text}")
+            header.append(f"note: {prefix}{note.text}")
         for finding in self.check_findings:
-            lines.append(
-                f"# check: {finding.severity.value} {finding.code} {finding.name}: {finding.message}"
-            )
+            header.append(f"check: {finding.severity.value} {finding.code} {finding.name}: {finding.message}")
+        lines = [comment(text) for text in header]
         lines.append(f"name: {_scalar(self.name)}")
         lines.append("channels:")
         channel_why = {
@@ -189,12 +192,43 @@ class Proposal:
             lines.extend(
                 _commented(
                     [
-                        (f"  {k}: {json.dumps(v)}", self.variable_why.get(k, ""))
+                        (f"  {_scalar(k)}: {json.dumps(v)}", self.variable_why.get(k, ""))
                         for k, v in self.variables.items()
                     ]
                 )
             )
         return "\n".join(lines) + "\n"
+
+    def check_written(self, text: str) -> str:
+        """``text`` (this proposal's file, perhaps with more header comments) when it reads back as
+        exactly what was decided: the name, channels, conda dependencies, one pip block and variables,
+        in order, and no other key. Anything else means a value escaped its place; refuse to write it.
+        """
+        from envadvisor.envfile import parse
+        from envadvisor.errors import EnvAdvisorError
+
+        written = parse(text, "<proposal>")
+        meant = (
+            self.name,
+            self.channels,
+            tuple(d.spec.strip() for d in self.conda),
+            (tuple(d.spec.strip() for d in self.pip),) if self.pip else (),
+            dict(self.variables),
+        )
+        read_back = (
+            written.name,
+            tuple(e.text for e in written.channels),
+            tuple(e.text for e in written.conda),
+            tuple(tuple(e.text for e in block.entries) for block in written.pip_blocks),
+            dict(written.variables),
+        )
+        extra = [e.text for e in (*written.unknown_keys, *written.lock_keys, *written.other_installers)]
+        if read_back != meant or extra or written.prefix is not None or written.duplicate_keys:
+            raise EnvAdvisorError(
+                "internal error: the proposed environment file does not read back as what was decided "
+                f"(unexpected {', '.join(extra) or 'content'}); refusing to write it"
+            )
+        return text
 
     # ------------------------------------------------------------------------------- decision record
     def to_data(self, filename: str = "environment.yml") -> dict[str, Any]:
@@ -229,7 +263,18 @@ def _commented(rows: list[tuple[str, str]]) -> list[str]:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    from envadvisor.safetext import one_line
+
+    return one_line(text)
+
+
+def comment(text: str) -> str:
+    """``text`` as one YAML comment line (``# ...``), whatever line breaks or controls it holds.
+    Indentation after the ``#`` is kept (the create commands are indented under their heading)."""
+    from envadvisor.safetext import one_line
+
+    indent = len(text) - len(text.lstrip(" "))
+    return f"# {' ' * indent}{one_line(text)}".rstrip()
 
 
 def _scalar(value: str) -> str:
@@ -241,6 +286,6 @@ def _scalar(value: str) -> str:
         back = load_yaml_text(f"- {value}", path="<scalar>")
     except DataFileError:
         back = None
-    if back == [value] and "#" not in value:
+    if back == [value] and "#" not in value and value.isprintable():
         return value
     return json.dumps(value)
