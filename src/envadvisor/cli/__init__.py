@@ -76,6 +76,8 @@ def _command_in(args: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    global _redact_errors
+    _redact_errors = "--redact" in args_list
     try:
         parser = build_parser(only=_command_in(args_list))
         args = parser.parse_args(args_list)
@@ -124,8 +126,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
+# `--redact` promises no identifier or secret in any output: the error line is output too
+_redact_errors = False
+
+
 def _fail(message: str) -> None:
     first_line = message.strip().splitlines()[0] if message.strip() else "error"
+    if _redact_errors:  # `--redact` promises no identifier or secret in any output, error lines included
+        from envadvisor.redact import redact_message
+
+        first_line = redact_message(first_line)
     # a file name from a non-UTF-8 system holds surrogate escapes; a strict stderr would raise on them
     first_line = first_line.encode("utf-8", "backslashreplace").decode("utf-8")
     print(f"envadvisor: error: {first_line}", file=sys.stderr)

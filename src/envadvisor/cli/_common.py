@@ -138,6 +138,7 @@ class GatheredFacts:
     origin: Origin
     probes: tuple[ProbeOutcome, ...]
     quotes: Mapping[str, tuple[str, ...]]
+    report_text: str = ""  # a --from report as read (--redact learns the names it shows)
 
 
 def gather_facts(args: argparse.Namespace, knowledge: Knowledge) -> GatheredFacts:
@@ -149,12 +150,14 @@ def gather_facts(args: argparse.Namespace, knowledge: Knowledge) -> GatheredFact
     report_path = getattr(args, "from_report", None)
     quotes: Mapping[str, tuple[str, ...]] = {}
     probes: tuple[ProbeOutcome, ...] = ()
+    report_text = ""
     if report_path:
         from envadvisor.importers import read_report_file
 
         imported = read_report_file(report_path, format=getattr(args, "report_format", None))
         facts = imported.facts
         quotes = imported.quotes
+        report_text = imported.text
         origin = Origin(kind="report", path=report_path, formats=tuple(imported.formats))
     else:
         if getattr(args, "report_format", None):
@@ -165,7 +168,7 @@ def gather_facts(args: argparse.Namespace, knowledge: Knowledge) -> GatheredFact
         origin = Origin(kind="machine")
     facts = complete_driver_cuda(facts, knowledge)
     facts = apply_overrides(facts, target, knowledge.tables)
-    return GatheredFacts(facts=facts, origin=origin, probes=probes, quotes=quotes)
+    return GatheredFacts(facts=facts, origin=origin, probes=probes, quotes=quotes, report_text=report_text)
 
 
 def complete_driver_cuda(facts: Facts, knowledge: Knowledge) -> Facts:
@@ -220,6 +223,9 @@ def make_console(stream: TextIO | None = None, *, width: int | None = None) -> C
         highlight=False,
         soft_wrap=False,
         emoji=False,
+        # text is never markup: a path like /home/[redacted]/x or a GPU name with "[/]" is data;
+        # styles come from Text objects only
+        markup=False,
     )
 
 

@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from envadvisor.lint import check, format_text
 
     env = read(args.file)  # a broken file is one line and exit 2 before any probing
+    env_text = _text_for_redaction(args)
     knowledge = _common.knowledge_for(args)
     gathered = _common.gather_facts(args, knowledge)
     lang = _common.lang_from(args)
@@ -49,14 +50,30 @@ def run(args: argparse.Namespace) -> int:
         if args.redact:
             from envadvisor.redact import redact_data
 
-            payload = redact_data(payload)
+            payload = redact_data(payload, learn_from=(gathered.report_text, env_text))
         _common.print_json(payload)
     else:
         text = format_text(result, args.file, lang)
         if args.redact:
             from envadvisor.redact import redact_data
 
-            text = redact_data(text)
+            text = redact_data(text, learn_from=(gathered.report_text, env_text))
         sys.stdout.write(text)
     worst = result.worst()
     return _common.exit_code_for(worst.rank if worst else None, args.fail_on)
+
+
+def _text_for_redaction(args: argparse.Namespace) -> str:
+    """The environment file's text, for --redact to learn the names it shows (its prefix's home)."""
+    import os
+
+    if not args.redact or not os.path.isfile(args.file):  # stdin or a pipe cannot be read twice
+        return ""
+    from envadvisor.envfile import MAX_BYTES
+    from envadvisor.errors import InputError
+    from envadvisor.fsutil import read_user_text
+
+    try:
+        return read_user_text(args.file, limit=MAX_BYTES, what="an environment file")[0]
+    except InputError:
+        return ""

@@ -50,7 +50,7 @@ def build_report(args: argparse.Namespace) -> Report:
     if getattr(args, "redact", False):
         from envadvisor.redact import redact_report
 
-        report = redact_report(report)
+        report = redact_report(report, learn_from=(gathered.report_text,))
     return report
 
 

@@ -57,13 +57,14 @@ def run(args: argparse.Namespace) -> int:
             out.write(f"{r['code']}  {r['severity']:<7}  {r['category']:<26}  {r['name']}: {r['summary']}\n")
         return 0
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=f"{data['count']} rules · tables checked {data['tables_checked']}", show_lines=False)
     for column in ("code", "severity", "category", "name", "summary"):
         table.add_column(column, overflow="fold")
     styles = {"error": "bold red", "warning": "yellow", "info": "cyan"}
     for r in data["rules"]:
-        table.add_row(r["code"], f"[{styles[r['severity']]}]{r['severity']}[/]", r["category"], r["name"],
+        table.add_row(r["code"], Text(r["severity"], style=styles[r["severity"]]), r["category"], r["name"],
                       r["summary"])
     _common.make_console().print(table)
     return 0

@@ -69,6 +69,7 @@ class ImportedReport:
     facts: Facts
     formats: tuple[str, ...]  # the formats found, in precedence order ("signatures" when any matched)
     quotes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # fact key or signature id -> lines
+    text: str = ""  # the report as read: --redact learns the names it shows (a prompt, a home folder)
 
 
 def read_report(text: str, *, source_name: str, format: str | None = None) -> ImportedReport:
@@ -81,7 +82,7 @@ def read_report(text: str, *, source_name: str, format: str | None = None) -> Im
     if format in (None, envadvisor_json.NAME) and envadvisor_json.detect_text(text):
         facts = envadvisor_json.read(text)
         if facts is not None:
-            return ImportedReport(facts=facts, formats=(envadvisor_json.NAME,), quotes={})
+            return ImportedReport(facts=facts, formats=(envadvisor_json.NAME,), quotes={}, text=text)
     if format == envadvisor_json.NAME:
         raise InputError(f"{source_name}: not an envadvisor diagnose --json report")
 
@@ -116,7 +117,7 @@ def read_report(text: str, *, source_name: str, format: str | None = None) -> Im
         reasons = dict(facts.reasons)
         reasons["report"] = f"{source_name}: no known report format or version statement found"
         facts = replace(facts, reasons=reasons)
-    return ImportedReport(facts=facts, formats=tuple(found), quotes=merged.quotes)
+    return ImportedReport(facts=facts, formats=tuple(found), quotes=merged.quotes, text=text)
 
 
 def read_report_file(path_or_dash: str, format: str | None = None) -> ImportedReport:
