@@ -204,14 +204,19 @@ def test_a_file_that_does_not_read_back_as_decided_is_refused(
             proposal.check_written(tampered)
 
 
-def test_an_output_file_name_with_a_line_break_stays_in_its_comment(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """`-o` names the file in the header and the create command: a name with a line break (legal on
-    Linux) cannot start a key, and the command quotes it for the shell."""
-    name = tmp_path / "env\nvariables: {X: y}\n#.yml"
-    code, _, err = run_cli(["propose", "torch", "--no-gpu", "--os", "linux", "-o", str(name)], capsys)
+def test_an_output_file_name_cannot_inject_either(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`-o` names the file in the header and the create command: a name with a line break or another
+    unprintable character is refused in one line; a name with spaces and shell characters is quoted in
+    the create command."""
+    from tests.reliability_support import assert_one_line_error
+
+    bad = tmp_path / "env\nvariables: {X: y}\n#.yml"
+    code, _, err = run_cli(["propose", "torch", "--no-gpu", "--os", "linux", "-o", str(bad)], capsys)
+    assert_one_line_error(code, err, "not a usable file name")
+    assert list(tmp_path.iterdir()) == []
+    odd = tmp_path / "my env; rm -rf ~.yml"
+    code, _, err = run_cli(["propose", "torch", "--no-gpu", "--os", "linux", "-o", str(odd)], capsys)
     assert code == 0, err
-    text = name.read_text(encoding="utf-8")
+    text = odd.read_text(encoding="utf-8")
     assert_only_meant_keys(text)
-    assert "conda env create -f 'env variables: {X: y} #.yml'" in text
+    assert "#   conda env create -f 'my env; rm -rf ~.yml'" in text

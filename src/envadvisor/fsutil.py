@@ -18,6 +18,9 @@ def write_atomic(path: str | os.PathLike[str], text: str, *, force: bool = False
     refuses a symlink that points out of the target's folder (it would write somewhere unexpected).
     """
     target = Path(path)
+    if not str(target).isprintable():  # a non-UTF-8 byte (surrogate escape) or a control character
+        shown = str(target).encode("utf-8", "backslashreplace").decode("utf-8")
+        raise InputError(f"{shown!r}: not a usable file name (not UTF-8, or unprintable characters)")
     try:
         return _write_atomic(target, text, force=force)
     except OSError as exc:  # a read-only or pseudo file system, a name too long, a full disk

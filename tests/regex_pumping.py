@@ -1,0 +1,246 @@
+"""Find every regular expression that reads untrusted text, and build the input that hurts it most.
+
+A backtracking engine (Python's ``re``) is slow on an input when, after a long run of characters some
+repetition accepts, the match fails and the engine tries every way of splitting the run between
+overlapping repetitions. :func:`adversarial_inputs` builds exactly that for each repetition of a
+pattern whose maximum is large or unbounded: a prefix matching everything before the repetition, the
+repetition's characters "pumped" to the wanted size, then a character that ends the match. The idea is
+the one ReDoS finders use (pumping a star height); this is a small structural version over the parsed
+pattern (``re._parser``), no guessing from the pattern's text.
+
+:func:`patterns_in` lists the compiled patterns of a module (module-level, in tuples, lists and
+dicts) and the literal patterns passed inline to ``re.match``/``re.search``/... in its source.
+
+Run as a script (``python -m tests.regex_pumping SIZE MODULE ...``) it times every pattern on every
+input and prints one JSON line per pattern; the test runs it in a child process so that a pattern
+that does blow up is stopped by a timeout instead of hanging the suite.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import json
+import re
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+try:  # Python 3.11+
+    import re._constants as sre_constants
+    import re._parser as sre_parse
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_constants  # type: ignore[no-redef]
+    import sre_parse  # type: ignore[no-redef]
+
+MAXREPEAT = sre_constants.MAXREPEAT
+PUMP_FROM = 32  # a repetition allowed at least this many times is pumped
+_CATEGORY_CHARS = {
+    sre_constants.CATEGORY_DIGIT: "0",
+    sre_constants.CATEGORY_NOT_DIGIT: "a",
+    sre_constants.CATEGORY_SPACE: " ",
+    sre_constants.CATEGORY_NOT_SPACE: "a",
+    sre_constants.CATEGORY_WORD: "a",
+    sre_constants.CATEGORY_NOT_WORD: " ",
+    sre_constants.CATEGORY_LINEBREAK: "\n",
+    sre_constants.CATEGORY_NOT_LINEBREAK: "a",
+}
+_REPEATS = tuple(
+    op
+    for op in (
+        sre_constants.MAX_REPEAT,
+        sre_constants.MIN_REPEAT,
+        getattr(sre_constants, "POSSESSIVE_REPEAT", None),
+    )
+    if op is not None
+)
+_CANDIDATES = " a0.-_:|/\t=,A9x"  # characters tried for negated classes
+
+
+def _class_chars(items: list[Any]) -> list[str]:
+    """Up to three characters an IN (character class) node accepts."""
+    negate = any(op is sre_constants.NEGATE for op, _ in items)
+    accepted: list[str] = []
+    if negate:
+        for ch in _CANDIDATES:
+            if not any(_accepts(op, av, ch) for op, av in items if op is not sre_constants.NEGATE):
+                accepted.append(ch)
+        return accepted[:3]
+    for op, av in items:
+        if op is sre_constants.LITERAL:
+            accepted.append(chr(av))
+        elif op is sre_constants.RANGE:
+            accepted.append(chr(av[0]))
+        elif op is sre_constants.CATEGORY:
+            accepted.append(_CATEGORY_CHARS.get(av, "a"))
+    return list(dict.fromkeys(accepted))[:3]
+
+
+def _accepts(op: Any, av: Any, ch: str) -> bool:
+    code = ord(ch)
+    if op is sre_constants.LITERAL:
+        return bool(av == code)
+    if op is sre_constants.RANGE:
+        return bool(av[0] <= code <= av[1])
+    if op is sre_constants.CATEGORY:
+        probe = {
+            sre_constants.CATEGORY_DIGIT: r"\d",
+            sre_constants.CATEGORY_NOT_DIGIT: r"\D",
+            sre_constants.CATEGORY_SPACE: r"\s",
+            sre_constants.CATEGORY_NOT_SPACE: r"\S",
+            sre_constants.CATEGORY_WORD: r"\w",
+            sre_constants.CATEGORY_NOT_WORD: r"\W",
+        }.get(av)
+        return bool(probe and re.fullmatch(probe, ch))
+    return False
+
+
+def _chars(node: tuple[Any, Any]) -> list[str]:
+    """Characters one node (a single-character matcher) accepts."""
+    op, av = node
+    if op is sre_constants.LITERAL:
+        return [chr(av)]
+    if op is sre_constants.NOT_LITERAL:
+        return [c for c in _CANDIDATES if ord(c) != av][:3]
+    if op is sre_constants.ANY:
+        return ["a", " "]
+    if op is sre_constants.IN:
+        return _class_chars(list(av))
+    return []
+
+
+def _example(seq: Any) -> str:
+    """A short string the sequence matches (lookarounds and anchors ignored)."""
+    out = []
+    for op, av in seq:
+        if op in _REPEATS:
+            low, _high, body = av
+            out.append(_example(body) * low)
+        elif op is sre_constants.SUBPATTERN:
+            out.append(_example(av[-1]))
+        elif op is getattr(sre_constants, "ATOMIC_GROUP", None):
+            out.append(_example(av))
+        elif op is sre_constants.BRANCH:
+            out.append(_example(av[1][0]))
+        elif op in (sre_constants.LITERAL, sre_constants.NOT_LITERAL, sre_constants.ANY, sre_constants.IN):
+            chars = _chars((op, av))
+            out.append(chars[0] if chars else "")
+    return "".join(out)
+
+
+def _units(body: Any) -> list[str]:
+    """Strings to repeat for a repetition's body: each single character it accepts, or its example."""
+    if len(body) == 1 and body[0][0] in (
+        sre_constants.LITERAL,
+        sre_constants.NOT_LITERAL,
+        sre_constants.ANY,
+        sre_constants.IN,
+    ):
+        return _chars(body[0])
+    example = _example(body)
+    return [example] if example else []
+
+
+def _pumps(seq: Any, prefix: str) -> Iterator[tuple[str, str]]:
+    """(prefix, unit) for every pumpable repetition in ``seq``, recursively."""
+    done = ""
+    for op, av in seq:
+        if op in _REPEATS:
+            _low, high, body = av
+            if high is MAXREPEAT or high >= PUMP_FROM:
+                for unit in _units(body):
+                    yield prefix + done, unit
+            yield from _pumps(body, prefix + done)
+        elif op is sre_constants.SUBPATTERN:
+            yield from _pumps(av[-1], prefix + done)
+        elif op is getattr(sre_constants, "ATOMIC_GROUP", None):
+            yield from _pumps(av, prefix + done)
+        elif op is sre_constants.BRANCH:
+            for branch in av[1]:
+                yield from _pumps(branch, prefix + done)
+        done += _example([(op, av)])
+
+
+def adversarial_inputs(pattern: re.Pattern[str], size: int) -> list[str]:
+    """Inputs of about ``size`` characters that pump each large repetition of ``pattern``."""
+    parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+    seen: set[tuple[str, str]] = set()
+    inputs = []
+    for prefix, unit in _pumps(list(parsed), ""):
+        if (prefix, unit) in seen or not unit:
+            continue
+        seen.add((prefix, unit))
+        body = unit * max(1, (size - len(prefix)) // len(unit))
+        for end in ("\x00", "\n"):
+            inputs.append(prefix + body + end)
+    return inputs
+
+
+# ------------------------------------------------------------------------------- finding patterns
+_RE_FUNCTIONS = {"compile", "match", "search", "fullmatch", "findall", "finditer", "sub", "subn", "split"}
+
+
+def patterns_in(module_name: str) -> dict[str, re.Pattern[str]]:
+    """Every pattern of a module: compiled at module level (also inside tuples, lists, dicts) and literal
+    patterns passed inline to the ``re`` functions. Keys name where each was found."""
+    module = importlib.import_module(module_name)
+    found: dict[str, re.Pattern[str]] = {}
+
+    def add(name: str, value: Any) -> None:
+        if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
+            found.setdefault(name, value)
+        elif isinstance(value, (tuple, list)):
+            for i, item in enumerate(value):
+                add(f"{name}[{i}]", item)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                add(f"{name}[{key!r}]", item)
+
+    for name, value in vars(module).items():
+        add(f"{module_name}.{name}", value)
+    try:
+        source = inspect.getsource(module)
+    except (OSError, TypeError):
+        return found
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr not in _RE_FUNCTIONS or not (
+            isinstance(node.func.value, ast.Name) and node.func.value.id == "re"
+        ):
+            continue
+        if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            flags = 0
+            for keyword in node.keywords:
+                if keyword.arg == "flags" and isinstance(keyword.value, ast.Attribute):
+                    flags |= getattr(re, keyword.value.attr, 0)
+            try:
+                found.setdefault(f"{module_name}:{node.lineno}", re.compile(node.args[0].value, flags))
+            except re.error:
+                continue
+    return found
+
+
+def time_patterns(module_names: list[str], size: int) -> Iterator[dict[str, Any]]:
+    """For each pattern: the slowest of its adversarial inputs (search and finditer to the end)."""
+    for module_name in module_names:
+        for where, pattern in patterns_in(module_name).items():
+            worst, worst_input = 0.0, ""
+            inputs = adversarial_inputs(pattern, size)
+            for text in inputs:
+                start = time.perf_counter()
+                pattern.search(text)
+                for _ in pattern.finditer(text):
+                    pass
+                elapsed = time.perf_counter() - start
+                if elapsed > worst:
+                    worst, worst_input = elapsed, repr(text[:40])
+            yield {"pattern": where, "inputs": len(inputs), "worst_s": round(worst, 4), "input": worst_input}
+
+
+if __name__ == "__main__":
+    size_arg, *modules = sys.argv[1:]
+    for row in time_patterns(modules, int(size_arg)):
+        print(json.dumps(row), flush=True)
