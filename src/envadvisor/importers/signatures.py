@@ -1,9 +1,15 @@
 """Well-known error messages as evidence: load ``data/signatures.yaml`` and match it against a report.
 
-The messages are data (id, regex, meaning in English and Chinese, category, implied facts) so a new
-message needs no code. A match adds the id to ``Facts.evidence.signatures`` (rules test it with
-``signature: <id>``), the matching line to the quotes, and the facts the message itself states, such as
-the driver's CUDA in "found version 11040" or the GPU's compute capability in "sm_120 is not compatible".
+The messages are data (id, regex, meaning in English and Chinese, category, implied facts, the source
+file that prints the message, a real example line and the thread it comes from, near-misses that must
+not match) so a new message needs no code. A match adds the id to ``Facts.evidence.signatures`` (rules
+test it with ``signature: <id>``), the matching line to the quotes, and the facts the message itself
+states, such as the driver's CUDA in "found version 11040" or the GPU's compute capability in "sm_120 is
+not compatible".
+
+Speed: the set is loaded and compiled once per process. Each signature has anchor words (literal words
+every match contains, read from its regex); one ``str.find`` pass per anchor over the lower-cased report
+finds the few lines worth a regex, so a megabyte of log costs milliseconds, not a regex per line.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any
 
 from envadvisor.errors import DataFileError
 from envadvisor.importers._base import Line, Observation, Parsed
+from envadvisor.importers._regex_shape import anchors
 from envadvisor.model import Category, Severity, fact_keys
 
 NAME = "signatures"
@@ -24,6 +31,10 @@ _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _TEMPLATE_RE = re.compile(r"^\{(?P<group>\w+)(?:\|(?P<converter>\w+))?\}$")
 _DEVICE_FIELDS = ("name", "compute_capability")
 _MAX_LINE = 4000  # longer "lines" are binary-ish noise; skipping them bounds the regex work
+_URL_RE = re.compile(r"^https?://\S+$")
+# "owner/repo path" for a message printed by a public repository's code, or a named component
+# (the CUDA runtime, the dynamic loader) followed by where its text is documented.
+_SOURCE_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+ \S|^[A-Z][\w .+/-]+[:(;]")
 
 
 def _cc_from_sm(value: str) -> str | None:
@@ -45,10 +56,38 @@ def _sm_list(value: str) -> list[str]:
     return re.findall(r"sm_\d+", value)
 
 
+def _cuda_from_tag(value: str) -> str | None:
+    # A CUDA version without its dot, as wheel tags and library names write it: 121 -> 12.1, 118 -> 11.8.
+    digits = value.strip().lower().removeprefix("cuda").removeprefix("cu")
+    if not digits.isdigit() or not 2 <= len(digits) <= 3:
+        return None
+    return f"{int(digits[:-1])}.{digits[-1]}"
+
+
+def _version_from_tuple(value: str) -> str | None:
+    # "(9, 1, 0)" or "9, 1, 0" (Python's tuple repr, as torch prints cuDNN versions) -> 9.1.0
+    parts = re.findall(r"\d+", value)
+    return ".".join(parts[:3]) if parts else None
+
+
+def _cudnn_from_int(value: str) -> str | None:
+    # cuDNN's integer version: 8500 -> 8.5.0 (before 9: 1000 * major + 100 * minor + patch),
+    # 90100 -> 9.1.0 (from 9 on: 10000 * major + 100 * minor + patch).
+    if not value.strip().isdigit():
+        return None
+    number = int(value)
+    if number >= 10000:
+        return f"{number // 10000}.{(number % 10000) // 100}.{number % 100}"
+    return f"{number // 1000}.{(number % 1000) // 100}.{number % 100}"
+
+
 CONVERTERS: Mapping[str, Any] = {
     "cc_from_sm": _cc_from_sm,
     "cuda_from_int": _cuda_from_int,
+    "cuda_from_tag": _cuda_from_tag,
+    "cudnn_from_int": _cudnn_from_int,
     "sm_list": _sm_list,
+    "version_from_tuple": _version_from_tuple,
 }
 
 
@@ -61,8 +100,17 @@ class Signature:
     implies: Mapping[str, Any]
     meaning_en: str
     meaning_zh: str
-    source: str
-    example: str  # the message as it really reads; tests check the pattern matches it
+    source: str  # the repository and file that print the message
+    example: str  # one line as it really reads in a public thread; the pattern must match it
+    example_source: str  # the thread the example line comes from
+    near_misses: tuple[str, ...]  # lines that look alike but must not match
+    anchors: tuple[str, ...]  # literal words (lower case) one of which every match contains
+
+    @property
+    def project(self) -> str:
+        """The emitting project, ``owner/repo`` (or the component's name) from :attr:`source`."""
+        first = self.source.split(";")[0].strip()
+        return first.split(" ")[0] if "/" in first.split(" ")[0] else first.split(" (")[0].split(":")[0]
 
     def meaning(self, lang: str = "en") -> str:
         return self.meaning_zh if lang == "zh" else self.meaning_en
@@ -86,7 +134,7 @@ def load_signatures() -> tuple[Signature, ...]:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
-    return parse_signatures(load_yaml_text(text, path=path), path=path)
+    return parse_signatures(load_yaml_text(text, path=path, cache=True), path=path)
 
 
 def parse_signatures(data: object, *, path: str) -> tuple[Signature, ...]:
@@ -137,9 +185,34 @@ def parse_signatures(data: object, *, path: str) -> tuple[Signature, ...]:
                 path, "expected an example line the pattern matches", entry=sig_id, field="example"
             )
         source = entry.get("source")
-        if not isinstance(source, str) or not source:
+        if not isinstance(source, str) or not _SOURCE_RE.match(source):
             raise DataFileError(
-                path, "every signature names where its text comes from", entry=sig_id, field="source"
+                path,
+                "every signature names the repository and file that print it ('owner/repo path')",
+                entry=sig_id,
+                field="source",
+            )
+        example_source = entry.get("example_source")
+        if not isinstance(example_source, str) or not _URL_RE.match(example_source):
+            raise DataFileError(
+                path, "expected the URL of the thread the example comes from", entry=sig_id,
+                field="example_source",
+            )
+        near_misses = entry.get("near_misses")
+        if not isinstance(near_misses, list) or not near_misses or not all(
+            isinstance(line, str) and line for line in near_misses
+        ):
+            raise DataFileError(
+                path, "expected a list of look-alike lines that must not match", entry=sig_id,
+                field="near_misses",
+            )
+        found = anchors(raw_pattern)
+        if not found:
+            raise DataFileError(
+                path,
+                "the pattern has no literal word of 4+ characters every match contains",
+                entry=sig_id,
+                field="pattern",
             )
         out.append(
             Signature(
@@ -152,6 +225,9 @@ def parse_signatures(data: object, *, path: str) -> tuple[Signature, ...]:
                 meaning_zh=meaning["zh"],
                 source=source,
                 example=example,
+                example_source=example_source,
+                near_misses=tuple(near_misses),
+                anchors=found,
             )
         )
     return tuple(out)
@@ -186,29 +262,43 @@ def signature(sig_id: str) -> Signature | None:
 
 
 @cache
-def _prefilter() -> re.Pattern[str]:
-    # One alternation of every pattern (groups made anonymous), run once over the whole report, finds
-    # the few lines worth a closer look. Spaces become \s so a message wrapped over two lines is found.
-    parts = [
-        re.sub(r"\(\?P<\w+>", "(?:", sig.pattern.pattern).replace(" ", r"\s") for sig in load_signatures()
-    ]
-    return re.compile("|".join(f"(?:{part})" for part in parts), re.IGNORECASE | re.MULTILINE)
+def _by_anchor() -> Mapping[str, tuple[Signature, ...]]:
+    table: dict[str, list[Signature]] = {}
+    for sig in load_signatures():
+        for word in sig.anchors:
+            table.setdefault(word, []).append(sig)
+    return {word: tuple(sigs) for word, sigs in table.items()}
 
 
-def _candidate_lines(lines: Sequence[Line]) -> list[int]:
-    """Positions of the lines where (or from where) some signature may match."""
-    texts = [line.text if len(line.text) <= _MAX_LINE else "" for line in lines]
+def _candidates(texts: Sequence[str]) -> dict[int, list[Signature]]:
+    """Line position -> the signatures whose anchor occurs on that line or the next one.
+
+    A message wrapped over two lines starts on the line before the one holding its anchor, so that
+    line is a candidate too (the match is then tried on the two lines joined).
+    """
     starts: list[int] = []
     offset = 0
     for text in texts:
         starts.append(offset)
         offset += len(text) + 1
-    found: set[int] = set()
-    for match in _prefilter().finditer("\n".join(texts)):
-        first = bisect.bisect_right(starts, match.start()) - 1
-        last = bisect.bisect_right(starts, max(match.end() - 1, match.start())) - 1
-        found.update(range(max(first - 1, 0), last + 1))  # the line before may start a wrapped message
-    return sorted(found)
+    lowered = "\n".join(texts).lower()
+    hits: dict[int, dict[str, Signature]] = {}
+    for word, sigs in _by_anchor().items():
+        position = lowered.find(word)
+        while position >= 0:
+            line = bisect.bisect_right(starts, position) - 1
+            for candidate in (line - 1, line):
+                if candidate >= 0:
+                    bucket = hits.setdefault(candidate, {})
+                    for sig in sigs:
+                        bucket.setdefault(sig.id, sig)
+            # one hit per line is enough: go on from the start of the next line
+            next_line = starts[line + 1] if line + 1 < len(starts) else len(lowered)
+            position = lowered.find(word, max(next_line, position + 1))
+    order = {sig.id: index for index, sig in enumerate(load_signatures())}
+    return {
+        line: sorted(bucket.values(), key=lambda sig: order[sig.id]) for line, bucket in sorted(hits.items())
+    }
 
 
 def _resolve(value: object, match: re.Match[str]) -> Any:
@@ -231,23 +321,23 @@ def parse(lines: Sequence[Line]) -> Parsed:
     Messages are often wrapped over two lines (NumPy's, PyTorch's driver warning), so a line that does
     not match on its own is tried once more joined with the next one.
     """
+    texts = [line.text if len(line.text) <= _MAX_LINE else "" for line in lines]
     observations: list[Observation] = []
-    seen: set[tuple[str, int]] = set()
-    for position in _candidate_lines(lines):
+    for position, sigs in _candidates(texts).items():
         line = lines[position]
-        if len(line.text) > _MAX_LINE:
+        text = texts[position]
+        if not text:
             continue
-        following = lines[position + 1].text if position + 1 < len(lines) else ""
-        joined = f"{line.text.rstrip()} {following.strip()}" if following.strip() else line.text
-        for sig in load_signatures():
-            match = sig.pattern.search(line.text)
-            if match is None and joined is not line.text and len(joined) <= _MAX_LINE:
+        following = texts[position + 1] if position + 1 < len(texts) else ""
+        joined = f"{text.rstrip()} {following.strip()}" if following.strip() else text
+        for sig in sigs:
+            match = sig.pattern.search(text)
+            if match is None and joined is not text and len(joined) <= _MAX_LINE:
                 match = sig.pattern.search(joined)
-            if match is None or (sig.id, line.number) in seen:
-                continue
-            seen.add((sig.id, line.number))
-            # the joined match may belong to the next line alone: let that line claim it
-            if match.start() >= len(line.text.rstrip()):
+                # a joined match that lies wholly in the next line belongs to that line alone
+                if match is not None and match.start() >= len(text.rstrip()):
+                    continue
+            if match is None:
                 continue
             observations.extend(_observations(sig, match, line))
     return Parsed(tuple(observations), frozenset())

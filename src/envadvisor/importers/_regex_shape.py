@@ -1,0 +1,126 @@
+"""What a signature's regex must contain and may not contain, read from the regex itself.
+
+Two questions about a pattern, answered from Python's own parse of it (``re._parser``):
+
+* :func:`anchors`: the literal words every match must contain. Finding those with ``str.find`` over a
+  whole report is much cheaper than running hundreds of regexes over every line; only the lines where an
+  anchor occurs are given to the regexes.
+* :func:`shape_problem`: why a pattern could take more than linear time (an unbounded repeat, or bounded
+  repeats nested so deep that one position costs thousands of steps). Signatures run over text anyone
+  pastes, so every repeat in them is bounded.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+try:  # Python 3.11+
+    import re._constants as _c
+    import re._parser as _p
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_constants as _c  # type: ignore[no-redef]
+    import sre_parse as _p  # type: ignore[no-redef]
+
+MIN_ANCHOR = 4  # a shorter word occurs on too many lines to narrow anything down
+MAX_NESTED_STEPS = 4096  # product of the upper bounds of nested repeats
+
+_REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT} | (
+    {_c.POSSESSIVE_REPEAT} if hasattr(_c, "POSSESSIVE_REPEAT") else set()
+)
+_GROUPS = {_c.SUBPATTERN} | ({_c.ATOMIC_GROUP} if hasattr(_c, "ATOMIC_GROUP") else set())
+
+# A candidate is a tuple of alternative words: a match contains at least one of them.
+_Candidate = tuple[str, ...]
+
+# Words on nearly every line of a GPU log: an anchor among them narrows nothing down, so any other
+# word of the pattern is preferred to them.
+_COMMON = frozenset(
+    "version versions library libraries available compiled cannot capability nvidia cuda driver error "
+    "errors found installed install support supported environment initialize dynamic devices device "
+    "tensorflow torch pytorch transformers runtime failed could please should which with from that this "
+    "your have been using python package packages module import warning system memory because".split()
+)
+
+
+def _parse(pattern: str, flags: int) -> Any:
+    return _p.parse(pattern, flags)
+
+
+def _score(candidate: _Candidate) -> int:
+    def one(word: str) -> int:
+        return len(word) - (100 if word.strip(".,:;'\"()") in _COMMON else 0)
+
+    return min((one(word) for word in candidate), default=0)
+
+
+def _best(candidates: list[_Candidate]) -> _Candidate | None:
+    usable = [c for c in candidates if c and min(len(word) for word in c) >= MIN_ANCHOR]
+    return max(usable, key=lambda c: (_score(c), -len(c)), default=None)
+
+
+def _words(run: list[str]) -> list[_Candidate]:
+    return [(word,) for word in "".join(run).lower().split() if word]
+
+
+def _sequence_candidates(items: Any) -> list[_Candidate]:
+    """Anchor candidates of a sequence of parsed items: every one must match, so any candidate will do."""
+    out: list[_Candidate] = []
+    run: list[str] = []
+    for op, av in items:
+        if op is _c.LITERAL:
+            run.append(chr(av))
+            continue
+        out.extend(_words(run))
+        run = []
+        if op in _GROUPS:
+            body = av[-1]
+            out.extend(_sequence_candidates(body))
+        elif op in _REPEATS and av[0] >= 1:
+            out.extend(_sequence_candidates(av[2]))
+        elif op is _c.BRANCH:
+            per_branch = [_best(_sequence_candidates(branch)) for branch in av[1]]
+            if all(per_branch):
+                merged = tuple(dict.fromkeys(word for c in per_branch if c for word in c))
+                out.append(merged)
+    out.extend(_words(run))
+    return out
+
+
+def anchors(pattern: str, flags: int = re.IGNORECASE) -> tuple[str, ...]:
+    """Lower-case words of which every match contains at least one; empty when there are none.
+
+    A word, not a phrase: a message wrapped over two lines still contains each of its words whole.
+    """
+    best = _best(_sequence_candidates(_parse(pattern, flags)))
+    return best or ()
+
+
+def _walk_shape(items: Any, nesting: int) -> str | None:
+    for op, av in items:
+        if op in _REPEATS:
+            low, high, body = av
+            if high is _c.MAXREPEAT:
+                return "an unbounded repeat (*, + or {n,}); bound it, e.g. {0,200}"
+            steps = nesting * max(int(high), 1)
+            if steps > MAX_NESTED_STEPS:
+                return f"nested repeats allow {steps} steps at one position (limit {MAX_NESTED_STEPS})"
+            problem = _walk_shape(body, steps)
+        elif op in _GROUPS:
+            problem = _walk_shape(av[-1], nesting)
+        elif op is _c.BRANCH:
+            problem = next((p for b in av[1] if (p := _walk_shape(b, nesting))), None)
+        elif op in (_c.ASSERT, _c.ASSERT_NOT):
+            problem = _walk_shape(av[1], nesting)
+        elif op is _c.GROUPREF_EXISTS:
+            problem = "a conditional group"
+        else:
+            problem = None
+        if problem:
+            return problem
+    return None
+
+
+def shape_problem(pattern: str, flags: int = re.IGNORECASE) -> str | None:
+    """Why the pattern could cost more than linear time over hostile text, or ``None``."""
+    return _walk_shape(_parse(pattern, flags), 1)
