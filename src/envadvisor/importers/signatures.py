@@ -81,8 +81,15 @@ def _cudnn_from_int(value: str) -> str | None:
     return f"{number // 1000}.{(number % 1000) // 100}.{number % 100}"
 
 
+def _cudnn_version(value: str) -> str | None:
+    # torch prints cuDNN versions as tuples "(8, 5, 0)" since 1.12 and as integers "7401" before.
+    text = value.strip()
+    return _cudnn_from_int(text) if text.isdigit() else _version_from_tuple(text)
+
+
 CONVERTERS: Mapping[str, Any] = {
     "cc_from_sm": _cc_from_sm,
+    "cudnn_version": _cudnn_version,
     "cuda_from_int": _cuda_from_int,
     "cuda_from_tag": _cuda_from_tag,
     "cudnn_from_int": _cudnn_from_int,
