@@ -12,15 +12,16 @@ Two questions about a pattern, answered from Python's own parse of it (``re._par
 
 from __future__ import annotations
 
+import importlib
 import re
 from typing import Any
 
-try:  # Python 3.11+
-    import re._constants as _c
-    import re._parser as _p
+try:  # Python 3.11+ (the same parser re.compile uses)
+    _c: Any = importlib.import_module("re._constants")
+    _p: Any = importlib.import_module("re._parser")
 except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _p  # type: ignore[no-redef]
+    _c = importlib.import_module("sre_constants")
+    _p = importlib.import_module("sre_parse")
 
 MIN_ANCHOR = 4  # a shorter word occurs on too many lines to narrow anything down
 MAX_NESTED_STEPS = 4096  # product of the upper bounds of nested repeats
@@ -36,10 +37,14 @@ _Candidate = tuple[str, ...]
 # Words on nearly every line of a GPU log: an anchor among them narrows nothing down, so any other
 # word of the pattern is preferred to them.
 _COMMON = frozenset(
-    "version versions library libraries available compiled cannot capability nvidia cuda driver error "
-    "errors found installed install support supported environment initialize dynamic devices device "
-    "tensorflow torch pytorch transformers runtime failed could please should which with from that this "
-    "your have been using python package packages module import warning system memory because".split()
+    (
+        "version", "versions", "library", "libraries", "available", "compiled", "cannot", "capability",
+        "nvidia", "cuda", "driver", "error", "errors", "found", "installed", "install", "support",
+        "supported", "environment", "initialize", "dynamic", "devices", "device", "tensorflow", "torch",
+        "pytorch", "transformers", "runtime", "failed", "could", "please", "should", "which", "with",
+        "from", "that", "this", "your", "have", "been", "using", "python", "package", "packages", "module",
+        "import", "warning", "system", "memory", "because",
+    )
 )
 
 
