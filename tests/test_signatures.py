@@ -46,7 +46,8 @@ def test_anchor_is_in_the_example_so_the_prefilter_finds_it(sig) -> None:  # typ
 
 @pytest.mark.parametrize("sig", SIGNATURES, ids=lambda s: s.id)
 def test_provenance_names_the_emitter_and_the_thread(sig) -> None:  # type: ignore[no-untyped-def]
-    assert re.match(r"^https://github\.com/[\w.-]+/[\w.-]+/(?:issues|pull|discussions)/\d+$", sig.example_source)
+    thread = r"^https://github\.com/[\w.-]+/[\w.-]+/(?:issues|pull|discussions)/\d+$"
+    assert re.match(thread, sig.example_source)
     assert sig.project and sig.project in sig.source
 
 

@@ -104,7 +104,7 @@ def anchors(pattern: str, flags: int = re.IGNORECASE) -> tuple[str, ...]:
 def _walk_shape(items: Any, nesting: int) -> str | None:
     for op, av in items:
         if op in _REPEATS:
-            low, high, body = av
+            _low, high, body = av
             if high is _c.MAXREPEAT:
                 return "an unbounded repeat (*, + or {n,}); bound it, e.g. {0,200}"
             steps = nesting * max(int(high), 1)
