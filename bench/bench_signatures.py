@@ -37,8 +37,12 @@ def realistic() -> str:
     ]
     lines: list[str] = []
     size = 0
+    step = 0
     while size < MEGABYTE:
-        line = rng.choice(examples) if rng.random() < 0.02 else rng.choice(noise)
+        step += 1
+        # every noise line differs (a log's timestamps and counters do), so nothing is cached by text
+        stamp = f"2024-06-18 19:{step // 600 % 60:02d}:{step // 10 % 60:02d},{step % 1000:03d} "
+        line = rng.choice(examples) if rng.random() < 0.02 else stamp + rng.choice(noise)
         lines.append(line)
         size += len(line) + 1
     return "\n".join(lines)
@@ -54,7 +58,11 @@ def hostile() -> str:
     while size < MEGABYTE:
         kind = index % 3
         if kind == 0:
-            line = " ".join(words)[:3900]  # every anchor on one line: every signature is tried here
+            # thirty anchor words per line (just under the matcher's word-soup limit), padded to 3,900
+            # characters: thirty signatures are tried on every such line
+            chunk = [words[(index * 7 + k) % len(words)] for k in range(30)]
+            line = (" ".join(chunk) + " ") * 12
+            line = line[:3900]
         elif kind == 1:
             line = near[index % len(near)] * 20
         else:

@@ -2,9 +2,9 @@
 
 Two questions about a pattern, answered from Python's own parse of it (``re._parser``):
 
-* :func:`anchors`: the literal words every match must contain. Finding those with ``str.find`` over a
-  whole report is much cheaper than running hundreds of regexes over every line; only the lines where an
-  anchor occurs are given to the regexes.
+* :func:`anchors`: whole words (runs of letters, digits and ``_``) every match must contain. A report's
+  lines are cut into such words once; a set intersection per line then finds the few lines worth a
+  regex, whatever the number of signatures.
 * :func:`shape_problem`: why a pattern could take more than linear time (an unbounded repeat, or bounded
   repeats nested so deep that one position costs thousands of steps). Signatures run over text anyone
   pastes, so every repeat in them is bounded.
@@ -64,20 +64,33 @@ def _best(candidates: list[_Candidate]) -> _Candidate | None:
     return max(usable, key=lambda c: (_score(c), -len(c)), default=None)
 
 
-def _words(run: list[str]) -> list[_Candidate]:
-    return [(word,) for word in "".join(run).lower().split() if word]
+_WORD = re.compile(r"[a-z0-9_]+")
+
+
+def _words(run: list[str], *, left_bounded: bool, right_bounded: bool) -> list[_Candidate]:
+    """The whole words of a literal run. A word touching an end of the run may continue in the text
+    ("__nvJitLink" before ``\\w{1,40}``, "Torch" after an unanchored start, "PyTorch" then matching),
+    so it counts only where a ``\\b``, ``^`` or ``$`` stands at that end."""
+    text = "".join(run).lower()
+    out: list[_Candidate] = []
+    for match in _WORD.finditer(text):
+        if (match.start() > 0 or left_bounded) and (match.end() < len(text) or right_bounded):
+            out.append((match.group(),))
+    return out
 
 
 def _sequence_candidates(items: Any) -> list[_Candidate]:
     """Anchor candidates of a sequence of parsed items: every one must match, so any candidate will do."""
     out: list[_Candidate] = []
     run: list[str] = []
+    left_bounded = False
     for op, av in items:
         if op is _c.LITERAL:
             run.append(chr(av))
             continue
-        out.extend(_words(run))
+        out.extend(_words(run, left_bounded=left_bounded, right_bounded=op is _c.AT))
         run = []
+        left_bounded = op is _c.AT
         if op in _GROUPS:
             body = av[-1]
             out.extend(_sequence_candidates(body))
@@ -88,8 +101,16 @@ def _sequence_candidates(items: Any) -> list[_Candidate]:
             if all(per_branch):
                 merged = tuple(dict.fromkeys(word for c in per_branch if c for word in c))
                 out.append(merged)
-    out.extend(_words(run))
+    out.extend(_words(run, left_bounded=left_bounded, right_bounded=False))
     return out
+
+
+def anchors_and_width(pattern: str, flags: int = re.IGNORECASE) -> tuple[tuple[str, ...], int | None]:
+    """:func:`anchors` and the longest text a match can span (``None`` when unbounded), from one parse."""
+    parsed = _parse(pattern, flags)
+    best = _best(_sequence_candidates(parsed))
+    high = parsed.getwidth()[1]
+    return best or (), (None if high >= _c.MAXREPEAT else int(high))
 
 
 def anchors(pattern: str, flags: int = re.IGNORECASE) -> tuple[str, ...]:

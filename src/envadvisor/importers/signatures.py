@@ -7,14 +7,14 @@ test it with ``signature: <id>``), the matching line to the quotes, and the fact
 states, such as the driver's CUDA in "found version 11040" or the GPU's compute capability in "sm_120 is
 not compatible".
 
-Speed: the set is loaded and compiled once per process. Each signature has anchor words (literal words
-every match contains, read from its regex); one ``str.find`` pass per anchor over the lower-cased report
-finds the few lines worth a regex, so a megabyte of log costs milliseconds, not a regex per line.
+Speed: the set is loaded and compiled once per process. Each signature has anchor words (whole words
+every match contains, read from its regex); each line is cut into words once and a set intersection
+finds the few signatures worth trying on it, so the cost grows with the report, not with the number of
+signatures times the number of lines.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,7 +23,7 @@ from typing import Any
 
 from envadvisor.errors import DataFileError
 from envadvisor.importers._base import Line, Observation, Parsed
-from envadvisor.importers._regex_shape import anchors
+from envadvisor.importers._regex_shape import anchors_and_width
 from envadvisor.model import Category, Severity, fact_keys
 
 NAME = "signatures"
@@ -112,6 +112,8 @@ class Signature:
     example_source: str  # the thread the example line comes from
     near_misses: tuple[str, ...]  # lines that look alike but must not match
     anchors: tuple[str, ...]  # literal words (lower case) one of which every match contains
+    before: re.Pattern[str] | None = None  # captures from the text just before the match (see parse)
+    width: int | None = None  # the longest text a match can span; None when unbounded
 
     @property
     def project(self) -> str:
@@ -176,11 +178,23 @@ def parse_signatures(data: object, *, path: str) -> tuple[Signature, ...]:
             pattern = re.compile(raw_pattern, re.IGNORECASE)
         except re.error as exc:
             raise DataFileError(path, f"not a valid regex: {exc}", entry=sig_id, field="pattern") from None
+        before = None
+        raw_before = entry.get("before")
+        if raw_before is not None:
+            if not isinstance(raw_before, str) or not raw_before.endswith("$"):
+                raise DataFileError(
+                    path, "expected a regex anchored at its end ($)", entry=sig_id, field="before"
+                )
+            try:
+                before = re.compile(raw_before, re.IGNORECASE)
+            except re.error as exc:
+                raise DataFileError(path, f"not a valid regex: {exc}", entry=sig_id, field="before") from None
+        groups = set(pattern.groupindex) | (set(before.groupindex) if before else set())
         implies = entry.get("implies") or {}
         if not isinstance(implies, Mapping):
             raise DataFileError(path, "expected a mapping", entry=sig_id, field="implies")
         for key, value in implies.items():
-            _check_implied(path, sig_id, str(key), value, pattern, valid_keys)
+            _check_implied(path, sig_id, str(key), value, groups, valid_keys)
         meaning = entry.get("meaning")
         if not isinstance(meaning, Mapping) or not all(
             isinstance(meaning.get(lang), str) and meaning.get(lang) for lang in ("en", "zh")
@@ -213,7 +227,7 @@ def parse_signatures(data: object, *, path: str) -> tuple[Signature, ...]:
                 path, "expected a list of look-alike lines that must not match", entry=sig_id,
                 field="near_misses",
             )
-        found = anchors(raw_pattern)
+        found, width = anchors_and_width(raw_pattern)
         if not found:
             raise DataFileError(
                 path,
@@ -235,13 +249,15 @@ def parse_signatures(data: object, *, path: str) -> tuple[Signature, ...]:
                 example_source=example_source,
                 near_misses=tuple(near_misses),
                 anchors=found,
+                before=before,
+                width=width if "$" not in raw_pattern else None,
             )
         )
     return tuple(out)
 
 
 def _check_implied(
-    path: str, sig_id: str, key: str, value: object, pattern: re.Pattern[str], valid_keys: frozenset[str]
+    path: str, sig_id: str, key: str, value: object, groups: set[str], valid_keys: frozenset[str]
 ) -> None:
     if key.startswith("gpu.device."):
         if key.removeprefix("gpu.device.") not in _DEVICE_FIELDS:
@@ -255,7 +271,7 @@ def _check_implied(
     if isinstance(value, str):
         template = _TEMPLATE_RE.match(value)
         if template:
-            if template.group("group") not in pattern.groupindex:
+            if template.group("group") not in groups:
                 raise DataFileError(
                     path, f"{value!r} names no group of the pattern", entry=sig_id, field="implies"
                 )
@@ -277,44 +293,54 @@ def _by_anchor() -> Mapping[str, tuple[Signature, ...]]:
     return {word: tuple(sigs) for word, sigs in table.items()}
 
 
+# bytes.translate table: letters to lower case, digits and "_" kept, "\n" kept, every other byte (and so
+# every non-ASCII character) a space. Splitting the result gives each line's words at C speed.
+def _word_byte(byte: int) -> int:
+    if 65 <= byte <= 90:
+        return byte + 32
+    return byte if (48 <= byte <= 57 or 97 <= byte <= 122 or byte in (10, 95)) else 32
+
+
+_WORD_BYTES = bytes(_word_byte(byte) for byte in range(256))
+
+
 def _candidates(texts: Sequence[str]) -> dict[int, list[Signature]]:
-    """Line position -> the signatures whose anchor occurs on that line or the next one.
+    """Line position -> the signatures whose anchor word occurs on that line or the next one.
 
     A message wrapped over two lines starts on the line before the one holding its anchor, so that
     line is a candidate too (the match is then tried on the two lines joined).
     """
-    starts: list[int] = []
-    offset = 0
-    for text in texts:
-        starts.append(offset)
-        offset += len(text) + 1
-    lowered = "\n".join(texts).lower()
+    table = _by_anchor()
+    words = table.keys()
+    order = _order()
     hits: dict[int, dict[str, Signature]] = {}
-    for word, sigs in _by_anchor().items():
-        position = lowered.find(word)
-        while position >= 0:
-            line = bisect.bisect_right(starts, position) - 1
-            for candidate in (line - 1, line):
-                if candidate >= 0:
-                    bucket = hits.setdefault(candidate, {})
-                    for sig in sigs:
-                        bucket.setdefault(sig.id, sig)
-            # one hit per line is enough: go on from the start of the next line
-            next_line = starts[line + 1] if line + 1 < len(starts) else len(lowered)
-            position = lowered.find(word, max(next_line, position + 1))
-    order = {sig.id: index for index, sig in enumerate(load_signatures())}
+    blob = "\n".join(texts).encode("utf-8", "replace").translate(_WORD_BYTES).decode("ascii")
+    for position, line_words in enumerate(blob.split("\n")):
+        found = words & set(line_words.split())
+        if not found:
+            continue
+        for word in found:
+            for sig in table[word]:
+                for candidate in (position - 1, position):
+                    if candidate >= 0:
+                        hits.setdefault(candidate, {}).setdefault(sig.id, sig)
     return {
         line: sorted(bucket.values(), key=lambda sig: order[sig.id]) for line, bucket in sorted(hits.items())
     }
 
 
-def _resolve(value: object, match: re.Match[str]) -> Any:
+@cache
+def _order() -> Mapping[str, int]:
+    return {sig.id: index for index, sig in enumerate(load_signatures())}
+
+
+def _resolve(value: object, groups: Mapping[str, str | None]) -> Any:
     if not isinstance(value, str):
         return value
     template = _TEMPLATE_RE.match(value)
     if not template:
         return value
-    captured = match.group(template.group("group"))
+    captured = groups.get(template.group("group"))
     if captured is None:
         return None
     captured = captured.strip()
@@ -322,11 +348,18 @@ def _resolve(value: object, match: re.Match[str]) -> Any:
     return CONVERTERS[converter](captured) if converter else captured
 
 
+_WRAP = 600  # how much of a line's end and the next line's start a wrapped message may span
+_BEFORE = 160  # how much text before a match a `before` pattern reads (a GPU name, a library path)
+# A line (with the next) holding the anchor words of more signatures than this is not a message people
+# paste but word soup (or an attack on the matcher's time); real messages hold a handful at most.
+_MAX_CANDIDATES = 40
+
+
 def parse(lines: Sequence[Line]) -> Parsed:
     """Every signature match as evidence plus the facts it states. Never raises on any text.
 
     Messages are often wrapped over two lines (NumPy's, PyTorch's driver warning), so a line that does
-    not match on its own is tried once more joined with the next one.
+    not match on its own is tried once more as its end joined with the next line's start.
     """
     texts = [line.text if len(line.text) <= _MAX_LINE else "" for line in lines]
     observations: list[Observation] = []
@@ -335,26 +368,64 @@ def parse(lines: Sequence[Line]) -> Parsed:
         text = texts[position]
         if not text:
             continue
-        following = texts[position + 1] if position + 1 < len(texts) else ""
-        joined = f"{text.rstrip()} {following.strip()}" if following.strip() else text
+        following = texts[position + 1].strip()[:_WRAP] if position + 1 < len(texts) else ""
+        if len(sigs) > _MAX_CANDIDATES:
+            continue  # not one message: the anchor words of dozens of messages on one line
+        tail = text.rstrip()[-_WRAP:]
+        joined = f"{tail} {following}" if following else ""
+        lowered = text.lower()
+        joined_lowered = joined.lower()
         for sig in sigs:
-            match = sig.pattern.search(text)
-            if match is None and joined is not text and len(joined) <= _MAX_LINE:
-                match = sig.pattern.search(joined)
-                # a joined match that lies wholly in the next line belongs to that line alone
-                if match is not None and match.start() >= len(text.rstrip()):
+            subject = text
+            match = _search_near_anchors(sig, text, lowered)
+            if match is None and joined:
+                match = _search_near_anchors(sig, joined, joined_lowered)
+                # a joined match that starts in the next line belongs to that line alone
+                if match is not None and match.start() >= len(tail):
                     continue
+                subject = joined
             if match is None:
                 continue
-            observations.extend(_observations(sig, match, line))
+            observations.extend(_observations(sig, match, subject, line))
     return Parsed(tuple(observations), frozenset())
 
 
-def _observations(sig: Signature, match: re.Match[str], line: Line) -> list[Observation]:
+def _search_near_anchors(sig: Signature, text: str, lowered: str) -> re.Match[str] | None:
+    """``sig.pattern.search(text)``, but only over the stretches a match could cover: a match holds an
+    anchor word and spans at most ``sig.width`` characters, so each anchor occurrence bounds a window.
+    Over hostile lines (every anchor word, thousands of characters) this keeps each try short."""
+    if sig.width is None or len(text) <= 4 * sig.width:
+        return sig.pattern.search(text)
+    windows: list[tuple[int, int]] = []
+    for word in sig.anchors:
+        start = lowered.find(word)
+        while start >= 0:
+            windows.append((max(0, start - sig.width), min(len(text), start + len(word) + sig.width)))
+            start = lowered.find(word, start + len(word))
+    windows.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in windows:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    for start, end in merged:
+        match = sig.pattern.search(text, start, end)
+        if match is not None:
+            return match
+    return None
+
+
+def _observations(sig: Signature, match: re.Match[str], subject: str, line: Line) -> list[Observation]:
     observations = [Observation("evidence.signatures", sig.id, line)]
+    groups: dict[str, str | None] = dict(match.groupdict())
+    if sig.before is not None:
+        preceding = sig.before.search(subject[max(0, match.start() - _BEFORE) : match.start()])
+        if preceding is not None:
+            groups.update(preceding.groupdict())
     device: dict[str, Any] = {}
     for key, raw_value in sig.implies.items():
-        value = _resolve(raw_value, match)
+        value = _resolve(raw_value, groups)
         if value is None or value == "" or value == []:
             continue
         if key.startswith("gpu.device."):
