@@ -79,28 +79,33 @@ def _words(run: list[str], *, left_bounded: bool, right_bounded: bool) -> list[_
     return out
 
 
-def _sequence_candidates(items: Any) -> list[_Candidate]:
-    """Anchor candidates of a sequence of parsed items: every one must match, so any candidate will do."""
+def _sequence_candidates(items: Any, *, left_bounded: bool = False) -> list[_Candidate]:
+    """Anchor candidates of a sequence of parsed items: every one must match, so any candidate will do.
+
+    ``left_bounded``: a ``\\b`` (or ``^``) stands right before this sequence (the parser moves a prefix
+    that all branches of an alternation share, such as ``\\b``, in front of the alternation)."""
     out: list[_Candidate] = []
     run: list[str] = []
-    left_bounded = False
     for op, av in items:
         if op is _c.LITERAL:
             run.append(chr(av))
             continue
+        bounded_before = left_bounded and not run
         out.extend(_words(run, left_bounded=left_bounded, right_bounded=op is _c.AT))
         run = []
-        left_bounded = op is _c.AT
         if op in _GROUPS:
             body = av[-1]
-            out.extend(_sequence_candidates(body))
+            out.extend(_sequence_candidates(body, left_bounded=bounded_before))
         elif op in _REPEATS and av[0] >= 1:
             out.extend(_sequence_candidates(av[2]))
         elif op is _c.BRANCH:
-            per_branch = [_best(_sequence_candidates(branch)) for branch in av[1]]
+            per_branch = [
+                _best(_sequence_candidates(branch, left_bounded=bounded_before)) for branch in av[1]
+            ]
             if all(per_branch):
                 merged = tuple(dict.fromkeys(word for c in per_branch if c for word in c))
                 out.append(merged)
+        left_bounded = op is _c.AT
     out.extend(_words(run, left_bounded=left_bounded, right_bounded=False))
     return out
 
