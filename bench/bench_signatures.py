@@ -96,8 +96,10 @@ def main() -> int:
                 print(done.stderr.decode()[-2000:])
                 return 1
     kind = "hostile" if args.hostile else "realistic"
-    print(f"{kind} paste {len(text) / MEGABYTE:.2f} MB: best {min(times):.3f} s, worst {max(times):.3f} s "
-          f"(whole `diagnose --from`, cold process, {len(_signatures())} signatures)")
+    print(
+        f"{kind} paste {len(text) / MEGABYTE:.2f} MB: best {min(times):.3f} s, worst {max(times):.3f} s "
+        f"(whole `diagnose --from`, cold process, {len(_signatures())} signatures)"
+    )
     return 0
 
 

@@ -216,15 +216,21 @@ def parse_signatures(data: object, *, path: str) -> tuple[Signature, ...]:
         example_source = entry.get("example_source")
         if not isinstance(example_source, str) or not _URL_RE.match(example_source):
             raise DataFileError(
-                path, "expected the URL of the thread the example comes from", entry=sig_id,
+                path,
+                "expected the URL of the thread the example comes from",
+                entry=sig_id,
                 field="example_source",
             )
         near_misses = entry.get("near_misses")
-        if not isinstance(near_misses, list) or not near_misses or not all(
-            isinstance(line, str) and line for line in near_misses
+        if (
+            not isinstance(near_misses, list)
+            or not near_misses
+            or not all(isinstance(line, str) and line for line in near_misses)
         ):
             raise DataFileError(
-                path, "expected a list of look-alike lines that must not match", entry=sig_id,
+                path,
+                "expected a list of look-alike lines that must not match",
+                entry=sig_id,
                 field="near_misses",
             )
         found, width = anchors_and_width(raw_pattern)
