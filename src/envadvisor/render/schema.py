@@ -18,6 +18,11 @@ from envadvisor.records import is_record, record_fields
 
 SCHEMA_ID = "https://envadvisor.invalid/schema/report-1.json"
 
+# Fields added after reports of this schema version were written and kept (recorded fleet nodes,
+# pasted reports): a report without them is still a valid report of the version. ``facts.proof``
+# exists only since ``diagnose --deep``.
+OPTIONAL_FIELDS = frozenset({("Facts", "proof")})
+
 
 def report_schema() -> dict[str, Any]:
     definitions: dict[str, Any] = {}
@@ -54,7 +59,7 @@ def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
             defs[name] = {
                 "type": "object",
                 "properties": {field: _schema_for(hints[field], defs) for field in fields},
-                "required": list(fields),
+                "required": [f for f in fields if (name, f) not in OPTIONAL_FIELDS],
                 "additionalProperties": False,
             }
         return {"$ref": f"#/$defs/{name}"}
