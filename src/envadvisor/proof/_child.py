@@ -36,6 +36,7 @@ MAX_DEVICES = 16
 TOLERANCE = 1e-2
 
 _OUT = 1  # the kept standard output (set up in main)
+_STAGE = ["start"]  # the step the child is in, for the result of a step that fails
 Result = dict[str, Any]
 
 
@@ -44,6 +45,7 @@ def emit(kind: str, payload: str) -> None:
 
 
 def stage(name: str) -> None:
+    _STAGE[0] = name
     emit("stage", name)
 
 
@@ -61,12 +63,14 @@ def error_of(exc: BaseException) -> dict[str, str]:
     while (root.__cause__ or root.__context__) is not None and id(root) not in seen:
         seen.add(id(root))
         root = root.__cause__ or root.__context__  # type: ignore[assignment]
-    first = [ln for ln in traceback.format_exception_only(type(root), root) if ln.strip()]
-    last = [ln for ln in traceback.format_exception_only(type(exc), exc) if ln.strip()]
-    text_first = first[0].strip() if first else type(root).__name__
-    lines_last = "".join(last).strip().splitlines()
-    text_last = lines_last[-1].strip() if lines_last else type(exc).__name__
-    return {"first": short(text_first), "last": short(text_last)}
+    return {"first": short(_headline(root)), "last": short(_headline(exc))}
+
+
+def _headline(exc: BaseException) -> str:
+    """The "Type: message" line of an exception (CUDA errors add advice lines after it)."""
+    lines = "".join(traceback.format_exception_only(type(exc), exc)).strip().splitlines()
+    typed = [ln.strip() for ln in lines if ln.strip() and not ln.startswith(" ")]
+    return typed[0] if typed else type(exc).__name__
 
 
 def reference_matmul(a: list[list[float]], b: list[list[float]]) -> list[list[float]]:
@@ -123,6 +127,7 @@ def run_op(result: Result, name: str, device: str, body: Body) -> None:
         if isinstance(exc, KeyboardInterrupt):
             raise
         err = error_of(exc)
+        result.setdefault("failed_at", _STAGE[0])
         op["status"] = "failed"
         op["detail"] = err["last"]
         result["errors"].append(err)
@@ -141,6 +146,7 @@ def run_op(result: Result, name: str, device: str, body: Body) -> None:
                 by = "NaN" if math.isnan(diff) else f"{diff:.3g}"
                 op["detail"] = f"differs from the {against} by {by} (tolerance {bound:.3g})"
                 line = f"{name} on {device}: {op['detail']}"
+                result.setdefault("failed_at", _STAGE[0])
                 result["errors"].append({"first": line, "last": line})
     op["seconds"] = round(time.perf_counter() - started, 4)
     result["ops"].append(op)
@@ -447,6 +453,7 @@ def main() -> None:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             err = error_of(exc)
+            result["failed_at"] = _STAGE[0]
             if result["version"] is None:
                 result["import_error"] = err
             else:

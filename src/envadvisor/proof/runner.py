@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import secrets
 import signal
 from collections.abc import Mapping, Sequence
@@ -25,6 +26,7 @@ CHILD_SOURCE = Path(__file__).with_name("_child.py")
 MAX_RESULT_BYTES = 1024 * 1024
 MAX_TEXT = 300  # characters kept of any string the child reports
 _OP_STATUSES = frozenset({"ok", "failed", "mismatch", "skipped"})
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit): ")
 
 
 def child_environment(environ: Mapping[str, str]) -> dict[str, str]:
@@ -128,10 +130,13 @@ def _proof_from(result: BoundedResult, nonce: str, timeout: float) -> FrameworkP
             seconds=seconds,
             stage=stage,
             exit_status=_exit_status(code),
-            error_first=lines[0] if lines else f"exited with {_exit_status(code)} without an answer{where}",
-            error_last=lines[-1] if lines else None,
+            error_first=next((ln for ln in lines if ln.startswith("Fatal Python error")), None)
+            or (lines[0] if lines else f"exited with {_exit_status(code)} without an answer{where}"),
+            error_last=next((ln for ln in reversed(lines) if _EXCEPTION_LINE.match(ln)), None)
+            or (lines[-1] if lines else None),
         )
-    return _from_answer(answer, seconds, stage, code)
+    failed_at = _text(answer.get("failed_at"))
+    return _from_answer(answer, seconds, failed_at[:80] if failed_at else stage, code)
 
 
 def _from_answer(
