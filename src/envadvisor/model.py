@@ -425,14 +425,19 @@ def resolve(obj: Any, key: str) -> Any:
     return cur
 
 
-def fact_keys() -> frozenset[str]:
-    """Every dotted key a rule may name. ``packages.<name>.*`` accepts any package name as ``*``."""
+def fact_keys(*, include_proof: bool = True) -> frozenset[str]:
+    """Every dotted key a rule may name. ``packages.<name>.*`` accepts any package name as ``*``.
+
+    ``include_proof=False`` leaves out the ``proof.*`` keys (only ``diagnose --deep`` writes them):
+    resolving their type hints costs milliseconds plain ``diagnose`` need not spend."""
     keys: set[str] = set()
 
     def walk(cls: type, prefix: str) -> None:
         hints = typing.get_type_hints(cls)
         for name in record_fields(cls):
             if name in ("reasons", "sources", "overridden"):
+                continue
+            if not include_proof and not prefix and name == "proof":
                 continue
             key = f"{prefix}{name}"
             keys.add(key)

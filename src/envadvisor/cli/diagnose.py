@@ -92,6 +92,9 @@ def build_report(args: argparse.Namespace) -> Report:
     gathered = _common.gather_facts(args, knowledge)
     lang = _common.lang_from(args)
     facts, quotes = gathered.facts, gathered.quotes
+    proof = facts.proof
+    if deep or any(p is not None for p in (proof.torch, proof.tensorflow, proof.jax)):
+        knowledge = _common.knowledge_for(args, deep_rules=True)  # a --deep report read back too
     evaluation = evaluate(knowledge, facts, quotes=quotes, lang=lang)
     if deep:
         from envadvisor.proof import DEFAULT_TIMEOUT, prove
