@@ -456,3 +456,19 @@ def test_deep_option_mistakes_are_one_line(
 ) -> None:
     code, _, err = run_cli(argv, capsys)
     assert_one_line_error(code, err, needle)
+
+
+def test_redact_reaches_the_proof(tmp_path: Path, gpu_facts: Facts) -> None:
+    from envadvisor import __version__
+    from envadvisor.model import Origin, to_data
+    from envadvisor.redact import redact_report
+
+    package = write_broken_framework(tmp_path, "torch", "raise")
+    home_path = "/home/alice-in-lab/envs/train/lib/libcudnn.so.9"
+    (package / "__init__.py").write_text(f"raise OSError('{home_path}: cannot open shared object file')\n")
+    proven = prove(gpu_facts, (), environ=env_with(tmp_path), timeout=20, frameworks=("torch",))
+    proof = proven.facts.proof.torch
+    assert proof is not None and proof.error_last is not None and "alice-in-lab" in proof.error_last
+    report = Report(tool_version=__version__, origin=Origin(kind="machine"), facts=proven.facts)
+    text = json.dumps(to_data(redact_report(report)))
+    assert "alice-in-lab" not in text and "/home/[redacted]/envs/train/lib/libcudnn.so.9" in text
