@@ -118,3 +118,99 @@ def test_the_wheel_style_toolkit_of_this_machine_layout(tmp_path: Path) -> None:
         "cuda_toolkit"
     ]
     assert (facts.version, facts.nvcc_version) == ("13.0", "13.0.88")
+
+
+# --------------------------------------------------------------------------------------------------
+# CUDA home is a real folder (issue 11 part 5): links and wrapper scripts are followed to the toolkit
+# --------------------------------------------------------------------------------------------------
+
+
+def _probe_facts(root: Path, environ: dict[str, str]):  # type: ignore[no-untyped-def]
+    return cuda_toolkit.probe(context(root=root, environ=environ)).sections["cuda_toolkit"]
+
+
+def _toolkit(root: Path, name: str = "usr/local/cuda-13.0") -> Path:
+    """A toolkit folder as the CUDA 13.0 installer of the test machine lays it out (nvvm, dist-info)."""
+    home = root / name
+    (home / "nvvm").mkdir(parents=True)
+    (home / "dist-info/nvidia_cuda_nvcc-13.0.88.dist-info").mkdir(parents=True)
+    _nvcc(home / "bin", NVCC_12_4_OUTPUT.replace("12.4", "13.0").replace("V13.0.131", "V13.0.88"))
+    return home
+
+
+def test_wrapper_script_nvcc_and_cuda_symlink_are_one_install(tmp_path: Path) -> None:
+    # The layout of this machine: /usr/local/bin/nvcc is `exec /usr/local/cuda-13.0/bin/nvcc "$@"` and
+    # /usr/local/cuda links to cuda-13.0. One install, whose home is the toolkit root.
+    home = _toolkit(tmp_path)
+    (tmp_path / "usr/local/cuda").symlink_to("cuda-13.0")
+    wrapper_dir = tmp_path / "usr/local/bin"
+    write_executable(wrapper_dir, "nvcc", f'exec {home / "bin/nvcc"} "$@"\n')
+    facts = _probe_facts(tmp_path, path_with(wrapper_dir))
+    assert facts.home == str(home) and facts.source == "nvcc-on-PATH"
+    assert (facts.version, facts.nvcc_version) == ("13.0", "13.0.88")
+    assert [(i.path, i.source) for i in facts.installs] == [(str(home), "nvcc-on-PATH")]
+
+
+def test_symlinked_nvcc_leads_to_its_toolkit(tmp_path: Path) -> None:
+    home = _toolkit(tmp_path, "opt/cuda-13.0")
+    links = tmp_path / "usr/bin"
+    links.mkdir(parents=True)
+    (links / "nvcc").symlink_to(home / "bin/nvcc")
+    facts = cuda_toolkit.probe(context(root=tmp_path, environ=path_with(links))).sections["cuda_toolkit"]
+    assert facts.home == str(home)
+
+
+def test_wrapper_to_a_link_to_the_toolkit(tmp_path: Path) -> None:
+    # A wrapper that runs /usr/local/cuda/bin/nvcc, where /usr/local/cuda is a link: both are followed.
+    home = _toolkit(tmp_path)
+    (tmp_path / "usr/local/cuda").symlink_to("cuda-13.0")
+    wrapper_dir = tmp_path / "home/me/bin"
+    body = f'#  my wrapper\nexec "{tmp_path}/usr/local/cuda/bin/nvcc" -ccbin gcc-12 "$@"\n'
+    write_executable(wrapper_dir, "nvcc", body)
+    facts = _probe_facts(tmp_path, path_with(wrapper_dir))
+    assert facts.home == str(home)
+    assert len(facts.installs) == 1
+
+
+def test_cuda_home_through_a_link_is_the_real_folder_and_counted_once(tmp_path: Path) -> None:
+    home = _toolkit(tmp_path)
+    (tmp_path / "usr/local/cuda").symlink_to("cuda-13.0")
+    env = {"PATH": str(tmp_path / "none"), "CUDA_HOME": str(tmp_path / "usr/local/cuda")}
+    facts = cuda_toolkit.probe(context(root=tmp_path, environ=env)).sections["cuda_toolkit"]
+    assert facts.home == str(home) and facts.source == "CUDA_HOME"
+    assert [i.path for i in facts.installs] == [str(home)]
+
+
+def test_a_toolkit_folder_on_path_is_not_resolved_further(tmp_path: Path) -> None:
+    # A conda prefix: $PREFIX/bin/nvcc next to conda-meta is the home, whatever the binary links to.
+    prefix = tmp_path / "envs/cu"
+    (prefix / "conda-meta").mkdir(parents=True)
+    target = _toolkit(tmp_path, "envs/cu/targets/x86_64-linux")
+    (prefix / "bin").mkdir()
+    (prefix / "bin/nvcc").symlink_to(target / "bin/nvcc")
+    facts = cuda_toolkit.probe(context(root=tmp_path, environ=path_with(prefix / "bin"))).sections[
+        "cuda_toolkit"
+    ]
+    assert facts.home == str(prefix)
+
+
+@pytest.mark.parametrize(
+    "wrapper",
+    [
+        'exec "$CUDA_HOME/bin/nvcc" "$@"\n',  # a variable: not resolvable here
+        "exec /nowhere/cuda/bin/nvcc \"$@\"\n",  # a target that does not exist
+        'exec "$0" "$@"\n',  # itself
+    ],
+)
+def test_an_unresolvable_wrapper_keeps_the_folder_torch_would_take(tmp_path: Path, wrapper: str) -> None:
+    bin_dir = tmp_path / "usr/local/bin"
+    write_executable(bin_dir, "nvcc", wrapper)
+    out = cuda_toolkit.probe(context(root=tmp_path, environ=path_with(bin_dir), timeout=2))
+    assert out.sections["cuda_toolkit"].home == str(tmp_path / "usr/local")
+
+
+def test_a_wrapper_that_runs_itself_does_not_loop(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "usr/local/bin"
+    path = bin_dir / "nvcc"
+    write_executable(bin_dir, "nvcc", f'exec {path} "$@"\n')
+    assert cuda_toolkit.toolkit_root_of_nvcc(str(path)) == str(tmp_path / "usr/local")

@@ -61,13 +61,20 @@ _DEVICE_FIELDS = frozenset(record_fields(GpuDevice))
 
 @cache
 def _known_keys() -> frozenset[str]:
-    return fact_keys()
+    return fact_keys(include_proof=False)
+
+
+@cache
+def _proof_keys() -> frozenset[str]:
+    return frozenset(k for k in fact_keys() if k.startswith("proof."))
 
 
 def is_fact_key(key: str, *, device_scope: bool = False) -> bool:
     """Whether ``key`` names a fact (``packages.<any>.<field>`` and, in device scope, ``device.<field>``)."""
     if key in _known_keys():
         return True
+    if key.startswith("proof."):  # only the rules over diagnose --deep's facts name these
+        return key in _proof_keys()
     parts = key.split(".")
     if len(parts) == 3 and parts[0] == "packages" and parts[1]:
         return f"packages.*.{parts[2]}" in _known_keys()

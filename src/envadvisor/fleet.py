@@ -61,7 +61,15 @@ EXTRACTED_FACT_KEYS: tuple[str, ...] = (
     "frameworks.torch.cuda",
     "frameworks.torch.variant",
     "frameworks.tensorflow.version",
+    # diagnose --deep reports: each framework's outcome and whether it agreed with the prediction
+    "proof.torch.outcome",
+    "proof.torch.agrees",
+    "proof.tensorflow.outcome",
+    "proof.tensorflow.agrees",
+    "proof.jax.outcome",
+    "proof.jax.agrees",
 )
+PROOF_FRAMEWORKS = ("torch", "tensorflow", "jax")
 
 # A diagnose report is tens of kilobytes; anything far larger is not one (a log, a core file).
 MAX_REPORT_BYTES = 16 * 1024 * 1024
@@ -126,6 +134,9 @@ class NodeRecord:
     tensorflow: str | None = None
     transformers: str | None = None
     findings: tuple[NodeFinding, ...] = ()
+    proof_run: bool = False  # a diagnose --deep report: the frameworks were run on the node
+    proof_failed: tuple[str, ...] = ()  # "torch: crashed" ...: a proof that did not come out ok
+    proof_disagreed: tuple[str, ...] = ()  # frameworks whose run disagreed with the prediction
 
     @property
     def platform(self) -> str | None:
@@ -240,6 +251,21 @@ def node_from_report(data: Any, *, source: str, fallback_name: str) -> NodeRecor
             )
         findings.append(NodeFinding(code, _text(item, "name", where) or code, severity))
 
+    proof = _section(facts, "proof", "facts")
+    proof_run = False
+    proof_failed: list[str] = []
+    proof_disagreed: list[str] = []
+    for framework in PROOF_FRAMEWORKS:
+        entry = _section(proof, framework, "facts.proof")
+        outcome = _text(entry, "outcome", f"facts.proof.{framework}")
+        if outcome is None:
+            continue
+        proof_run = True
+        if outcome != "ok":
+            proof_failed.append(f"{framework}: {outcome}")
+        if entry.get("agrees") is False:
+            proof_disagreed.append(framework)
+
     python_version = _text(py, "version", "facts.python")
     hostname = _text(os_facts, "hostname", "facts.os")
     if hostname == REDACTED:  # `diagnose --redact`: the file name names the node
@@ -264,6 +290,9 @@ def node_from_report(data: Any, *, source: str, fallback_name: str) -> NodeRecor
         ),
         transformers=presence(package_version("transformers")),
         findings=tuple(findings),
+        proof_run=proof_run,
+        proof_failed=tuple(proof_failed),
+        proof_disagreed=tuple(proof_disagreed),
     )
 
 
@@ -673,6 +702,16 @@ class FleetSummary:
     unreadable: tuple[Unreadable, ...]
     renamed_duplicates: tuple[str, ...]  # node names seen twice; later ones got a "#2" suffix
     classes: tuple[NodeClass, ...] = field(default=(), repr=False)
+    # diagnose --deep reports: how many nodes ran the frameworks, and which proofs failed or disagreed
+    proof_nodes: int = 0
+    proof_failed: tuple[ValueNodes, ...] = ()  # value "torch: crashed" -> nodes
+    proof_disagreed: tuple[ValueNodes, ...] = ()  # value "torch" -> nodes
+
+    @property
+    def proof_problem_nodes(self) -> tuple[str, ...]:
+        """Nodes whose proof failed or disagreed with the prediction, each once."""
+        names = (n for group in (*self.proof_failed, *self.proof_disagreed) for n in group.nodes)
+        return tuple(dict.fromkeys(names))
 
     def dimension(self, name: str) -> DimensionSummary | None:
         return next((d for d in self.dimensions if d.name == name), None)
@@ -730,6 +769,9 @@ class FleetAggregator:
         self._findings: dict[str, tuple[str, str, list[str]]] = {}
         self._unreadable: list[Unreadable] = []
         self._classes: dict[tuple[Any, ...], list[str]] = {}
+        self._proof_nodes = 0
+        self._proof_failed: dict[str, list[str]] = {}
+        self._proof_disagreed: dict[str, list[str]] = {}
 
     def add_unreadable(self, source: str, reason: str) -> None:
         self._unreadable.append(Unreadable(source, reason))
@@ -787,6 +829,12 @@ class FleetAggregator:
             tuple(sorted({(g.name, g.compute_capability) for g in node.gpus}, key=_gpu_sort_key)),
         )
         self._classes.setdefault(class_key, []).append(name)
+        if node.proof_run:
+            self._proof_nodes += 1
+        for failed in node.proof_failed:
+            self._proof_failed.setdefault(failed, []).append(name)
+        for framework in node.proof_disagreed:
+            self._proof_disagreed.setdefault(framework, []).append(name)
         return name
 
     def summary(self) -> FleetSummary:
@@ -835,6 +883,9 @@ class FleetAggregator:
             unreadable=tuple(self._unreadable),
             renamed_duplicates=tuple(dict.fromkeys(self._renamed)),
             classes=classes,
+            proof_nodes=self._proof_nodes,
+            proof_failed=tuple(ValueNodes(k, tuple(v)) for k, v in sorted(self._proof_failed.items())),
+            proof_disagreed=tuple(ValueNodes(k, tuple(v)) for k, v in sorted(self._proof_disagreed.items())),
         )
 
 

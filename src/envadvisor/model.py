@@ -57,6 +57,9 @@ class Category(str, enum.Enum):
     DUPLICATE_INSTALL = "duplicate_install"
     ENV_FILE = "env_file"
     PROBE_FAILED = "probe_failed"
+    # diagnose --deep: the framework, run on this machine, did not do what the facts predicted
+    PROOF_DISAGREES = "proof_disagrees"
+    GPU_BUSY = "gpu_busy"  # the GPU is held by other processes or its memory is full
     # Not a problem: the knowledge base does not know a version yet, or a fact worth a note.
     KNOWLEDGE_GAP = "knowledge_gap"
 
@@ -236,6 +239,72 @@ class Evidence:
 
 
 @record
+class ProofDevice:
+    """A GPU as the framework itself sees it (``diagnose --deep``)."""
+
+    index: int | None = None
+    name: str | None = None
+    compute_capability: str | None = None
+
+
+@record
+class ProofOp:
+    """One tiny computation of ``diagnose --deep`` and how it went."""
+
+    name: str  # matmul | cudnn-conv2d | placed-matmul | jit
+    device: str | None = None  # cpu | cuda:0 | /GPU:0 | gpu:0
+    status: str = "skipped"  # ok | failed | mismatch | skipped
+    seconds: float | None = None
+    max_abs_diff: float | None = None  # against the CPU (or, on the CPU, the exact) result
+    detail: str | None = None  # the error, the difference, or why it was skipped
+
+
+@record
+class Prediction:
+    """What the static rules expected of a framework's GPU before anything was run."""
+
+    gpu_usable: bool | None = None  # None: the facts do not say
+    reason: str | None = None  # a code of envadvisor.proof.predict.REASONS
+    basis: tuple[str, ...] = ()  # the facts ("key=value") and findings ("EA010 name") behind it
+
+
+@record
+class FrameworkProof:
+    """``diagnose --deep``: one framework imported and run in a child process of this environment."""
+
+    outcome: str  # ok | failed | timeout | crashed
+    version: str | None = None  # as the framework says (torch.__version__ ...)
+    cuda: str | None = None  # the build's CUDA as the framework says
+    cudnn: str | None = None
+    nccl: str | None = None
+    rocm: str | None = None
+    cuda_available: bool | None = None  # the framework sees at least one GPU
+    device_count: int | None = None
+    devices: tuple[ProofDevice, ...] = ()
+    arch_list: tuple[str, ...] = ()  # torch.cuda.get_arch_list(): the GPU code the build carries
+    ops: tuple[ProofOp, ...] = ()
+    gpu_usable: bool | None = None  # a GPU was seen and every GPU op gave the right result
+    seconds: float | None = None  # wall time of the child, start to end
+    stage: str | None = None  # the last step the child reached: start, import, devices, op:matmul ...
+    exit_status: str | None = None  # "exit status 1", "signal SIGABRT", "killed at the time limit"
+    error_first: str | None = None
+    error_last: str | None = None
+    signatures: tuple[str, ...] = ()  # error signatures found in the child's stderr
+    prediction: Prediction = field(default_factory=Prediction)
+    agrees: bool | None = None  # prediction.gpu_usable == gpu_usable; None when either is unknown
+
+
+@record
+class ProofFacts:
+    """The frameworks ``diagnose --deep`` ran; ``None`` for one it did not run (or without --deep)."""
+
+    torch: FrameworkProof | None = None
+    tensorflow: FrameworkProof | None = None
+    jax: FrameworkProof | None = None
+    timeout: float | None = None  # --deep-timeout, seconds per framework
+
+
+@record
 class Facts:
     os: OsFacts = field(default_factory=OsFacts)
     python: PythonFacts = field(default_factory=PythonFacts)
@@ -249,6 +318,7 @@ class Facts:
     frameworks: Frameworks = field(default_factory=Frameworks)
     env: EnvironmentVariables = field(default_factory=EnvironmentVariables)
     evidence: Evidence = field(default_factory=Evidence)
+    proof: ProofFacts = field(default_factory=ProofFacts)
     # dotted key -> why it is unknown; dotted key -> where the value came from
     reasons: Mapping[str, str] = field(default_factory=dict)
     sources: Mapping[str, str] = field(default_factory=dict)
@@ -355,14 +425,19 @@ def resolve(obj: Any, key: str) -> Any:
     return cur
 
 
-def fact_keys() -> frozenset[str]:
-    """Every dotted key a rule may name. ``packages.<name>.*`` accepts any package name as ``*``."""
+def fact_keys(*, include_proof: bool = True) -> frozenset[str]:
+    """Every dotted key a rule may name. ``packages.<name>.*`` accepts any package name as ``*``.
+
+    ``include_proof=False`` leaves out the ``proof.*`` keys (only ``diagnose --deep`` writes them):
+    resolving their type hints costs milliseconds plain ``diagnose`` need not spend."""
     keys: set[str] = set()
 
     def walk(cls: type, prefix: str) -> None:
         hints = typing.get_type_hints(cls)
         for name in record_fields(cls):
             if name in ("reasons", "sources", "overridden"):
+                continue
+            if not include_proof and not prefix and name == "proof":
                 continue
             key = f"{prefix}{name}"
             keys.add(key)

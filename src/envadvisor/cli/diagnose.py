@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from envadvisor.cli import _common
+from envadvisor.errors import UsageError
 
 if TYPE_CHECKING:
     from envadvisor.model import Report
@@ -23,6 +25,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--json", action="store_true", help="print the report as JSON (docs/report-schema.json)"
     )
+    deep = parser.add_argument_group(
+        "deep", "prove the prediction: run each installed framework (torch, TensorFlow, JAX) on this machine"
+    )
+    deep.add_argument(
+        "--deep",
+        action="store_true",
+        help="after the usual report, import each installed framework in a child process of this Python "
+        "environment and run a tiny computation on its first GPU; the only mode that imports a framework",
+    )
+    deep.add_argument(
+        "--deep-timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="time limit of each framework's child process (default: 60)",
+    )
     _common.add_redact_argument(parser)
     _common.add_fail_on_argument(parser)
     _common.add_lang_argument(parser)
@@ -30,18 +48,69 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
+_TARGET_OPTIONS = (
+    ("from_report", "--from"),
+    ("target_os", "--os"),
+    ("target_arch", "--arch"),
+    ("target_gpus", "--gpu"),
+    ("target_cc", "--compute-capability"),
+    ("target_driver", "--driver"),
+    ("target_no_gpu", "--no-gpu"),
+)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 1 <= value <= 3600:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"{text!r}: give between 1 and 3600 seconds")
+    return value
+
+
+def _check_deep(args: argparse.Namespace) -> bool:
+    deep = bool(getattr(args, "deep", False))
+    if getattr(args, "deep_timeout", None) is not None and not deep:
+        raise UsageError("--deep-timeout needs --deep")
+    if deep:
+        given = [flag for dest, flag in _TARGET_OPTIONS if getattr(args, dest, None)]
+        if given:
+            raise UsageError(
+                f"--deep runs the frameworks on this machine; it cannot prove {given[0]} (leave it out)"
+            )
+    return deep
+
+
 def build_report(args: argparse.Namespace) -> Report:
     from envadvisor import __version__
     from envadvisor.engine import evaluate
     from envadvisor.model import Report
 
+    deep = _check_deep(args)
     knowledge = _common.knowledge_for(args)
     gathered = _common.gather_facts(args, knowledge)
-    evaluation = evaluate(knowledge, gathered.facts, quotes=gathered.quotes, lang=_common.lang_from(args))
+    lang = _common.lang_from(args)
+    facts, quotes = gathered.facts, gathered.quotes
+    proof = facts.proof
+    if deep or any(p is not None for p in (proof.torch, proof.tensorflow, proof.jax)):
+        knowledge = _common.knowledge_for(args, deep_rules=True)  # a --deep report read back too
+    evaluation = evaluate(knowledge, facts, quotes=quotes, lang=lang)
+    if deep:
+        from envadvisor.proof import DEFAULT_TIMEOUT, prove
+
+        proven = prove(
+            facts,
+            evaluation.findings,
+            timeout=args.deep_timeout or DEFAULT_TIMEOUT,
+            progress=_progress(args.deep_timeout or DEFAULT_TIMEOUT, lang),
+        )
+        facts, quotes = proven.facts, {**quotes, **proven.quotes}
+        evaluation = evaluate(knowledge, facts, quotes=quotes, lang=lang)
     report = Report(
         tool_version=__version__,
         origin=gathered.origin,
-        facts=gathered.facts,
+        facts=facts,
         findings=evaluation.findings,
         not_evaluated=evaluation.not_evaluated,
         probes=gathered.probes,
@@ -68,6 +137,22 @@ def run(args: argparse.Namespace) -> int:
         console = _common.make_console()
         console.print(report_renderable(report, lang, summarize=_glossary_summaries(lang)))
     return _common.exit_code_for(worst.rank if worst else None, args.fail_on)
+
+
+def _progress(timeout: float, lang: str) -> Callable[[str], None] | None:
+    """A line on stderr before each framework runs (it may take a while), only on a terminal."""
+    if not _common.stdout_is_terminal(sys.stderr):
+        return None
+    text = (
+        "envadvisor: 正在子进程中运行 {name}（最多 {seconds:g} 秒）..."
+        if lang == "zh"
+        else "envadvisor: running {name} in a child process (up to {seconds:g} s)..."
+    )
+
+    def say(name: str) -> None:
+        print(text.format(name=name, seconds=timeout), file=sys.stderr, flush=True)
+
+    return say
 
 
 def _glossary_summaries(lang: str) -> Callable[[str], str | None]:

@@ -44,7 +44,7 @@ def listing(knowledge: Knowledge, lang: str = "en") -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    knowledge = _common.knowledge_for(args)
+    knowledge = _common.knowledge_for(args, deep_rules=True)  # the whole catalogue
     lang = _common.lang_from(args)
     data = listing(knowledge, lang)
     if args.json:

@@ -405,6 +405,8 @@ def _build(builder: _Builder) -> Facts:
     for key in sorted(known):
         if key in ("packages", "evidence", "evidence.signatures"):
             continue
+        if key == "proof" or key.startswith("proof."):
+            continue  # only diagnose --deep runs a framework; a text report never holds a proof
         if _is_section(key):
             continue
         if key not in builder.values and not _has_value(data, key):

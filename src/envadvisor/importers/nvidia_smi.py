@@ -3,7 +3,10 @@
 
 The table header carries three versions; each is read on its own (column widths changed over the
 years). Its ``CUDA Version`` is the newest CUDA the driver supports (``gpu.driver_cuda``): not the
-toolkit and not the framework's CUDA. Drivers before R410 print no ``CUDA Version`` at all. GPU rows
+toolkit and not the framework's CUDA. Drivers before R410 print no ``CUDA Version`` at all; from R610
+the header says ``KMD Version`` and ``CUDA UMD Version`` instead ("NVIDIA-SMI 610.43.02  KMD Version:
+610.43.02  CUDA UMD Version: 13.3", docs.nvidia.com/deploy/nvidia-smi: "deprecated Driver Version and
+CUDA Version in favor of KMD Version and CUDA UMD Version"); both spellings are read. GPU rows
 truncate long names, so ``-L`` / CSV names win when both are pasted. Error lines are kept as this
 format's lines; what they mean comes from the signatures.
 """
@@ -20,8 +23,9 @@ from envadvisor.importers._system import device
 NAME = "nvidia_smi"
 
 _HEADER_SMI = re.compile(r"NVIDIA-SMI\s+(?P<smi>\d[\w.]*)")
-_HEADER_DRIVER = re.compile(r"Driver Version:\s*(?P<driver>\d[\w.]*)")
-_HEADER_CUDA = re.compile(r"CUDA Version:\s*(?P<cuda>\d[\w.]*|N/A)")
+# "Driver Version" / "CUDA Version" before R610, "KMD Version" / "CUDA UMD Version" from R610.
+_HEADER_DRIVER = re.compile(r"(?:Driver|KMD) Version:\s*(?P<driver>\d[\w.]*)")
+_HEADER_CUDA = re.compile(r"CUDA(?: UMD)? Version:\s*(?P<cuda>\d[\w.]*|N/A)")
 _ROW = re.compile(r"^\|\s+(?P<index>\d+)\s+(?P<name>.+?)\s+(?:On|Off|WDDM|TCC|N/A)\s+\|")
 _MEMORY = re.compile(r"(?P<used>\d+)\s*MiB\s*/\s*(?P<total>\d+)\s*MiB")
 _LIST = re.compile(r"^GPU\s+(?P<index>\d+):\s+(?P<name>.+?)\s+\(UUID:\s*GPU-[^)]*\)\s*$")

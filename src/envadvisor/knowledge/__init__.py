@@ -103,9 +103,13 @@ class Knowledge:
         return None
 
 
-def load_knowledge(extra_rule_files: Sequence[str | Path] = ()) -> Knowledge:
-    """The knowledge base; the default one is parsed once per process and cached."""
-    base = _load_default()
+def load_knowledge(extra_rule_files: Sequence[str | Path] = (), *, deep_rules: bool = True) -> Knowledge:
+    """The knowledge base; the default one is parsed once per process and cached.
+
+    ``deep_rules=False`` leaves out the rules over ``proof.*`` facts (``include: deep_rules`` in
+    compat.yaml), which only a ``diagnose --deep`` report holds: plain ``diagnose`` does not pay for
+    compiling them."""
+    base = _load_default(deep_rules)
     if not extra_rule_files:
         return base
     extra: list[Rule] = []
@@ -122,14 +126,14 @@ def load_knowledge(extra_rule_files: Sequence[str | Path] = ()) -> Knowledge:
     return Knowledge(tables=base.tables, rules=rules, checked=base.checked)
 
 
-@lru_cache(maxsize=1)
-def _load_default() -> Knowledge:
+@lru_cache(maxsize=2)
+def _load_default(deep_rules: bool = True) -> Knowledge:
     from envadvisor.resources import rules_dir
 
-    return load_from_dir(rules_dir(), cache=True)
+    return load_from_dir(rules_dir(), cache=True, deep_rules=deep_rules)
 
 
-def load_from_dir(root: Path, *, cache: bool = False) -> Knowledge:
+def load_from_dir(root: Path, *, cache: bool = False, deep_rules: bool = True) -> Knowledge:
     """Load ``root/compat.yaml`` and its includes (tests use this with a copied tree).
 
     ``cache`` keeps the parsed YAML as JSON in the user's cache folder (keyed by the text's hash): only
@@ -160,7 +164,10 @@ def load_from_dir(root: Path, *, cache: bool = False) -> Knowledge:
     tables = Tables(data, checked=checked, origins=origins)
 
     rules: list[Rule] = []
-    for rel in include.get("rules") or ():
+    rule_files = list(include.get("rules") or ())
+    if deep_rules:
+        rule_files.extend(include.get("deep_rules") or ())
+    for rel in rule_files:
         path = root / str(rel)
         rules.extend(_rules_from_text(_read_text(path), str(path), tables, cache=cache))
     return Knowledge(tables=tables, rules=_check_unique(tuple(rules)), checked=checked)

@@ -12,7 +12,7 @@ import os
 import signal
 import subprocess
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class CommandResult(NamedTuple):
@@ -102,3 +102,160 @@ def _kill(proc: subprocess.Popen[bytes], whole_group: bool) -> None:
 
 def _decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
+
+
+# --------------------------------------------------------------------------------------------------
+# Long-running children whose output may be endless: keep the head and the tail, drain the rest
+# --------------------------------------------------------------------------------------------------
+
+KEEP_BYTES = 64 * 1024
+
+
+class Captured(NamedTuple):
+    """What a stream carried: its first and last ``keep`` bytes, and how many bytes it carried in all.
+
+    A child that floods its output is drained (so it never blocks on a full pipe) but only the two
+    ends are kept: memory stays bounded whatever the child prints, and a result line written last is
+    still in the tail.
+    """
+
+    head: bytes = b""
+    tail: bytes = b""  # the bytes after ``head`` that were kept (the last ones), empty when all fit
+    total: int = 0
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.head) + len(self.tail)
+
+    def text(self) -> str:
+        """Head and tail as text; where bytes were dropped, one line says how many."""
+        if not self.truncated:
+            return _decode(self.head + self.tail)
+        dropped = self.total - len(self.head) - len(self.tail)
+        # cut at line breaks so no half line of either end is taken for a whole one
+        head = self.head[: self.head.rfind(b"\n") + 1] if b"\n" in self.head else self.head
+        tail = self.tail[self.tail.find(b"\n") + 1 :] if b"\n" in self.tail else self.tail
+        return f"{_decode(head)}[... {dropped:,} bytes left out ...]\n{_decode(tail)}"
+
+
+class _Keeper:
+    __slots__ = ("head", "keep", "tail", "total")
+
+    def __init__(self, keep: int) -> None:
+        self.keep = keep
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.total = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        room = self.keep - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        if chunk:
+            self.tail += chunk
+            if len(self.tail) > 2 * self.keep:
+                del self.tail[: -self.keep]
+
+    def captured(self) -> Captured:
+        return Captured(bytes(self.head), bytes(self.tail[-self.keep :]), self.total)
+
+
+class BoundedResult(NamedTuple):
+    argv: tuple[str, ...]
+    returncode: int | None  # None when it could not start or was killed at the time limit
+    stdout: Captured
+    stderr: Captured
+    seconds: float
+    error: str | None = None  # "cannot run: ...", "timed out after 60 s"
+
+    @property
+    def timed_out(self) -> bool:
+        return self.error is not None and self.error.startswith("timed out")
+
+
+def run_bounded(
+    argv: Sequence[str],
+    *,
+    timeout: float,
+    environ: Mapping[str, str],
+    keep: int = KEEP_BYTES,
+    cwd: str | None = None,
+) -> BoundedResult:
+    """Run ``argv`` (fixed, no shell) in its own process group; never raise, never block past ``timeout``.
+
+    Unlike :func:`run_command` the environment is passed as given (CUDA_VISIBLE_DEVICES included: a
+    program that uses the GPU must see what the user's programs see). Both streams are drained by
+    reader threads and kept bounded (:class:`Captured`). At the time limit the whole group is killed;
+    after a normal exit the group is killed too, so nothing the child started outlives it.
+    """
+    import threading
+    import time
+
+    args = tuple(argv)
+    new_session = os.name != "nt"
+    started = time.perf_counter()
+    try:
+        proc = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=dict(environ),
+            cwd=cwd,
+            start_new_session=new_session,
+        )
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in argv or the environment
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return BoundedResult(
+            args, None, Captured(), Captured(), time.perf_counter() - started, f"cannot run: {reason}"
+        )
+    keepers = (_Keeper(keep), _Keeper(keep))
+    readers = [
+        threading.Thread(target=_drain, args=(stream, keeper), daemon=True)
+        for stream, keeper in zip((proc.stdout, proc.stderr), keepers, strict=True)
+    ]
+    for reader in readers:
+        reader.start()
+    error = None
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        error = f"timed out after {timeout:g} s"
+    finally:  # Ctrl-C too: the child is in its own session, the terminal's interrupt never reaches it
+        returncode = proc.returncode if error is None else None
+        _kill_group(proc, new_session)
+    # The pipes close when the last process holding them is gone; one that left the group (setsid)
+    # may keep them open: give the readers a moment, then go on without them.
+    for reader in readers:
+        reader.join(timeout=2.0)
+    seconds = time.perf_counter() - started
+    return BoundedResult(args, returncode, keepers[0].captured(), keepers[1].captured(), seconds, error)
+
+
+def _drain(stream: Any, keeper: _Keeper) -> None:
+    fd = stream.fileno()
+    try:
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            keeper.add(chunk)
+    except OSError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            stream.close()
+
+
+def _kill_group(proc: subprocess.Popen[bytes], whole_group: bool) -> None:
+    try:
+        if whole_group:
+            os.killpg(proc.pid, signal.SIGKILL)
+        elif proc.poll() is None:
+            proc.kill()
+    except OSError:
+        pass  # the group is already empty
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5.0)

@@ -1,10 +1,15 @@
 """CUDA toolkits (nvcc): every install found, and the one a build of a CUDA extension would use.
 
-The order is torch.utils.cpp_extension's ``_find_cuda_home``: ``CUDA_HOME``, then ``CUDA_PATH`` (both
-taken as they are, even when the folder does not exist), then the parent of the folder of ``nvcc``
-found on ``PATH`` (not resolved through links or wrapper scripts: a ``/usr/local/bin/nvcc`` makes
-``/usr/local`` the home, as torch would), then ``/usr/local/cuda`` if it exists (Windows: the first
-``C:/Program Files/NVIDIA GPU Computing Toolkit/CUDA/v*``).
+The order is torch.utils.cpp_extension's ``_find_cuda_home``: ``CUDA_HOME``, then ``CUDA_PATH`` (even
+when the folder does not exist), then the parent of the folder of ``nvcc`` found on ``PATH``, then
+``/usr/local/cuda`` if it exists (Windows: the first ``C:/Program Files/NVIDIA GPU Computing
+Toolkit/CUDA/v*``).
+
+A home is reported as the real toolkit folder: links are resolved (``/usr/local/cuda`` ->
+``/usr/local/cuda-13.0``), and an ``nvcc`` on ``PATH`` whose parent is no toolkit (a
+``/usr/local/bin/nvcc`` link, or a wrapper script that execs ``/usr/local/cuda-13.0/bin/nvcc``) is
+followed to the nvcc it runs, so the home is ``/usr/local/cuda-13.0``, not ``/usr/local``. Installs are
+counted once per real folder.
 
 The version of an install comes from its files when they say it (``version.json`` since CUDA 11.1,
 ``version.txt`` before, the ``dist-info`` folder of NVIDIA's wheel-based installers), otherwise from
@@ -126,10 +131,10 @@ def _candidates(ctx: ProbeContext) -> list[tuple[str, str, str | None]]:
     for variable in ("CUDA_HOME", "CUDA_PATH"):
         value = ctx.environ.get(variable)
         if value:
-            found.append((value, variable, None))
+            found.append((_real_folder(value), variable, None))
     nvcc = which("nvcc", ctx.environ)
     if nvcc:
-        found.append((os.path.dirname(os.path.dirname(nvcc)), "nvcc-on-PATH", nvcc))
+        found.append((toolkit_root_of_nvcc(nvcc), "nvcc-on-PATH", nvcc))
     if ctx.platform == "win32":
         import glob
 
@@ -138,8 +143,67 @@ def _candidates(ctx: ProbeContext) -> list[tuple[str, str, str | None]]:
     else:
         default = ctx.system_path("/usr/local/cuda")
         if default.exists():
-            found.append((str(default), "/usr/local/cuda", None))
+            found.append((_real_folder(str(default)), "/usr/local/cuda", None))
     return found
+
+
+_WRAPPED_NVCC = re.compile(r"""(?:^|[\s"'=])(/[^\s"';|&<>`$]*/nvcc)(?=["'\s;]|$)""", re.MULTILINE)
+_MAX_HOPS = 4
+
+
+def toolkit_root_of_nvcc(nvcc: str) -> str:
+    """The toolkit folder an ``nvcc`` belongs to: its parent's parent when that is a toolkit (a conda
+    prefix, /usr with Debian's package, /opt/cuda-12.4), else the folder of the nvcc it really runs,
+    followed through links and wrapper scripts (``exec /usr/local/cuda-13.0/bin/nvcc "$@"``). When
+    nothing leads to a toolkit, the parent's parent, as torch takes it."""
+    home = os.path.dirname(os.path.dirname(nvcc))
+    if _looks_like_toolkit(home):
+        return _real_folder(home)
+    current = nvcc
+    for _ in range(_MAX_HOPS):
+        real = _realpath(current)
+        candidate = os.path.dirname(os.path.dirname(real))
+        if _looks_like_toolkit(candidate):
+            return candidate
+        target = _wrapped_nvcc(real)
+        if target is None or _realpath(target) == real:
+            break
+        current = target
+    return home
+
+
+def _looks_like_toolkit(home: str) -> bool:
+    """An nvcc next to what a toolkit (or a conda prefix) holds, not a bare bin folder like /usr/local."""
+    if not os.path.isfile(os.path.join(home, "bin", "nvcc")) and not os.path.isfile(
+        os.path.join(home, "bin", "nvcc.exe")
+    ):
+        return False
+    marks = ("version.json", "version.txt", "dist-info", "nvvm", "conda-meta",
+             os.path.join("include", "cuda.h"))
+    return any(os.path.exists(os.path.join(home, mark)) for mark in marks)
+
+
+def _wrapped_nvcc(path: str) -> str | None:
+    """The absolute nvcc a small wrapper script runs (``exec /usr/local/cuda-13.0/bin/nvcc "$@"``)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return None
+    if not head.startswith(b"#!"):
+        return None  # a binary: the real nvcc
+    text = head.decode("utf-8", errors="replace")
+    for match in _WRAPPED_NVCC.finditer(text):
+        target = match.group(1)
+        if os.path.isfile(target) and _realpath(target) != _realpath(path):
+            return target
+    return None
+
+
+def _real_folder(path: str) -> str:
+    """A folder through its links (``/usr/local/cuda`` -> ``/usr/local/cuda-13.0``); as given when it does
+    not exist (a CUDA_HOME that points nowhere is still what a build uses)."""
+    return _realpath(path) if os.path.isdir(path) else path
 
 
 def _other_installs(ctx: ProbeContext) -> list[tuple[str, str]]:

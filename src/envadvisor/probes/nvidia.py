@@ -295,10 +295,11 @@ def probe(ctx: ProbeContext, query: NvmlQuery | None = None) -> Contribution:
                     smi_answered = True
                     devices, count = smi_devices, len(smi_devices)
                     out.source("gpu.count", "nvidia-smi")
+                    header_driver, header_cuda = _smi_header(ctx, smi)
+                    smi_driver = smi_driver or header_driver
                     if smi_driver and driver_version is None:
                         driver_version = smi_driver
                         out.source("gpu.driver_version", "nvidia-smi")
-                    header_cuda = _smi_header_cuda(ctx, smi)
                     if header_cuda:
                         driver_cuda = header_cuda
                         out.source("gpu.driver_cuda", "nvidia-smi")
@@ -414,10 +415,13 @@ def _query_smi(
     """(devices, driver version, why-not, state from its failure text)."""
     fields = list(SMI_FIELDS)
     result = _run_smi_query(ctx, smi, fields)
-    if not result.ok and not result.timed_out and "compute_cap" in (result.stdout + result.stderr):
-        # Old drivers reject the compute_cap field and fail the whole query: ask again without it.
-        fields.remove("compute_cap")
-        result = _run_smi_query(ctx, smi, fields)
+    # Old drivers reject the compute_cap field and fail the whole query: ask again without it. R610
+    # deprecated "Driver Version" for "KMD Version"; should a driver reject driver_version, the header
+    # (_smi_header) still tells the driver.
+    for optional in ("compute_cap", "driver_version"):
+        if not result.ok and not result.timed_out and optional in (result.stdout + result.stderr):
+            fields.remove(optional)
+            result = _run_smi_query(ctx, smi, fields)
     if not result.ok:
         return None, None, result.failure(), _smi_failure_state(result)
     devices: list[GpuDevice] = []
@@ -441,7 +445,8 @@ def _query_smi(
                 compute_capability_source="nvidia-smi" if cc else None,
             )
         )
-        driver = driver or row["driver_version"]
+        version = re.match(r"\d+\.\d+(?:\.\d+)?", row.get("driver_version") or "")
+        driver = driver or (version.group(0) if version else None)
     if not devices:
         return None, None, "nvidia-smi listed no GPU", None
     return devices, driver, "", None
@@ -464,14 +469,22 @@ def _smi_failure_state(result: CommandResult) -> NvmlState | None:
     return None
 
 
-_SMI_HEADER_CUDA = r"CUDA Version:\s*(\d+\.\d+)"
+# The default table's header: "Driver Version: X ... CUDA Version: Y" before R610, "KMD Version: X ...
+# CUDA UMD Version: Y" from R610 (docs.nvidia.com/deploy/nvidia-smi: "deprecated Driver Version and CUDA
+# Version in favor of KMD Version and CUDA UMD Version").
+_SMI_HEADER_CUDA = re.compile(r"CUDA(?: UMD)? Version:\s*(\d+\.\d+)")
+_SMI_HEADER_DRIVER = re.compile(r"(?:Driver|KMD) Version:\s*(\d+\.\d+(?:\.\d+)?)")
 
 
-def _smi_header_cuda(ctx: ProbeContext, smi: str) -> str | None:
-    """The driver's maximum CUDA from the default table's header (no --query-gpu field has it)."""
+def _smi_header(ctx: ProbeContext, smi: str) -> tuple[str | None, str | None]:
+    """(driver version, driver CUDA) from the header of nvidia-smi's default table, either spelling (no
+    --query-gpu field has the driver's CUDA)."""
     result = run_command([smi], timeout=ctx.timeout, environ=ctx.environ)
-    match = re.search(_SMI_HEADER_CUDA, result.stdout) if result.ok else None
-    return match.group(1) if match else None
+    if not result.ok:
+        return None, None
+    driver = _SMI_HEADER_DRIVER.search(result.stdout)
+    cuda = _SMI_HEADER_CUDA.search(result.stdout)
+    return (driver.group(1) if driver else None), (cuda.group(1) if cuda else None)
 
 
 def _pci_nvidia_count(ctx: ProbeContext, out: Contribution) -> int | None:

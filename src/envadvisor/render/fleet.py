@@ -48,6 +48,10 @@ UI: dict[str, dict[str, str]] = {
         "source": "Report",
         "reason": "Reason",
         "renamed": "Node names seen more than once (later ones listed as NAME#2 ...): {names}",
+        "proof": "diagnose --deep: {nodes} node(s) ran their frameworks; {problems} of them failed or "
+        "disagreed with the prediction",
+        "proof_failed": "  proof {what}: {nodes}",
+        "proof_disagreed": "  {what} disagreed with the prediction (worth reporting): {nodes}",
         "target": "One environment for the fleet",
         "target_platform": "Platform: {platform}",
         "target_driver": "Oldest driver among GPU nodes: {driver} (CUDA {cuda}) on {nodes}; "
@@ -96,6 +100,9 @@ UI: dict[str, dict[str, str]] = {
         "source": "报告",
         "reason": "原因",
         "renamed": "重复出现的节点名（后出现的记为 名称#2 …）：{names}",
+        "proof": "diagnose --deep：{nodes} 个节点实际运行了框架，其中 {problems} 个失败或与预测不一致",
+        "proof_failed": "  实测 {what}：{nodes}",
+        "proof_disagreed": "  {what} 与预测不一致（值得报告）：{nodes}",
         "target": "适用于整个集群的环境",
         "target_platform": "平台：{platform}",
         "target_driver": "GPU 节点中最旧的驱动：{driver}（CUDA {cuda}），所在节点：{nodes}；"
@@ -214,6 +221,12 @@ def summary_to_data(
         "findings_on_some": to_data(summary.findings_on_some),
         "unreadable": to_data(summary.unreadable),
         "renamed_duplicates": list(summary.renamed_duplicates),
+        "proof": {
+            "nodes": summary.proof_nodes,
+            "failed": {v.value: list(v.nodes) for v in summary.proof_failed},
+            "disagreed": {v.value: list(v.nodes) for v in summary.proof_disagreed},
+            "problem_nodes": list(summary.proof_problem_nodes),
+        },
     }
     if target is not None:
         data["common_target"] = {
@@ -340,6 +353,18 @@ def fleet_renderable(
         parts.append(table)
     if summary.renamed_duplicates:
         parts.append(Text(ui["renamed"].format(names=hosts(summary.renamed_duplicates))))
+    if summary.proof_nodes:
+        problems = summary.proof_problem_nodes
+        parts.append(
+            Text(
+                ui["proof"].format(nodes=summary.proof_nodes, problems=len(problems)),
+                style="bold red" if problems else "green",
+            )
+        )
+        for group in summary.proof_failed:
+            parts.append(Text(ui["proof_failed"].format(what=group.value, nodes=hosts(group.nodes))))
+        for group in summary.proof_disagreed:
+            parts.append(Text(ui["proof_disagreed"].format(what=group.value, nodes=hosts(group.nodes))))
 
     if target is not None:
         parts.append(target_renderable(target, lang))

@@ -18,6 +18,14 @@ from envadvisor.records import is_record, record_fields
 
 SCHEMA_ID = "https://envadvisor.invalid/schema/report-1.json"
 
+# Fields added after reports of this schema version were written and kept (recorded fleet nodes,
+# pasted reports): a report without them is still a valid report of the version. ``facts.proof``
+# exists only since ``diagnose --deep``.
+OPTIONAL_FIELDS = frozenset({("Facts", "proof")})
+# Strings where "" is a value, not a stand-in for unknown: CUDA_VISIBLE_DEVICES set but empty hides
+# every GPU (rule EA005 tests for it).
+EMPTY_ALLOWED = frozenset({("GpuFacts", "cuda_visible_devices")})
+
 
 def report_schema() -> dict[str, Any]:
     definitions: dict[str, Any] = {}
@@ -53,8 +61,13 @@ def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
             fields = record_fields(tp)
             defs[name] = {
                 "type": "object",
-                "properties": {field: _schema_for(hints[field], defs) for field in fields},
-                "required": list(fields),
+                "properties": {
+                    field: _allow_empty(_schema_for(hints[field], defs))
+                    if (name, field) in EMPTY_ALLOWED
+                    else _schema_for(hints[field], defs)
+                    for field in fields
+                },
+                "required": [f for f in fields if (name, f) not in OPTIONAL_FIELDS],
                 "additionalProperties": False,
             }
         return {"$ref": f"#/$defs/{name}"}
@@ -72,6 +85,11 @@ def _schema_for(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
     if tp is str:
         return {"type": "string", "minLength": 1}
     raise TypeError(f"no JSON schema for {tp!r}")
+
+
+def _allow_empty(schema: dict[str, Any]) -> dict[str, Any]:
+    options = schema.get("anyOf", [schema])
+    return {"anyOf": [{k: v for k, v in o.items() if k != "minLength"} for o in options]}
 
 
 def published_schema_text() -> str:

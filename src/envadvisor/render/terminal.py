@@ -419,6 +419,12 @@ def report_renderable(
     parts.append(cuda_numbers(report.facts, lang))
     if report.facts.overridden:
         parts.append(Text(ui["overridden"].format(keys=", ".join(report.facts.overridden)), style="yellow"))
+    proofs = report.facts.proof
+    if any(p is not None for p in (proofs.torch, proofs.tensorflow, proofs.jax)):
+        from envadvisor.render.proof import proof_section  # only a --deep report has one
+
+        parts.append(Text(""))
+        parts.append(proof_section(report.facts.proof, lang))
     parts.append(Text(""))
     parts.append(Text(ui["findings"], style="bold underline"))
     if report.findings:
