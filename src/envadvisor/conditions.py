@@ -1059,18 +1059,21 @@ def _p_pkg_cudnn_ok(ctx: Context, args: Sequence[Any]) -> Tri:
 
 def _p_pkg_lib_major_present(ctx: Context, args: Sequence[Any]) -> Tri:
     """A copy of the CUDA runtime (kind cuda) or cuDNN (kind cudnn) of the major the build links is among
-    the copies found; unknown when none of them has a version."""
+    the copies found (args[3]), or, when no copy has a version, is the one version a report states
+    (args[4]); unknown when neither is known."""
     pkg = _eco_pkg(ctx, args[0])
-    kind, copies = str(args[2]), _copies(args[3])
+    kind = str(args[2])
+    found = sorted({str(c.version) for c in _copies(args[3]) if c.version}) or (
+        [str(args[4])] if args[4] is not None else [])
     if pkg is None or args[1] is None:
         return None
     need = pkg.build_cudnn(args[1]) if kind == "cudnn" else pkg.build_cuda(args[1])
     want = eco_major(need)
-    majors = {eco_major(c.version) for c in copies} - {None}
+    majors = {eco_major(v) for v in found} - {None}
     if want is None or not majors:
         return None
     _derive(ctx, "pkg_needs_major", want)
-    _derive(ctx, "pkg_found_versions", ", ".join(sorted({str(c.version) for c in copies if c.version})))
+    _derive(ctx, "pkg_found_versions", ", ".join(found))
     cuda, cudnn = pkg.build_cuda(args[1]), pkg.build_cudnn(args[1])
     _derive(ctx, "pkg_cuda", cuda)
     _derive(ctx, "pkg_cuda_major", eco_major(cuda))
@@ -1309,9 +1312,10 @@ PREDICATES: dict[str, Predicate] = {
                                              doc="a release for this torch ships a library for this CUDA"),
     "pkg_cudnn_ok": Predicate(_p_pkg_cudnn_ok, 3,
                               _PKG | {"pkg_cudnn", "pkg_cudnn_major", "pkg_cudnn_min", "pkg_cuda_major"}),
-    "pkg_lib_major_present": Predicate(_p_pkg_lib_major_present, 4,
+    "pkg_lib_major_present": Predicate(_p_pkg_lib_major_present, 5,
                                        _PKG | {"pkg_needs_major", "pkg_found_versions", "pkg_cuda",
-                                               "pkg_cuda_major", "pkg_cudnn", "pkg_libs"}),
+                                               "pkg_cuda_major", "pkg_cudnn", "pkg_libs"},
+                                       optional=frozenset({3, 4})),
     "eco_driver_gap": Predicate(_p_eco_driver_gap, 4,
                                 _PKG | {"pkg_version", "pkg_cuda", "min_driver", "pkg_release_for_driver"},
                                 optional=frozenset({2, 3}),
