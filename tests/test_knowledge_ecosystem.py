@@ -175,3 +175,49 @@ def test_malformed_rows_name_file_package_row_and_field(raw: dict[str, Any], mut
         parse_ecosystem(data, "ecosystem-packages.yaml")
     text = str(info.value)
     assert "ecosystem-packages.yaml" in text and "ecosystem_packages." in text and message in text, text
+
+
+def test_ecosystem_rules_load_only_where_asked() -> None:
+    with_rules = {r.code for r in load_knowledge().rules}
+    without = {r.code for r in load_knowledge(ecosystem_rules=False).rules}
+    ecosystem = {c for c in with_rules if "EA300" <= c <= "EA399"}
+    assert len(ecosystem) >= 20 and not ecosystem & without
+
+
+REPORT = """$ nvidia-smi
++-----------------------------------------------------------------------------------------+
+| NVIDIA-SMI 570.133.07             Driver Version: 570.133.07     CUDA Version: 12.8     |
+|-----------------------------------------+------------------------+----------------------+
+| GPU  Name                 Persistence-M | Bus-Id          Disp.A | Volatile Uncorr. ECC |
+|   0  Tesla V100-SXM2-16GB           On  |   00000000:00:1E.0 Off |                    0 |
++-----------------------------------------+------------------------+----------------------+
+$ pip freeze
+torch==2.11.0
+{packages}
+"""
+
+
+def _diagnose(tmp_path: Any, capsys: pytest.CaptureFixture[str], packages: str) -> dict[str, Any]:
+    import json
+
+    from envadvisor.cli import main
+
+    path = tmp_path / "report.txt"
+    path.write_text(REPORT.format(packages=packages), encoding="utf-8")
+    assert main(["diagnose", "--from", str(path), "--json"]) in (0, 1)
+    return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
+
+
+def test_diagnose_from_a_pasted_report_uses_the_ecosystem_rules(tmp_path: Any,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """vLLM 0.20.0 (a CUDA 13 build, Turing and newer) on a V100 with a 570 driver: the release dropped
+    the GPU and needs driver 580; 0.19.1 fits both. xFormers 0.0.29.post3 pins torch 2.6.0."""
+    report = _diagnose(tmp_path, capsys, "vllm==0.20.0\nxformers==0.0.29.post3")
+    findings = {f["code"]: f for f in report["findings"]}
+    assert {"EA302", "EA305", "EA323"} <= set(findings), sorted(findings)
+    assert 'pip install "vllm==0.19.1"' in " ".join(findings["EA302"]["fix"])
+    assert "580" in findings["EA323"]["message"]
+    assert 'pip install "torch==2.6.0"' in findings["EA305"]["fix"][0]
+    # None of them without those packages.
+    plain = _diagnose(tmp_path, capsys, "numpy==2.1.3")
+    assert not [f["code"] for f in plain["findings"] if "EA300" <= f["code"] <= "EA399"]

@@ -666,6 +666,12 @@ class Tables:
     def ecosystem_package(self, name: str) -> EcoPackage | None:
         return self.ecosystem.get(name)
 
+    @property
+    def ecosystem_names(self) -> tuple[str, ...]:
+        """The packages the ecosystem table covers, without parsing its rows."""
+        raw = self._data.get("ecosystem_packages")
+        return tuple(map(str, raw)) if isinstance(raw, Mapping) else ()
+
     # ---------------------------------------------------------------- CUDA and the driver
     @cached_property
     def minor_compat(self) -> dict[int, DriverFloor]:
