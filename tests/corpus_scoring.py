@@ -1,10 +1,12 @@
 """Scoring of the real-report corpus (tests/reports/): one place for the test and for bench/bench_corpus.py.
 
-Two parts, read from two index files:
+Three parts, read from three index files:
 
 * ``train`` - tests/reports/index.yaml: reports the readers may be improved against;
 * ``holdout`` - tests/reports/holdout/index.yaml: frozen; expectations written from the threads before
-  any scoring, never tuned to. Its figures are the honest estimate (docs/accuracy.md).
+  any scoring, never tuned to. Its figures are the honest estimate (docs/accuracy.md);
+* ``late`` - tests/reports/late/index.yaml: a second frozen holdout, collected after the baseline and
+  scored once at the end of the work, so no change can have been fitted to it.
 
 A report is judged "problem" when the engine raises an error or a warning about something broken now;
 knowledge gaps and end-of-life notices are advice about the future, not a diagnosis, and do not count.
@@ -25,7 +27,13 @@ from pathlib import Path
 from typing import Any
 
 REPORTS = Path(__file__).parent / "reports"
-INDEXES = {"train": REPORTS / "index.yaml", "holdout": REPORTS / "holdout" / "index.yaml"}
+INDEXES = {
+    "train": REPORTS / "index.yaml",
+    "holdout": REPORTS / "holdout" / "index.yaml",
+    "late": REPORTS / "late" / "index.yaml",
+}
+SPLITS = tuple(INDEXES)
+HELD_OUT = ("holdout", "late")
 # The engine decides end-of-life rules by date; pin it so the figures do not drift with the calendar.
 TODAY = dt.date(2026, 11, 28)
 ADVISORY_CATEGORIES = frozenset({"knowledge_gap", "python_eol"})
@@ -45,7 +53,7 @@ def index(split: str) -> tuple[Mapping[str, Any], ...]:
     return tuple(data["reports"])
 
 
-def entries(splits: Iterable[str] = ("train", "holdout")) -> list[tuple[str, Mapping[str, Any]]]:
+def entries(splits: Iterable[str] = SPLITS) -> list[tuple[str, Mapping[str, Any]]]:
     return [(split, entry) for split in splits for entry in index(split)]
 
 
@@ -129,7 +137,7 @@ def diagnose(split: str, entry: Mapping[str, Any]) -> Outcome:
     )
 
 
-def diagnose_all(splits: Iterable[str] = ("train", "holdout")) -> list[Outcome]:
+def diagnose_all(splits: Iterable[str] = SPLITS) -> list[Outcome]:
     return [diagnose(split, entry) for split, entry in entries(splits)]
 
 
@@ -196,7 +204,7 @@ def figures(name: str, outcomes: Sequence[Outcome]) -> Figures:
     )
 
 
-def coverage(splits: Iterable[str] = ("train", "holdout")) -> dict[str, Counter[str]]:
+def coverage(splits: Iterable[str] = SPLITS) -> dict[str, Counter[str]]:
     """How the corpus spreads over formats, years, systems, languages, tags and expected categories."""
     counts: dict[str, Counter[str]] = {
         key: Counter() for key in ("formats", "year", "os", "lang", "tags", "category")

@@ -32,7 +32,7 @@ import datetime as _dt
 import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from envadvisor.knowledge.tables import (
     ArchList,
@@ -40,12 +40,17 @@ from envadvisor.knowledge.tables import (
     _line,
     arch_covers,
     driver_system,
+    is_prerelease,
     parse_arch_list,
     platform_key,
+    variant_cuda,
     vtuple,
 )
 from envadvisor.model import Facts, GpuDevice, LibraryCopy, canonical_name, fact_keys, resolve
 from envadvisor.records import is_record, record, record_fields
+
+if TYPE_CHECKING:
+    from envadvisor.knowledge.ecosystem import EcoPackage, EcoRow
 
 Tri = bool | None
 FailFn = Callable[[str, str], Exception]
@@ -853,7 +858,377 @@ def _beyond_tables(kind: str, newer: bool) -> PredicateFn:
     return fn
 
 
+# ----------------------------------------------------------------------------- ecosystem packages
+# Look-ups over the ecosystem_packages table (knowledge/ecosystem.py). The first argument is always the
+# package as a literal ({value: vllm}), the second its installed version. Every one that answers derives
+# the values its rules' texts use, and answers None (unknown) for a release the tables do not hold.
+
+
+def eco_major(version: object) -> int | None:
+    from envadvisor.knowledge.ecosystem import major
+
+    return major(version)
+
+
+def eco_version_ge(a: object, b: object) -> bool | None:
+    from envadvisor.knowledge.ecosystem import version_ge
+
+    return version_ge(a, b)
+
+
+def release_key(version: object) -> tuple[tuple[int, ...], int] | None:
+    from envadvisor.knowledge.ecosystem import release_key as key
+
+    return key(version)
+
+
+def _eco_pkg(ctx: Context, name: Any) -> EcoPackage | None:
+    pkg = ctx.tables.ecosystem_package(str(name))
+    if pkg is not None:
+        _derive(ctx, "pkg_label", pkg.label)
+        _derive(ctx, "pkg_name", pkg.name)
+    return pkg
+
+
+def _eco_row(ctx: Context, name: Any, version: Any) -> tuple[EcoPackage | None, EcoRow | None]:
+    pkg = _eco_pkg(ctx, name)
+    if pkg is None or version is None:
+        return pkg, None
+    return pkg, pkg.row(version)
+
+
+def _p_pkg_newer_than_tables(ctx: Context, args: Sequence[Any]) -> Tri:
+    pkg = _eco_pkg(ctx, args[0])
+    if pkg is None or args[1] is None:
+        return None
+    _derive(ctx, "pkg_newest_known", pkg.newest)
+    _derive(ctx, "pkg_version", args[1])
+    return pkg.newer_than_tables(args[1])
+
+
+def _torch_index(ctx: Context, torch_pin: str | None, cuda: str | None) -> str | None:
+    """The download.pytorch.org index (cu128 ...) of ``torch_pin`` for a package built with ``cuda``: that
+    exact variant, else (a major only) the pin's PyPI default of that major, else its closest variant."""
+    want = vtuple(cuda)
+    if want is None:
+        return None
+    release = ctx.tables.torch_release(torch_pin) if torch_pin else None
+    variants = [v for v in (release.pypi_default, *release.all_variants) if v] if release is not None else []
+    same = []
+    for v in variants:
+        vc = vtuple(variant_cuda(v))
+        if vc is not None and vc[0] == want[0]:
+            same.append((vc, v))
+    if same:
+        if len(want) == 1 and release is not None and release.pypi_default in {v for _, v in same}:
+            return release.pypi_default
+        below = [p for p in same if p[0] <= want]
+        return max(below)[1] if below else min(same)[1]
+    return f"cu{want[0]}{want[1]}" if len(want) >= 2 else None
+
+
+def _p_pkg_torch_ok(ctx: Context, args: Sequence[Any]) -> Tri:
+    _, row = _eco_row(ctx, args[0], args[1])
+    torch = args[2]
+    if row is None or torch is None or is_prerelease(torch):
+        return None
+    requirement = row.torch_requirement()
+    if requirement is None:
+        return None
+    _derive(ctx, "pkg_torch_requirement", requirement)
+    _derive(ctx, "pkg_torch_install", f"torch{requirement}")
+    if row.torch:
+        a, b = _line(torch), _line(row.torch)
+        return None if a is None or b is None else a == b
+    return eco_version_ge(torch, row.torch_min)
+
+
+def _p_pkg_cuda_matches(ctx: Context, args: Sequence[Any]) -> Tri:
+    """The package's build CUDA has the same major as ``args[2]`` (torch's CUDA, a runtime)."""
+    pkg, row = _eco_row(ctx, args[0], args[1])
+    if pkg is None or row is None:
+        return None
+    cuda = pkg.build_cuda(args[1])
+    have, want = eco_major(args[2]), eco_major(cuda)
+    requirement = row.torch_requirement()
+    if cuda is None or have is None or want is None or requirement is None:
+        return None
+    _derive(ctx, "pkg_cuda", cuda)
+    _derive(ctx, "pkg_cuda_major", want)
+    _derive(ctx, "pkg_torch_install", f"torch{requirement}")
+    index = _torch_index(ctx, row.torch or row.torch_min, cuda)
+    if index is None:
+        return None  # the remedy (a torch build for this CUDA) cannot be named
+    _derive(ctx, "pkg_torch_index", index)
+    return have == want
+
+
+def _p_pkg_supports_cc(ctx: Context, args: Sequence[Any]) -> Tri:
+    pkg, row = _eco_row(ctx, args[0], args[1])
+    if pkg is None or row is None or args[2] is None:
+        return None
+    if row.sass:
+        _derive(ctx, "pkg_archs", ", ".join(f"sm_{a.replace('.', '')}" for a in row.sass))
+        _derive(ctx, "pkg_cc_floor", min(row.sass, key=lambda a: vtuple(a) or (0,)))
+    elif row.cc_min:
+        _derive(ctx, "pkg_archs", f">= {row.cc_min}")
+        _derive(ctx, "pkg_cc_floor", row.cc_min)
+    supported = row.supports_cc(str(args[2]))
+    if supported is False:
+        _derive(ctx, "pkg_release_for_cc", pkg.newest_release(lambda r: r.supports_cc(str(args[2]))))
+    return supported
+
+
+def _p_pkg_release_supports_cc(ctx: Context, args: Sequence[Any]) -> Tri:
+    """Some release in the tables has code for this compute capability (derives the newest one)."""
+    pkg = _eco_pkg(ctx, args[0])
+    if pkg is None or vtuple(args[1]) is None:
+        return None
+    release = pkg.newest_release(lambda r: r.supports_cc(str(args[1])))
+    _derive(ctx, "pkg_release_for_cc", release)
+    return release is not None
+
+
+def _p_pkg_has_platform(ctx: Context, args: Sequence[Any]) -> Tri:
+    pkg, row = _eco_row(ctx, args[0], args[1])
+    system, arch = args[2], args[3]
+    if pkg is None or row is None or not row.platforms or system is None:
+        return None
+    _derive(ctx, "pkg_platforms", ", ".join(row.platforms))
+    first = pkg.first_release(lambda r: any(p.startswith(f"{str(system).lower()}-") for p in r.platforms))
+    _derive(ctx, "pkg_first_for_platform", first)
+    same_system = [p for p in row.platforms if p.startswith(f"{str(system).lower()}-")]
+    if not same_system:
+        return False
+    key = platform_key(str(system), str(arch)) if arch is not None else None
+    return None if key is None else key in row.platforms
+
+
+def _cuda_binary_fits(cuda: str, torch: Any) -> Callable[[EcoRow], bool | None]:
+    """A release with a native library for ``cuda`` whose torch floor the installed torch meets."""
+
+    def accept(r: EcoRow) -> bool | None:
+        found = r.has_cuda_binary(cuda)
+        if not found or torch is None or r.torch_min is None:
+            return found
+        return eco_version_ge(torch, r.torch_min)
+
+    return accept
+
+
+def _p_pkg_has_cuda_binary(ctx: Context, args: Sequence[Any]) -> Tri:
+    pkg, row = _eco_row(ctx, args[0], args[1])
+    if pkg is None or row is None or args[2] is None or not row.cuda_builds:
+        return None
+    _derive(ctx, "pkg_cuda_builds", ", ".join(row.cuda_builds))
+    return row.has_cuda_binary(str(args[2]))
+
+
+def _p_pkg_release_has_cuda_binary(ctx: Context, args: Sequence[Any]) -> Tri:
+    """Some release has a native library for this CUDA and accepts the installed torch (derives the
+    newest)."""
+    pkg = _eco_pkg(ctx, args[0])
+    if pkg is None or vtuple(args[1]) is None:
+        return None
+    release = pkg.newest_release(_cuda_binary_fits(str(args[1]), args[2]))
+    _derive(ctx, "pkg_release_for_cuda", release)
+    return release is not None
+
+
+def _p_pkg_cudnn_ok(ctx: Context, args: Sequence[Any]) -> Tri:
+    """The cuDNN in use (args[2]) has the major the build needs and is not below its floor."""
+    pkg, row = _eco_row(ctx, args[0], args[1])
+    if pkg is None or args[1] is None or args[2] is None:
+        return None
+    need = pkg.build_cudnn(args[1])
+    floor = row.cudnn_min if row is not None else None
+    if need is None and floor is None:
+        return None
+    _derive(ctx, "pkg_cuda_major", eco_major(pkg.build_cuda(args[1])))
+    if need is not None:
+        _derive(ctx, "pkg_cudnn", need)
+        _derive(ctx, "pkg_cudnn_major", eco_major(need))
+    _derive(ctx, "pkg_cudnn_min", floor or need)
+    have = eco_major(args[2])
+    if have is None:
+        return None
+    if need is not None and have != eco_major(need):
+        return False
+    return True if floor is None else eco_version_ge(args[2], floor)
+
+
+def _p_pkg_lib_major_present(ctx: Context, args: Sequence[Any]) -> Tri:
+    """A copy of the CUDA runtime (kind cuda) or cuDNN (kind cudnn) of the major the build links is among
+    the copies found (args[3]), or, when no copy has a version, is the one version a report states
+    (args[4]); unknown when neither is known."""
+    pkg = _eco_pkg(ctx, args[0])
+    kind = str(args[2])
+    found = sorted({str(c.version) for c in _copies(args[3]) if c.version}) or (
+        [str(args[4])] if args[4] is not None else [])
+    if pkg is None or args[1] is None:
+        return None
+    need = pkg.build_cudnn(args[1]) if kind == "cudnn" else pkg.build_cuda(args[1])
+    want = eco_major(need)
+    majors = {eco_major(v) for v in found} - {None}
+    if want is None or not majors:
+        return None
+    _derive(ctx, "pkg_needs_major", want)
+    _derive(ctx, "pkg_found_versions", ", ".join(found))
+    cuda, cudnn = pkg.build_cuda(args[1]), pkg.build_cudnn(args[1])
+    _derive(ctx, "pkg_cuda", cuda)
+    _derive(ctx, "pkg_cuda_major", eco_major(cuda))
+    _derive(ctx, "pkg_cudnn", cudnn)
+    row = pkg.row(args[1])
+    if row is not None and row.libs and eco_major(row.cuda) == eco_major(cuda):
+        _derive(ctx, "pkg_libs", row.libs)
+    return want in majors
+
+
+def _driver_runs(ctx: Context, driver: Any, driver_cuda: Any, build_cuda: str) -> Tri:
+    """driver_runs_cuda without deriving anything into ``ctx`` (it is asked about many builds)."""
+    return _p_driver_runs_cuda(Context(ctx.facts, ctx.tables, ctx.today), (driver, driver_cuda, build_cuda))
+
+
+def _p_pkg_driver_ok(ctx: Context, args: Sequence[Any]) -> Tri:
+    pkg = _eco_pkg(ctx, args[0])
+    driver, driver_cuda = args[2], args[3]
+    if pkg is None or args[1] is None:
+        return None
+    cuda = pkg.build_cuda(args[1]) if pkg.row(args[1]) is not None else None
+    if cuda is None:
+        return None
+    _derive(ctx, "pkg_cuda", cuda)
+    _derive(ctx, "pkg_version", args[1])
+    runs = _driver_runs(ctx, driver, driver_cuda, cuda)
+    if runs is False:
+        release = pkg.newest_release(
+            lambda r: _driver_runs(ctx, driver, driver_cuda, r.cuda) if r.cuda else None)
+        _derive(ctx, "pkg_release_for_driver", release)
+        _derive(ctx, "min_driver", _min_driver_for(ctx, driver, cuda))
+    return runs
+
+
+def _min_driver_for(ctx: Context, driver: Any, cuda: str) -> str | None:
+    """The driver floor for a build of ``cuda`` on this system (what driver_runs_cuda derives)."""
+    scratch = Context(ctx.facts, ctx.tables, ctx.today)
+    _p_driver_runs_cuda(scratch, (driver, None, cuda))
+    return scratch.derived.get("min_driver")
+
+
+def _installed(ctx: Context, names: Any) -> tuple[list[tuple[str, str]], bool]:
+    """(name, version) of the listed packages that are installed, and whether the listing is incomplete
+    (the package listing failed, so a package not seen may still be there)."""
+    found = []
+    for name in names if isinstance(names, (list, tuple)) else ():
+        version, state = ctx.lookup(f"packages.{name}.version")
+        if state == "known":
+            found.append((str(name), str(version)))
+    return found, "packages" in ctx.facts.reasons
+
+
+def _p_eco_driver_gap(ctx: Context, args: Sequence[Any]) -> Tri:
+    """One of the listed packages is built for a CUDA the driver cannot run, and (mode ``older_fits``) an
+    older release of it is built for one it can, or (mode ``none_fits``) none is. Derives the values of
+    the first such package."""
+    mode, names, driver, driver_cuda = args
+    found, incomplete = _installed(ctx, names)
+    unknown = incomplete
+    for name, version in found:
+        runs = _p_pkg_driver_ok(ctx, (name, version, driver, driver_cuda))
+        if runs is None:
+            unknown = True
+        elif runs is False:
+            pkg = ctx.tables.ecosystem_package(name)
+            release = pkg.newest_release(
+                lambda r: _driver_runs(ctx, driver, driver_cuda, r.cuda) if r.cuda else None) if pkg else None
+            if (release is not None) == (mode == "older_fits"):
+                _p_pkg_driver_ok(ctx, (name, version, driver, driver_cuda))  # this package's values last
+                return True
+    return None if unknown else False
+
+
+def _p_eco_newer_than_tables(ctx: Context, args: Sequence[Any]) -> Tri:
+    """One of the listed packages is a release newer than the tables (derives its values)."""
+    found, incomplete = _installed(ctx, args[0])
+    for name, version in found:
+        if _p_pkg_newer_than_tables(ctx, (name, version)):
+            return True
+    return None if incomplete else False
+
+
+def _p_pkg_toolkit_accepted(ctx: Context, args: Sequence[Any]) -> Tri:
+    """DeepSpeed's op builder accepts this nvcc for this torch build: the same X.Y, or both minors in
+    its list for that major (cuda_minor_mismatch_ok)."""
+    pkg, row = _eco_row(ctx, args[0], args[1])
+    toolkit, torch_cuda = _line(args[2]), _line(args[3])
+    if pkg is None or row is None or not row.minor_ok or toolkit is None or torch_cuda is None:
+        return None
+    _derive(ctx, "pkg_torch_cuda_line", f"{torch_cuda[0]}.{torch_cuda[1]}")
+    highest = _line(row.minor_ok.get(str(torch_cuda[0])))
+    _derive(ctx, "pkg_minor_ok",
+            f"{torch_cuda[0]}.0-{highest[0]}.{highest[1]}" if highest else f"{torch_cuda[0]}.{torch_cuda[1]}")
+    if toolkit == torch_cuda:
+        return True
+    if toolkit[0] != torch_cuda[0] or highest is None:
+        return False
+    return toolkit <= highest and torch_cuda <= highest
+
+
+def _p_jaxlib_compatible(ctx: Context, args: Sequence[Any]) -> Tri:
+    """jax's import check: jaxlib not older than the jax release's minimum and not newer than jax."""
+    pkg, row = _eco_row(ctx, "jax", args[0])
+    if pkg is None or row is None or row.jaxlib_min is None or args[1] is None:
+        return None
+    jax_key, jaxlib_key = release_key(args[0]), release_key(args[1])
+    minimum = str(args[0]).split("+")[0] if row.jaxlib_min == "self" else row.jaxlib_min
+    min_key = release_key(minimum)
+    if jax_key is None or jaxlib_key is None or min_key is None:
+        return None
+    _derive(ctx, "jaxlib_min", minimum)
+    _derive(ctx, "jaxlib_max", str(args[0]).split("+")[0])
+    return min_key <= jaxlib_key <= jax_key
+
+
+def _p_jax_plugin_matches_jaxlib(ctx: Context, args: Sequence[Any]) -> Tri:
+    """The jax-cuda{N}-plugin is the same release as jaxlib (local tags ignored): jax's cuda12/cuda13
+    extras pin both to the jax release, and a plugin of another release is not loaded."""
+    a, b = release_key(args[1]), release_key(args[2])
+    if a is None or b is None:
+        return None
+    _derive(ctx, "jax_plugin_cuda", args[0])
+    _derive(ctx, "jax_plugin_version", args[1])
+    return a == b
+
+
+def _p_pkg_build_torch_matches(ctx: Context, args: Sequence[Any]) -> Tri:
+    """A prebuilt wheel whose local tag names a torch line (flash-attn's +cu12torch2.3...) matches the
+    installed torch line; unknown without such a tag."""
+    pkg = _eco_pkg(ctx, args[0])
+    if pkg is None or args[1] is None or args[2] is None:
+        return None
+    tag = pkg.tag(args[1])
+    if tag.torch is None:
+        return None
+    _derive(ctx, "pkg_tag_torch", tag.torch)
+    _derive(ctx, "pkg_release", str(args[1]).split("+")[0])
+    return _line(args[2]) == _line(tag.torch)
+
+
+def _p_pkg_cuda_predates_cc(ctx: Context, args: Sequence[Any]) -> Tri:
+    """The GPU is newer than anything the CUDA of this build can target (an Ampere card and a CUDA 10.2
+    build, a Blackwell card and CUDA 11.8)."""
+    pkg = _eco_pkg(ctx, args[0])
+    if pkg is None or args[1] is None:
+        return None
+    cuda = pkg.build_cuda(args[1])
+    if cuda is None:
+        return None
+    _derive(ctx, "pkg_cuda", cuda)
+    return _p_cuda_predates_cc(ctx, (cuda, args[2]))
+
+
 _EDGES = frozenset({"newest_known", "oldest_known"})
+_PKG = frozenset({"pkg_label", "pkg_name"})  # every pkg_* look-up names the package
 
 PREDICATES: dict[str, Predicate] = {
     "driver_runs_cuda": Predicate(_p_driver_runs_cuda, 3, frozenset({"min_driver"}), frozenset({0, 1}),
@@ -916,6 +1291,43 @@ PREDICATES: dict[str, Predicate] = {
     "knows_gpu": Predicate(_knows("gpu"), 1),
     "knows_torch_arch": Predicate(_knows("torch_arch"), 2),
     "knows_driver": Predicate(_knows("driver"), 1),
+    "eco_newer_than_tables": Predicate(_p_eco_newer_than_tables, 1,
+                                       _PKG | {"pkg_newest_known", "pkg_version"},
+                                       doc="one of the listed packages is newer than the tables"),
+    "pkg_torch_ok": Predicate(_p_pkg_torch_ok, 3, _PKG | {"pkg_torch_requirement", "pkg_torch_install"},
+                              doc="the installed torch is the one the release was built for"),
+    "pkg_cuda_matches": Predicate(_p_pkg_cuda_matches, 3,
+                                  _PKG | {"pkg_cuda", "pkg_cuda_major", "pkg_torch_install",
+                                          "pkg_torch_index"},
+                                  doc="the release's build CUDA has the same major as this CUDA version"),
+    "pkg_supports_cc": Predicate(_p_pkg_supports_cc, 3,
+                                 _PKG | {"pkg_archs", "pkg_cc_floor", "pkg_release_for_cc"},
+                                 doc="the release has GPU code for this compute capability"),
+    "pkg_release_supports_cc": Predicate(_p_pkg_release_supports_cc, 2, _PKG | {"pkg_release_for_cc"}),
+    "pkg_has_platform": Predicate(_p_pkg_has_platform, 4, _PKG | {"pkg_platforms", "pkg_first_for_platform"},
+                                  optional=frozenset({3}), doc="CUDA wheels exist for this OS, arch"),
+    "pkg_has_cuda_binary": Predicate(_p_pkg_has_cuda_binary, 3, _PKG | {"pkg_cuda_builds"}),
+    "pkg_release_has_cuda_binary": Predicate(_p_pkg_release_has_cuda_binary, 3,
+                                             _PKG | {"pkg_release_for_cuda"}, optional=frozenset({2}),
+                                             doc="a release for this torch ships a library for this CUDA"),
+    "pkg_cudnn_ok": Predicate(_p_pkg_cudnn_ok, 3,
+                              _PKG | {"pkg_cudnn", "pkg_cudnn_major", "pkg_cudnn_min", "pkg_cuda_major"}),
+    "pkg_lib_major_present": Predicate(_p_pkg_lib_major_present, 5,
+                                       _PKG | {"pkg_needs_major", "pkg_found_versions", "pkg_cuda",
+                                               "pkg_cuda_major", "pkg_cudnn", "pkg_libs"},
+                                       optional=frozenset({3, 4})),
+    "eco_driver_gap": Predicate(_p_eco_driver_gap, 4,
+                                _PKG | {"pkg_version", "pkg_cuda", "min_driver", "pkg_release_for_driver"},
+                                optional=frozenset({2, 3}),
+                                doc="a listed package's build needs a newer driver (older_fits|none_fits)"),
+    "pkg_toolkit_accepted": Predicate(_p_pkg_toolkit_accepted, 4,
+                                      _PKG | {"pkg_torch_cuda_line", "pkg_minor_ok"}),
+    "jaxlib_compatible": Predicate(_p_jaxlib_compatible, 2, _PKG | {"jaxlib_min", "jaxlib_max"}),
+    "jax_plugin_matches_jaxlib": Predicate(_p_jax_plugin_matches_jaxlib, 3,
+                                           frozenset({"jax_plugin_cuda", "jax_plugin_version"})),
+    "pkg_build_torch_matches": Predicate(_p_pkg_build_torch_matches, 3,
+                                         _PKG | {"pkg_tag_torch", "pkg_release"}),
+    "pkg_cuda_predates_cc": Predicate(_p_pkg_cuda_predates_cc, 3, _PKG | {"pkg_cuda", "cc_range"}),
 }
 
 

@@ -85,16 +85,20 @@ def _check_deep(args: argparse.Namespace) -> bool:
 def build_report(args: argparse.Namespace) -> Report:
     from envadvisor import __version__
     from envadvisor.engine import evaluate
-    from envadvisor.model import Report
+    from envadvisor.model import Report, canonical_name
 
     deep = _check_deep(args)
-    knowledge = _common.knowledge_for(args)
+    knowledge = _common.knowledge_for(args, ecosystem_rules=False)
     gathered = _common.gather_facts(args, knowledge)
     lang = _common.lang_from(args)
     facts, quotes = gathered.facts, gathered.quotes
     proof = facts.proof
-    if deep or any(p is not None for p in (proof.torch, proof.tensorflow, proof.jax)):
-        knowledge = _common.knowledge_for(args, deep_rules=True)  # a --deep report read back too
+    deep_rules = deep or any(p is not None for p in (proof.torch, proof.tensorflow, proof.jax))
+    # The ecosystem rules only when one of their packages is installed (or the listing failed).
+    ecosystem_rules = "packages" in facts.reasons or any(
+        canonical_name(name) in facts.packages for name in knowledge.tables.ecosystem_names)
+    if deep_rules or ecosystem_rules:
+        knowledge = _common.knowledge_for(args, deep_rules=deep_rules, ecosystem_rules=ecosystem_rules)
     evaluation = evaluate(knowledge, facts, quotes=quotes, lang=lang)
     if deep:
         from envadvisor.proof import DEFAULT_TIMEOUT, prove

@@ -103,13 +103,15 @@ class Knowledge:
         return None
 
 
-def load_knowledge(extra_rule_files: Sequence[str | Path] = (), *, deep_rules: bool = True) -> Knowledge:
+def load_knowledge(extra_rule_files: Sequence[str | Path] = (), *, deep_rules: bool = True,
+                   ecosystem_rules: bool = True) -> Knowledge:
     """The knowledge base; the default one is parsed once per process and cached.
 
     ``deep_rules=False`` leaves out the rules over ``proof.*`` facts (``include: deep_rules`` in
     compat.yaml), which only a ``diagnose --deep`` report holds: plain ``diagnose`` does not pay for
-    compiling them."""
-    base = _load_default(deep_rules)
+    compiling them. ``ecosystem_rules=False`` leaves out the rules over the ecosystem packages
+    (``include: ecosystem_rules``), which diagnose needs only when one of them is installed."""
+    base = _load_default(deep_rules, ecosystem_rules)
     if not extra_rule_files:
         return base
     extra: list[Rule] = []
@@ -126,14 +128,15 @@ def load_knowledge(extra_rule_files: Sequence[str | Path] = (), *, deep_rules: b
     return Knowledge(tables=base.tables, rules=rules, checked=base.checked)
 
 
-@lru_cache(maxsize=2)
-def _load_default(deep_rules: bool = True) -> Knowledge:
+@lru_cache(maxsize=4)
+def _load_default(deep_rules: bool = True, ecosystem_rules: bool = True) -> Knowledge:
     from envadvisor.resources import rules_dir
 
-    return load_from_dir(rules_dir(), cache=True, deep_rules=deep_rules)
+    return load_from_dir(rules_dir(), cache=True, deep_rules=deep_rules, ecosystem_rules=ecosystem_rules)
 
 
-def load_from_dir(root: Path, *, cache: bool = False, deep_rules: bool = True) -> Knowledge:
+def load_from_dir(root: Path, *, cache: bool = False, deep_rules: bool = True,
+                  ecosystem_rules: bool = True) -> Knowledge:
     """Load ``root/compat.yaml`` and its includes (tests use this with a copied tree).
 
     ``cache`` keeps the parsed YAML as JSON in the user's cache folder (keyed by the text's hash): only
@@ -167,6 +170,8 @@ def load_from_dir(root: Path, *, cache: bool = False, deep_rules: bool = True) -
     rule_files = list(include.get("rules") or ())
     if deep_rules:
         rule_files.extend(include.get("deep_rules") or ())
+    if ecosystem_rules:
+        rule_files.extend(include.get("ecosystem_rules") or ())
     for rel in rule_files:
         path = root / str(rel)
         rules.extend(_rules_from_text(_read_text(path), str(path), tables, cache=cache))

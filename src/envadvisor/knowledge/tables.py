@@ -83,6 +83,10 @@ Transformers
     ``t.transformers_older_than_tables(v)``;
     ``t.transformers_line(version)`` -> :class:`TransformersLine` | None
     (python_min, torch_min, whether TensorFlow is supported)
+Ecosystem packages (vLLM, xFormers, flash-attn, bitsandbytes, JAX and its CUDA plugins, ONNX Runtime GPU,
+DeepSpeed, PaddlePaddle; :mod:`envadvisor.knowledge.ecosystem`)
+  - ``t.ecosystem`` (name -> EcoPackage); ``t.ecosystem_package(name)`` -> EcoPackage | None, whose
+    ``row(version)`` says which torch, CUDA, cuDNN, GPU, Python and platforms a release needs
 Python
   - ``t.python_eol(version)`` -> date | None; ``t.python_is_eol(version, today)`` -> bool | None
 Provenance
@@ -97,10 +101,13 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from envadvisor.errors import DataFileError
 from envadvisor.records import record
+
+if TYPE_CHECKING:
+    from envadvisor.knowledge.ecosystem import EcoPackage
 
 Version = tuple[int, ...]
 
@@ -642,6 +649,28 @@ class Tables:
     @property
     def table_names(self) -> tuple[str, ...]:
         return tuple(self._data)
+
+    # ---------------------------------------------------------------- ecosystem packages
+    @cached_property
+    def ecosystem(self) -> Mapping[str, EcoPackage]:
+        """vLLM, xFormers, flash-attn, bitsandbytes, JAX, ONNX Runtime, DeepSpeed, PaddlePaddle: what each
+        release needs (:mod:`envadvisor.knowledge.ecosystem`); empty when the table is absent. Parsed on
+        first use, not at load: diagnose asks only when one of these packages is installed (the rules
+        check `exists` first), and tests/test_knowledge_ecosystem.py validates the shipped table."""
+        from envadvisor.knowledge.ecosystem import parse_ecosystem
+
+        if "ecosystem_packages" not in self._data:
+            return {}
+        return parse_ecosystem(self._data["ecosystem_packages"], self._rows("ecosystem_packages").path)
+
+    def ecosystem_package(self, name: str) -> EcoPackage | None:
+        return self.ecosystem.get(name)
+
+    @property
+    def ecosystem_names(self) -> tuple[str, ...]:
+        """The packages the ecosystem table covers, without parsing its rows."""
+        raw = self._data.get("ecosystem_packages")
+        return tuple(map(str, raw)) if isinstance(raw, Mapping) else ()
 
     # ---------------------------------------------------------------- CUDA and the driver
     @cached_property
