@@ -175,7 +175,10 @@ def load_from_dir(root: Path, *, cache: bool = False, deep_rules: bool = True,
     for rel in rule_files:
         path = root / str(rel)
         rules.extend(_rules_from_text(_read_text(path), str(path), tables, cache=cache))
-    return Knowledge(tables=tables, rules=_check_unique(tuple(rules)), checked=checked)
+    # A rule may yield to one in an optional set (deep, ecosystem); with that set left out, the reference
+    # is checked when everything is loaded (the tests do), not here.
+    complete = deep_rules and ecosystem_rules
+    return Knowledge(tables=tables, rules=_check_unique(tuple(rules), complete=complete), checked=checked)
 
 
 def _read_text(path: Path) -> str:
@@ -312,7 +315,7 @@ def _is_fact_key(key: str) -> bool:
     return is_fact_key(key)
 
 
-def _check_unique(rules: Iterable[Rule]) -> tuple[Rule, ...]:
+def _check_unique(rules: Iterable[Rule], *, complete: bool = True) -> tuple[Rule, ...]:
     by_code: dict[str, Rule] = {}
     by_name: dict[str, Rule] = {}
     out = []
@@ -329,7 +332,7 @@ def _check_unique(rules: Iterable[Rule]) -> tuple[Rule, ...]:
     out.sort(key=lambda r: r.code)
     for r in out:
         for other in r.suppressed_by:
-            if other not in by_code:
+            if other not in by_code and complete:
                 raise DataFileError(r.source_file, f"'{other}' is not a rule", entry=r.code,
                                     field="suppressed_by")
     return tuple(out)
