@@ -124,7 +124,7 @@ def load_knowledge(extra_rule_files: Sequence[str | Path] = (), *, deep_rules: b
         except UnicodeDecodeError as exc:
             raise DataFileError(str(p), f"not UTF-8 text (byte {exc.start})") from None
         extra.extend(_rules_from_text(text, str(p), base.tables))
-    rules = _check_unique(base.rules + tuple(extra))
+    rules = _check_unique(base.rules + tuple(extra), complete=deep_rules and ecosystem_rules)
     return Knowledge(tables=base.tables, rules=rules, checked=base.checked)
 
 
