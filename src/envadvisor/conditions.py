@@ -1057,6 +1057,21 @@ def _p_pkg_cudnn_ok(ctx: Context, args: Sequence[Any]) -> Tri:
     return True if floor is None else eco_version_ge(args[2], floor)
 
 
+def _p_pkg_cuda_runtime_ok(ctx: Context, args: Sequence[Any]) -> Tri:
+    """The CUDA runtime that loads (args[2]) is of the build's CUDA major and not below the release's
+    floor (the JAX plugin's _check_cuda_versions)."""
+    pkg, row = _eco_row(ctx, args[0], args[1])
+    if pkg is None or row is None or row.cuda_runtime_min is None or args[2] is None:
+        return None
+    want, have = eco_major(row.cuda), eco_major(args[2])
+    if want is None or have is None:
+        return None
+    _derive(ctx, "pkg_cuda_major", want)
+    _derive(ctx, "pkg_cuda_runtime_min", row.cuda_runtime_min)
+    _derive(ctx, "pkg_version", args[1])
+    return have == want and bool(eco_version_ge(args[2], row.cuda_runtime_min))
+
+
 def _p_pkg_lib_major_present(ctx: Context, args: Sequence[Any]) -> Tri:
     """A copy of the CUDA runtime (kind cuda) or cuDNN (kind cudnn) of the major the build links is among
     the copies found (args[3]), or, when no copy has a version, is the one version a report states
@@ -1312,6 +1327,9 @@ PREDICATES: dict[str, Predicate] = {
                                              doc="a release for this torch ships a library for this CUDA"),
     "pkg_cudnn_ok": Predicate(_p_pkg_cudnn_ok, 3,
                               _PKG | {"pkg_cudnn", "pkg_cudnn_major", "pkg_cudnn_min", "pkg_cuda_major"}),
+    "pkg_cuda_runtime_ok": Predicate(_p_pkg_cuda_runtime_ok, 3,
+                                     _PKG | {"pkg_cuda_major", "pkg_cuda_runtime_min", "pkg_version"},
+                                     doc="the CUDA runtime has the build's major and its floor"),
     "pkg_lib_major_present": Predicate(_p_pkg_lib_major_present, 5,
                                        _PKG | {"pkg_needs_major", "pkg_found_versions", "pkg_cuda",
                                                "pkg_cuda_major", "pkg_cudnn", "pkg_libs"},
