@@ -66,7 +66,8 @@ _COVER: dict[str, tuple[Callable[[Tables, str], bool | None], Callable[[Tables],
     "nvidia-cudnn-cu12": (_cudnn_known, _cudnn_newest, "cudnn_cc_support"),
     "nvidia-cudnn-cu13": (_cudnn_known, _cudnn_newest, "cudnn_cc_support"),
     "nvidia-cuda-runtime-cu12": (_cuda_runtime_known, _cuda_newest, "cuda_toolkit_drivers"),
-    "nvidia-cuda-runtime-cu13": (_cuda_runtime_known, _cuda_newest, "cuda_toolkit_drivers"),
+    # nvidia-cuda-runtime-cu13 is left out: its only release is a 0.0.1 placeholder pointing at
+    # nvidia-cuda-runtime (no CUDA version to cover)
     "nvidia-cuda-runtime": (_cuda_runtime_known, _cuda_newest, "cuda_toolkit_drivers"),
     "cuda-toolkit": (_cuda_runtime_known, _cuda_newest, "cuda_toolkit_drivers"),
 }

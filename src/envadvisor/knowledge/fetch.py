@@ -208,7 +208,7 @@ class RecordingFetcher:
 
 
 # fields of the JSON API document the refresh reads (registry.registry_releases / _file)
-_KEPT_INFO = ("name", "version", "requires_python")
+_KEPT_INFO = ("name", "version", "requires_python", "requires_dist", "provides_extra")
 _KEPT_FILE = ("filename", "packagetype", "requires_python", "upload_time_iso_8601", "yanked", "url",
               "core-metadata", "data-dist-info-metadata")
 

@@ -16,10 +16,13 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from envadvisor.errors import DataFileError
+from envadvisor.errors import DataFileError, InputError
 from envadvisor.knowledge.releases import ReleaseFile
+
+if TYPE_CHECKING:
+    from envadvisor.knowledge.refresh import RefreshResult
 
 OVERLAY_NAME = "registry-overlay.json"
 
@@ -52,3 +55,30 @@ def read_overlay(path: Path) -> Mapping[str, Any]:
 
 def overlay_release_file(path: Path) -> ReleaseFile:
     return ReleaseFile(read_overlay(path), str(path), "user")
+
+
+def write_overlay(result: RefreshResult, path: Path | None = None) -> Path:
+    """Store a refresh as the user's overlay (atomically; it is envadvisor's own cache file)."""
+    from envadvisor.fsutil import write_atomic
+    from envadvisor.knowledge.refresh import line_data, read_time
+    from envadvisor.knowledge.releases import render_release_file
+
+    target = path or user_overlay_path()
+    if target is None:
+        raise InputError("knowledge refresh --user: no cache folder (set XDG_CACHE_HOME or HOME to an "
+                         "absolute path), or ENVADVISOR_NO_OVERLAY is set")
+    facts = {p.package: [line_data(f) for f in p.lines] for p in result.packages}
+    text = render_release_file([p.releases for p in result.packages],
+                               {"registry": result.registry, "read": read_time(result), "facts": facts})
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{target.parent}: cannot create it ({exc.strerror or exc})") from None
+    return write_atomic(target, text, force=True)
+
+
+def overlay_facts(path: Path) -> tuple[str, Mapping[str, Any]]:
+    """(read time, {package: [line facts]}) of an overlay."""
+    doc = read_overlay(path)
+    facts = doc.get("facts")
+    return str(doc.get("read") or ""), facts if isinstance(facts, Mapping) else {}

@@ -17,7 +17,7 @@ import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from envadvisor.knowledge.fetch import Fetcher, RegistryError, Response, utc_now
 from envadvisor.knowledge.registry import (
@@ -28,6 +28,7 @@ from envadvisor.knowledge.registry import (
     RegistryRelease,
     WheelSummary,
     bundled_pins,
+    info_metadata,
     parse_core_metadata,
     registry_releases,
     wheel_summary,
@@ -55,8 +56,8 @@ class LineFacts:
     date: str | None  # its first upload, YYYY-MM-DD
     requires_python: str | None
     wheels: WheelSummary  # from the file names of ``version``
-    metadata_version: str | None  # the release whose metadata file was read (may be an older patch)
-    metadata_url: str | None
+    metadata_version: str | None  # the release whose metadata was read (may be an older patch)
+    metadata_url: str | None  # a wheel's PEP 658 file, or the JSON API document (its newest release)
     metadata_read: str | None
     requires_dist: tuple[str, ...]
     provides_extra: tuple[str, ...]
@@ -111,15 +112,13 @@ def refresh(
         documents = list(pool.map(lambda n: _read_json(fetcher, registry, n), names))
         missing = tuple(n for n, doc in zip(names, documents, strict=True) if doc is None)
         found = [(n, doc) for n, doc in zip(names, documents, strict=True) if doc is not None]
-        jobs = []
-        for name, (pkg, by_version) in found:
-            wanted = _lines_to_read(pkg, lines, list(extra_lines(name)) if extra_lines else [])
-            jobs.append((name, pkg, by_version, wanted))
+        jobs = [(doc, _lines_to_read(doc.releases, lines, list(extra_lines(name)) if extra_lines else []))
+                for name, doc in found]
         facts_per_package = list(pool.map(
-            lambda job: [_line_facts(fetcher, registry, job[1], job[2], line, metadata) for line in job[3]],
-            jobs))
+            lambda job: [_line_facts(fetcher, job[0], line, metadata) for line in job[1]], jobs))
     out = []
-    for (_name, pkg, _by_version, _wanted), facts in zip(jobs, facts_per_package, strict=True):
+    for (doc, _wanted), facts in zip(jobs, facts_per_package, strict=True):
+        pkg = doc.releases
         newest = next((r for r in pkg.releases if not r.yanked), None)
         pre = next((r for r in pkg.prereleases if not r.yanked), None)
         newer_pre = None
@@ -143,17 +142,26 @@ def _newer(a: str, b: str) -> bool:
     return Version(a) > Version(b)
 
 
-def _read_json(fetcher: Fetcher, registry: str,
-               name: str) -> tuple[PackageReleases, dict[str, RegistryRelease]] | None:
+@record
+class _Document:
+    releases: PackageReleases
+    by_version: dict[str, RegistryRelease]
+    # the newest release's core metadata as the JSON API's "info" gives it (version, metadata)
+    info: tuple[str, CoreMetadata] | None
+    response: Response
+
+
+def _read_json(fetcher: Fetcher, registry: str, name: str) -> _Document | None:
     url = json_api_url(registry, name)
     response = fetcher.get(url)
     if response.status == 404:
         return None
     try:
         doc = json.loads(response.body)
-        return registry_releases(doc, source=url, read=response.read_at)
+        pkg, by_version = registry_releases(doc, source=url, read=response.read_at)
     except (ValueError, RegistryFormatError) as exc:
         raise RegistryError(f"{url}: not a JSON API document ({str(exc)[:80]})") from None
+    return _Document(pkg, by_version, info_metadata(doc), response)
 
 
 def _lines_to_read(pkg: PackageReleases, count: int, extra: Sequence[str]) -> list[str]:
@@ -171,31 +179,36 @@ def _lines_to_read(pkg: PackageReleases, count: int, extra: Sequence[str]) -> li
     return wanted
 
 
-def _line_facts(fetcher: Fetcher, registry: str, pkg: PackageReleases, by_version: dict[str, RegistryRelease],
-                line: str, metadata: bool) -> LineFacts | None:
+def _line_facts(fetcher: Fetcher, doc: _Document, line: str, metadata: bool) -> LineFacts | None:
+    pkg = doc.releases
     in_line = [r for r in pkg.releases if not r.yanked and release_line(r.version) == line]
     if not in_line:
         return None
-    newest = by_version[in_line[0].version]
+    newest = doc.by_version[in_line[0].version]
     summary = wheel_summary(f.filename for f in newest.files if f.packagetype == "bdist_wheel")
-    meta: tuple[str, str, Response, CoreMetadata] | None = None
+    meta: tuple[str, str, str, CoreMetadata] | None = None  # version, url, read time, metadata
     tried = 0
     if metadata:
         for candidate in in_line[:MAX_RELEASES_PER_LINE]:
-            found, n = _read_metadata(fetcher, pkg.source, by_version[candidate.version])
+            found, n = _read_metadata(fetcher, pkg.source, doc.by_version[candidate.version])
             tried += n
             if found is not None:
-                meta = (candidate.version, *found)
+                meta = (candidate.version, found[0], found[1].read_at, found[2])
+                break
+            if doc.info is not None and doc.info[0] == candidate.version:
+                # no wheel's PEP 658 file is served (or the release has no wheel), but this is the
+                # newest release: the JSON API's "info" holds the same core metadata
+                meta = (candidate.version, pkg.source, doc.response.read_at, doc.info[1])
                 break
     release = newest.release
     day = release.date.isoformat() if release.date else None
     if meta is None:
         return LineFacts(pkg.package, line, release.version, day, release.requires_python, summary, None,
                          None, None, (), (), (), tried)
-    version, url, response, core = meta
+    version, url, read_at, core = meta
     return LineFacts(
         pkg.package, line, release.version, day, release.requires_python, summary, version, url,
-        response.read_at, core.requires_dist, core.provides_extra, bundled_pins(core.requires_dist), tried)
+        read_at, core.requires_dist, core.provides_extra, bundled_pins(core.requires_dist), tried)
 
 
 def _metadata_candidates(files: Iterable[RegistryFile]) -> list[RegistryFile]:
@@ -239,3 +252,28 @@ def release_file_text(result: RefreshResult) -> str:
 
     return render_release_file([p.releases for p in result.packages],
                                {"registry": result.registry, "read": read_time(result)[:10]})
+
+
+def line_data(facts: LineFacts) -> dict[str, Any]:
+    """A line's facts as plain data (``knowledge refresh --json`` and the user overlay)."""
+    from envadvisor.knowledge.drafts import python_range
+
+    w = facts.wheels
+    low, high = python_range(facts)
+    return {
+        "line": facts.line,
+        "version": facts.version,
+        "date": facts.date,
+        "requires_python": facts.requires_python,
+        "python": {"min": low, "max": high},
+        "wheels": {"platforms": list(w.platforms), "pythons": {k: list(v) for k, v in w.pythons.items()},
+                   "free_threaded": {k: list(v) for k, v in w.free_threaded.items()},
+                   "abi3_from": dict(w.abi3_from), "pure_python": w.pure,
+                   "glibc_min": dict(w.glibc_min), "macos_min": dict(w.macos_min)},
+        "metadata": ({"version": facts.metadata_version, "url": facts.metadata_url,
+                      "read": facts.metadata_read} if facts.metadata_url else None),
+        "metadata_files_tried": facts.tried,
+        "requires_dist": len(facts.requires_dist),
+        "pins": [{"package": p.package, "specifier": p.specifier, "extra": p.extra, "marker": p.marker}
+                 for p in facts.pins],
+    }

@@ -186,6 +186,7 @@ def wheel_summary(filenames: Iterable[str]) -> WheelSummary:
     abi3: dict[str, str] = {}
     glibc: dict[str, str] = {}
     macos: dict[str, str] = {}
+    keys: set[str] = set()
     pure = False
     for filename in filenames:
         wheel = parse_wheel_filename(filename)
@@ -199,10 +200,14 @@ def wheel_summary(filenames: Iterable[str]) -> WheelSummary:
                 pure = True
                 continue
             key = f"{os_arch[0]}-{os_arch[1]}"
+            keys.add(key)
             if (g := glibc_of(plat)) and (key not in glibc or _vkey(g) < _vkey(glibc[key])):
                 glibc[key] = g
             if (mac := macos_of(plat)) and (key not in macos or _vkey(mac) < _vkey(macos[key])):
                 macos[key] = mac
+            # free-threaded builds carry the "t" in the ABI tag (cp314-cp314t); older names put it on
+            # the interpreter tag too
+            threaded = any(re.fullmatch(r"cp\d+t", abi) for abi in wheel.abis)
             for py in wheel.pythons:
                 m = re.fullmatch(r"cp(\d)(\d+)(t?)", py)
                 if not m:
@@ -211,16 +216,15 @@ def wheel_summary(filenames: Iterable[str]) -> WheelSummary:
                 if "abi3" in wheel.abis:
                     if key not in abi3 or _vkey(line) < _vkey(abi3[key]):
                         abi3[key] = line
-                elif m.group(3):
+                elif m.group(3) or threaded:
                     free.setdefault(key, set()).add(line)
                 else:
                     pythons.setdefault(key, set()).add(line)
     def ordered(d: Mapping[str, set[str]]) -> dict[str, tuple[str, ...]]:
         return {k: tuple(sorted(v, key=_vkey)) for k, v in sorted(d.items())}
 
-    keys = sorted(set(pythons) | set(free) | set(abi3) | set(glibc) | set(macos))
     return WheelSummary(ordered(pythons), ordered(free), dict(sorted(abi3.items())), pure,
-                        dict(sorted(glibc.items())), dict(sorted(macos.items())), tuple(keys))
+                        dict(sorted(glibc.items())), dict(sorted(macos.items())), tuple(sorted(keys)))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -235,6 +239,23 @@ class CoreMetadata:
     requires_python: str | None
     requires_dist: tuple[str, ...]
     provides_extra: tuple[str, ...]
+
+
+def info_metadata(doc: Mapping[str, Any]) -> tuple[str, CoreMetadata] | None:
+    """The newest release's core metadata as the JSON API document's ``info`` carries it (the registry
+    keeps it from the upload): (version, metadata); None when the document has none."""
+    info = doc.get("info")
+    if not isinstance(info, Mapping) or not info.get("version"):
+        return None
+    requires = info.get("requires_dist")
+    if requires is not None and not isinstance(requires, list):
+        return None
+    extras = info.get("provides_extra")
+    return str(info["version"]), CoreMetadata(
+        str(info.get("name") or "") or None, str(info["version"]),
+        str(info["requires_python"]).strip() or None if info.get("requires_python") else None,
+        tuple(" ".join(str(r).split()) for r in requires or ()),
+        tuple(str(e) for e in extras or ()) if isinstance(extras, list) else ())
 
 
 def parse_core_metadata(text: str) -> CoreMetadata:
