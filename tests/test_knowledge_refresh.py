@@ -292,3 +292,104 @@ def test_live_refresh_names_todays_newest_torch_transformers_tensorflow() -> Non
 
         assert Version(newest) >= Version({"torch": "2.15.0", "transformers": "5.25.0",
                                            "tensorflow": "2.21.0"}[name])
+
+
+# --------------------------------------------------------------------------------------------------
+# The user overlay (--user) and what diagnose does with it
+# --------------------------------------------------------------------------------------------------
+
+
+def _later_overlay(path: Path) -> None:
+    """Turn an overlay into one read later, with a release published after the recording."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    entry = doc["packages"]["transformers"]
+    entry["read"] = "2026-12-20T08:00:00Z"
+    entry["releases"].insert(0, {"version": "5.26.0", "date": "2026-12-18", "requires_python": ">=3.12"})
+    path.write_text(json.dumps(doc), encoding="utf-8")
+
+
+def test_user_overlay_is_written_and_used_for_releases_the_shipped_lists_lack(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from envadvisor.engine import evaluate
+    from tests.rule_cases import TODAY, build_facts, load_cases
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("ENVADVISOR_NO_OVERLAY", raising=False)
+    code, out, _err = _run("knowledge", "refresh", "--replay", str(RECORDED), "--user", "--package",
+                           "transformers")
+    overlay = tmp_path / "envadvisor" / "registry-overlay.json"
+    assert code == 0 and str(overlay) in out
+    doc = json.loads(overlay.read_text(encoding="utf-8"))
+    assert doc["facts"]["transformers"][0]["line"] == "5.25"  # the mechanical facts travel with it
+    _later_overlay(overlay)
+
+    tables = load_from_dir(rules_dir(), cache=True).tables
+    assert tables.newest_release("transformers") == "5.26.0"
+    assert tables.release_list("transformers").origin == "user"  # type: ignore[union-attr]
+    assert tables.release_list("torch").origin == "shipped"  # type: ignore[union-attr]
+
+    knowledge = load_from_dir(rules_dir(), cache=True)
+    cases = load_cases()
+    facts = build_facts(cases["base"], {"python": {"version": "3.11.9"},
+                                        "packages": {"transformers": {"version": "5.26.0"}}})
+    evaluation = evaluate(knowledge, facts, today=TODAY)
+    finding = next(f for f in evaluation.findings if f.code == "EA512")
+    assert "5.26.0" in finding.message and "read on 2026-12-20" in finding.message
+    assert "python=3.12" in finding.fix[0]
+    assert "EA513" not in {f.code for f in evaluation.findings}
+
+
+def test_a_damaged_overlay_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("ENVADVISOR_NO_OVERLAY", raising=False)
+    (tmp_path / "envadvisor").mkdir()
+    (tmp_path / "envadvisor" / "registry-overlay.json").write_text("{broken", encoding="utf-8")
+    tables = load_from_dir(rules_dir(), cache=True).tables
+    assert tables.newest_release("transformers") == "5.25.0"  # the shipped list answers
+    assert tables.overlay_error is not None and "registry-overlay.json" in tables.overlay_error
+
+
+# --------------------------------------------------------------------------------------------------
+# The tables' age line (diagnose and rules)
+# --------------------------------------------------------------------------------------------------
+
+
+def test_stale_notice_after_120_days_in_both_languages() -> None:
+    import datetime as dt
+
+    from envadvisor.knowledge.age import stale_notice, tables_age_days
+
+    assert tables_age_days("2026-11-28", dt.date(2026, 12, 4)) == 6
+    assert stale_notice("2026-11-28", "en", dt.date(2027, 3, 28)) is None  # 120 days: not yet
+    en = stale_notice("2026-11-28", "en", dt.date(2027, 3, 29))
+    zh = stale_notice("2026-11-28", "zh", dt.date(2027, 3, 29))
+    assert en is not None and "121 days" in en and "envadvisor knowledge refresh" in en
+    assert zh is not None and "121 天" in zh and "envadvisor knowledge refresh" in zh
+    assert stale_notice("not a date") is None
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_diagnose_text_names_the_refresh_command_when_the_tables_are_old(lang: str) -> None:
+    import datetime as dt
+
+    from rich.console import Console
+
+    from envadvisor.model import Facts, Origin, Report
+    from envadvisor.render.terminal import report_renderable
+
+    report = Report(tool_version="0", origin=Origin(kind="machine"), facts=Facts(), findings=(),
+                    not_evaluated=(), probes=(), tables_checked="2026-11-28")
+    console = Console(width=200, record=True, color_system=None)
+    console.print(report_renderable(report, lang, today=dt.date(2027, 6, 1)))
+    old = console.export_text()
+    assert "envadvisor knowledge refresh" in old and "2026-11-28" in old
+    console = Console(width=200, record=True, color_system=None)
+    console.print(report_renderable(report, lang, today=dt.date(2026, 12, 4)))
+    assert "envadvisor knowledge refresh" not in console.export_text()
+
+
+def test_rules_listing_carries_the_tables_age() -> None:
+    code, out, _err = _run("rules", "--json")
+    data = json.loads(out)
+    assert code == 0 and isinstance(data["tables_age_days"], int)
+    assert (data["tables_notice"] is None) == (data["tables_age_days"] <= 120)

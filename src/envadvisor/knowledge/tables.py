@@ -88,7 +88,8 @@ DeepSpeed, PaddlePaddle; :mod:`envadvisor.knowledge.ecosystem`)
   - ``t.ecosystem`` (name -> EcoPackage); ``t.ecosystem_package(name)`` -> EcoPackage | None, whose
     ``row(version)`` says which torch, CUDA, cuDNN, GPU, Python and platforms a release needs
 Python
-  - ``t.python_eol(version)`` -> date | None; ``t.python_is_eol(version, today)`` -> bool | None
+  - ``t.python_eol(version)`` -> date | None; ``t.python_is_eol(version, today)`` -> bool | None;
+    ``t.python_lines`` (the lines of the end-of-life table)
 Registry release lists (rules/tables/releases.json, read lazily on the first of these calls; written
 only by ``envadvisor knowledge refresh --write DIR``; a user overlay from ``knowledge refresh --user``
 replaces a package's list when it was read later). ``package`` is any spelling of a tracked name
@@ -104,6 +105,8 @@ replaces a package's list when it was read later). ``package`` is any spelling o
   - ``t.has_release(package, version)`` -> bool | None: whether the registry serves that version (a
     yanked release or a pre-release counts: it exists); None when the package is not tracked or the
     version is not PEP 440
+  - ``t.release_of(package, version)`` -> :class:`Release` | None: the listed release equal to
+    ``version`` (its Requires-Python, date, yanked flag)
   - ``t.release_list(package)`` -> :class:`PackageReleases` | None (``source`` URL, ``read`` time,
     ``origin`` "shipped" | "user"); ``t.release_packages`` (the tracked names); ``t.releases_read``
     (the date the shipped lists were read)
@@ -763,20 +766,33 @@ class Tables:
 
         return newest_patch(self.releases(package), str(line))
 
-    def has_release(self, package: str, version: str) -> bool | None:
+    def release_of(self, package: str, version: str) -> Release | None:
+        """The listed release equal to ``version`` (PEP 440, local part ignored); None when not listed."""
         found = self.release_list(package)
         if found is None:
             return None
         from packaging.version import InvalidVersion, Version
 
+        text = str(version).strip()
         try:
-            wanted = Version(Version(str(version).strip()).public)
+            wanted = Version(Version(text).public)
         except InvalidVersion:
             return None
         for r in (*found.releases, *found.prereleases):
-            if r.version == str(version).strip() or Version(r.version) == wanted:
-                return True
-        return False
+            if r.version == text or Version(r.version) == wanted:
+                return r
+        return None
+
+    def has_release(self, package: str, version: str) -> bool | None:
+        if self.release_list(package) is None:
+            return None
+        from packaging.version import InvalidVersion, Version
+
+        try:
+            Version(str(version).strip())
+        except InvalidVersion:
+            return None
+        return self.release_of(package, version) is not None
 
     # ---------------------------------------------------------------- CUDA and the driver
     @cached_property
@@ -1703,6 +1719,11 @@ class Tables:
                                     field="end_of_life") from None
             out.append(PythonEol(rows.text(row, "version", i), eol, _src(row, raw, rows, i), _conf(row, raw)))
         return tuple(out)
+
+    @property
+    def python_lines(self) -> tuple[PythonEol, ...]:
+        """The Python lines the end-of-life table lists."""
+        return self._python_eol
 
     def python_eol(self, version: str) -> _dt.date | None:
         line = _line(version)
