@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 
 DEFAULT_REGISTRY = "https://pypi.org"
 DEFAULT_LINES = 3  # release lines per package whose newest patch gets its metadata read
-MAX_METADATA_TRIES = 8  # wheels tried per release before "metadata not served"
+MAX_METADATA_TRIES = 4  # wheels tried per release before "metadata not served" (PyPI serves it for
+# every wheel uploaded since 2023 and backfilled older ones: the first try normally answers)
 MAX_RELEASES_PER_LINE = 3  # releases of a line tried (newest first) before giving up on its metadata
 WORKERS = 8
 
