@@ -22,7 +22,6 @@ import yaml
 
 from envadvisor.cli import main
 from envadvisor.knowledge import load_from_dir, load_knowledge
-from envadvisor.knowledge.coverage import tables_lines
 from envadvisor.knowledge.drafts import (
     draft_all,
     drafts_yaml,
@@ -57,7 +56,8 @@ def tables():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def result(tables) -> RefreshResult:  # type: ignore[no-untyped-def]
-    return refresh(RecordedFetcher(RECORDED), extra_lines=tables_lines(tables))
+    recorded = RecordedFetcher(RECORDED)
+    return refresh(recorded, extra_lines=recorded.extra_lines)
 
 
 def _facts(result: RefreshResult, package: str, line: str) -> LineFacts:

@@ -15,7 +15,6 @@ import pytest
 
 from envadvisor.errors import DataFileError
 from envadvisor.knowledge import load_from_dir, load_knowledge
-from envadvisor.knowledge.coverage import tables_lines
 from envadvisor.knowledge.fetch import RecordedFetcher
 from envadvisor.knowledge.refresh import refresh, release_file_text
 from envadvisor.knowledge.registry import glibc_of, macos_of, registry_releases, wheel_summary
@@ -38,7 +37,8 @@ def _recorded_doc(package: str) -> dict:  # type: ignore[type-arg]
 
 
 def test_shipped_release_file_is_what_the_refresh_writes_from_the_recorded_responses(tables) -> None:  # type: ignore[no-untyped-def]
-    result = refresh(RecordedFetcher(RECORDED), extra_lines=tables_lines(tables))
+    recorded = RecordedFetcher(RECORDED)
+    result = refresh(recorded, extra_lines=recorded.extra_lines)
     shipped = (rules_dir() / "tables" / "releases.json").read_text(encoding="utf-8")
     assert release_file_text(result) == shipped, (
         "rules/tables/releases.json is not what the recorded responses give: regenerate both with "

@@ -25,15 +25,19 @@ def main() -> int:
     from envadvisor.knowledge import load_from_dir
     from envadvisor.knowledge.coverage import tables_lines
     from envadvisor.knowledge.fetch import HttpFetcher, RecordedFetcher, RecordingFetcher
-    from envadvisor.knowledge.refresh import refresh, release_file_text
+    from envadvisor.knowledge.refresh import DEFAULT_LINES, refresh, release_file_text
+    from envadvisor.knowledge.releases import TRACKED_PACKAGES
 
     tables = load_from_dir(REPO / "rules").tables
     if RECORDED.exists():
         shutil.rmtree(RECORDED)
+    known = tables_lines(tables)
+    extra = {name: known(name) for name in TRACKED_PACKAGES}
     recorder = RecordingFetcher(HttpFetcher(), RECORDED)
-    live = refresh(recorder, extra_lines=tables_lines(tables))
-    recorder.save_index()
-    replayed = refresh(RecordedFetcher(RECORDED), extra_lines=tables_lines(tables))
+    live = refresh(recorder, lines=DEFAULT_LINES, extra_lines=lambda name: extra[name])
+    recorder.save_index({"lines": DEFAULT_LINES, "extra_lines": extra})
+    recorded = RecordedFetcher(RECORDED)
+    replayed = refresh(recorded, lines=DEFAULT_LINES, extra_lines=recorded.extra_lines)
     text = release_file_text(replayed)
     if text != release_file_text(live):
         print("replay differs from the live read", file=sys.stderr)

@@ -22,29 +22,25 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+    # One action today, so a positional with choices rather than a nested sub-command: every option is
+    # then the command's own (help, the option fuzzer and completion see them all).
+    refresh = subparsers.add_parser(
         "knowledge",
         help="keep the knowledge tables current: `knowledge refresh` reads the package registry",
-        description="Work on envadvisor's knowledge base. `envadvisor knowledge refresh` reads PyPI's own "
-        "metadata for the tracked packages and says which newest releases the tables do not cover yet.",
-    )
-    sub = parser.add_subparsers(dest="knowledge_command", metavar="ACTION", parser_class=type(parser))
-    refresh = sub.add_parser(
-        "refresh",
-        help="read the registry: newest releases, whether the tables cover them, draft rows",
         description="Read PyPI's JSON API and the wheels' PEP 658 metadata files (no wheel is downloaded) "
         "for the tracked packages: every release with its date, Requires-Python and yanked flag; for the "
         "newest release lines, the Requires-Dist pins (CUDA, cuDNN, NCCL, NumPy) and the wheel tags "
         "(Pythons, platforms, glibc and macOS minimums). Prints, per package, the newest release and "
         "whether the tables cover it. The only envadvisor command that uses the network.",
     )
+    refresh.add_argument("action", choices=("refresh",), help="refresh: read the registry now")
     refresh.add_argument("--json", action="store_true", help="print the result as JSON")
     refresh.add_argument("--write", metavar="DIR", help="write draft table rows (drafts.yaml) and the "
                          "release lists (releases.json) into DIR for review; nothing is merged")
     refresh.add_argument("--force", action="store_true", help="replace files --write finds in DIR")
     refresh.add_argument("--user", action="store_true", help="keep the registry facts as an overlay in "
-                         "your cache folder; diagnose and propose then use them for versions the shipped "
-                         "tables do not know, and say so")
+                         "your cache folder; diagnose and check then use them for releases the shipped "
+                         "lists do not have, and say so")
     refresh.add_argument("--package", dest="packages", action="append", default=[], metavar="NAME",
                          help="read only this tracked package (repeatable; default: all tracked packages)")
     refresh.add_argument("--lines", type=int, default=3, metavar="N",
@@ -57,12 +53,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                          "tests/registry/record.py from DIR instead of the network (reproducible reviews)")
     _common.add_lang_argument(refresh)
     refresh.set_defaults(func=run_refresh)
-    parser.set_defaults(func=lambda _args: _usage(parser))
-
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return 2
 
 
 COLUMNS = {"en": ("package", "newest", "released", "tables"), "zh": ("包", "最新版本", "发布日期", "知识表")}
@@ -127,8 +117,9 @@ def run_refresh(args: argparse.Namespace) -> int:
     knowledge = load_knowledge()
     tables = knowledge.tables
     fetcher = _fetcher(args)
-    result = refresh(fetcher, packages=packages, registry=registry, lines=args.lines,
-                     extra_lines=tables_lines(tables))
+    # a replay reads what its recording read (the tables' newest lines then), not what they are now
+    extra = fetcher.extra_lines if args.replay else tables_lines(tables)
+    result = refresh(fetcher, packages=packages, registry=registry, lines=args.lines, extra_lines=extra)
     drafts = draft_all(result, tables)
     written = _write(result, drafts, write_dir, force=args.force) if write_dir is not None else []
     overlay = _store_overlay(result) if args.user else None

@@ -141,6 +141,7 @@ def _gunzip(raw: bytes, url: str) -> bytes:
 # --------------------------------------------------------------------------------------------------
 
 INDEX_FILE = "index.json"
+RUN_FILE = "run.json"  # the refresh's parameters when it was recorded (lines, extra lines per package)
 
 
 def _fixture_name(url: str) -> str:
@@ -164,6 +165,17 @@ class RecordedFetcher:
                 (self.folder / INDEX_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise RegistryUnreachable(f"no recorded responses in {self.folder}: {exc}") from None
+        try:
+            run = json.loads((self.folder / RUN_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            run = {}
+        self.run: Mapping[str, Any] = run if isinstance(run, Mapping) else {}
+
+    def extra_lines(self, package: str) -> list[str]:
+        """The extra lines the recorded run read for ``package`` (replays ask for the same URLs)."""
+        extra = self.run.get("extra_lines")
+        lines = extra.get(package) if isinstance(extra, Mapping) else None
+        return [str(x) for x in lines] if isinstance(lines, list) else []
 
     def get(self, url: str) -> Response:
         entry = self.index.get(url)
@@ -199,12 +211,13 @@ class RecordingFetcher:
             self.index[url] = entry
         return Response(url, response.status, body, response.read_at)
 
-    def save_index(self) -> None:
+    def save_index(self, run: Mapping[str, Any] | None = None) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(dict(sorted(self.index.items())), indent=1, sort_keys=True) + "\n"
-        tmp = self.folder / (INDEX_FILE + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, self.folder / INDEX_FILE)
+        files = {INDEX_FILE: dict(sorted(self.index.items())), RUN_FILE: dict(run or {})}
+        for name, data in files.items():
+            tmp = self.folder / (name + ".tmp")
+            tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+            os.replace(tmp, self.folder / name)
 
 
 # fields of the JSON API document the refresh reads (registry.registry_releases / _file)
