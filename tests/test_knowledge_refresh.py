@@ -183,6 +183,8 @@ def test_refresh_json_names_the_newest_releases_and_coverage() -> None:
                                                  "newest_known": "5.24"}
     assert by_name["torch"]["tables"]["covered"] is True
     assert by_name["numpy"]["tables"]["covered"] is None  # no hand-written table: release list only
+    assert by_name["vllm"]["tables"]["table"] == "ecosystem_packages"  # the long-tail table speaks for it
+    assert by_name["vllm"]["tables"]["covered"] is True
     assert by_name["torch"]["shipped_release_list"]["has_newest"] is True
     assert data["read"].startswith("2026-12-04") and data["tables_checked"] == "2026-11-28"
     torch_lines = {line["line"]: line for line in by_name["torch"]["lines"]}

@@ -212,7 +212,7 @@ def result_data(result: RefreshResult, drafts: Drafts, tables: Tables, checked: 
             "yanked": sum(r.yanked for r in pkg.releases.releases),
             "tables": {
                 "covered": covers(tables, pkg.package, pkg.newest) if pkg.newest else None,
-                "table": covering_table(pkg.package),
+                "table": covering_table(pkg.package, tables),
                 "newest_known": tables_newest(tables, pkg.package),
             },
             "shipped_release_list": {"has_newest": has,

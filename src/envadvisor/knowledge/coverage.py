@@ -73,32 +73,47 @@ _COVER: dict[str, tuple[Callable[[Tables, str], bool | None], Callable[[Tables],
 }
 
 
-def covered_packages() -> tuple[str, ...]:
-    return tuple(_COVER)
+ECOSYSTEM_TABLE = "ecosystem_packages"
 
 
-def covering_table(package: str) -> str | None:
+def covering_table(package: str, tables: Tables | None = None) -> str | None:
     entry = _COVER.get(package)
-    return entry[2] if entry else None
+    if entry is not None:
+        return entry[2]
+    return ECOSYSTEM_TABLE if tables is not None and package in tables.ecosystem_names else None
 
 
 def covers(tables: Tables, package: str, version: str) -> bool | None:
-    entry = _COVER.get(package)
-    if entry is None or vtuple(version) is None:
+    """True: a hand-written row speaks for the release; False: none does (newer, older, or a gap);
+    None: no hand-written table describes the package (only its release list is kept)."""
+    if vtuple(version) is None:
         return None
-    return bool(entry[0](tables, version))
+    entry = _COVER.get(package)
+    if entry is not None:
+        return bool(entry[0](tables, version))
+    if package in tables.ecosystem_names:  # vLLM, xFormers, ... (knowledge/ecosystem.py)
+        eco = tables.ecosystem_package(package)
+        return None if eco is None else eco.row(version) is not None
+    return None
 
 
 def tables_newest(tables: Tables, package: str) -> str | None:
     entry = _COVER.get(package)
-    return entry[1](tables) if entry else None
+    if entry is not None:
+        return entry[1](tables)
+    if package in tables.ecosystem_names:
+        eco = tables.ecosystem_package(package)
+        return eco.newest if eco is not None else None
+    return None
 
 
 def tables_lines(tables: Tables) -> Callable[[str], list[str]]:
     """For :func:`refresh.refresh`'s ``extra_lines``: the newest line the tables know, per package, so
     its registry facts are read too and drafts can be set beside the hand-written rows."""
+    from envadvisor.knowledge.refresh import release_line
+
     def lines(package: str) -> list[str]:
         newest = tables_newest(tables, package)
-        return [newest] if newest else []
+        return [release_line(newest)] if newest else []
 
     return lines
