@@ -48,6 +48,9 @@ BASE_ARGV: dict[str, list[str]] = {
     "propose": ["propose", "torch", "--json"],
     "check": ["check", "environment.yml", "--json"],
     "fleet": ["fleet", str(FLEET_REPORT), "--json"],
+    # replayed registry responses (never the network), one package to keep each example quick
+    "knowledge": ["knowledge", "refresh", "--replay", str(REPO / "tests" / "registry" / "recorded"), "--json",
+                  "--package", "torch"],
 }
 # Options that only mean something next to another one: give it, so the value itself is reached.
 COMPANIONS: dict[tuple[str, str], list[str]] = {
@@ -172,7 +175,7 @@ def values_for(action: argparse.Action) -> st.SearchStrategy[str]:
 
 def _make_local(option: str, value: str) -> str:
     """Keep writes in the test folder and reads off the network."""
-    if option in ("--output", "paths"):  # fleet PATH: never "/" (a search of the whole disk)
+    if option in ("--output", "paths", "--write"):  # fleet PATH: never "/" (a search of the whole disk)
         value = value.replace("..", "_").lstrip("/~") or "out.yml"
         value = "out.yml" if value in (".", "-") and option == "--output" else value
     if option == "--verify" and "://" in value:

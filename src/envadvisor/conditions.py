@@ -1057,6 +1057,21 @@ def _p_pkg_cudnn_ok(ctx: Context, args: Sequence[Any]) -> Tri:
     return True if floor is None else eco_version_ge(args[2], floor)
 
 
+def _p_pkg_cuda_runtime_ok(ctx: Context, args: Sequence[Any]) -> Tri:
+    """The CUDA runtime that loads (args[2]) is of the build's CUDA major and not below the release's
+    floor (the JAX plugin's _check_cuda_versions)."""
+    pkg, row = _eco_row(ctx, args[0], args[1])
+    if pkg is None or row is None or row.cuda_runtime_min is None or args[2] is None:
+        return None
+    want, have = eco_major(row.cuda), eco_major(args[2])
+    if want is None or have is None:
+        return None
+    _derive(ctx, "pkg_cuda_major", want)
+    _derive(ctx, "pkg_cuda_runtime_min", row.cuda_runtime_min)
+    _derive(ctx, "pkg_version", args[1])
+    return have == want and bool(eco_version_ge(args[2], row.cuda_runtime_min))
+
+
 def _p_pkg_lib_major_present(ctx: Context, args: Sequence[Any]) -> Tri:
     """A copy of the CUDA runtime (kind cuda) or cuDNN (kind cudnn) of the major the build links is among
     the copies found (args[3]), or, when no copy has a version, is the one version a report states
@@ -1229,6 +1244,55 @@ def _p_pkg_cuda_predates_cc(ctx: Context, args: Sequence[Any]) -> Tri:
 
 _EDGES = frozenset({"newest_known", "oldest_known"})
 _PKG = frozenset({"pkg_label", "pkg_name"})  # every pkg_* look-up names the package
+_REGISTRY = frozenset({"registry_package", "registry_version", "registry_read", "registry_newest"})
+
+
+def _derive_registry(ctx: Context, package: str, version: str) -> None:
+    listed = ctx.tables.release_list(package)
+    _derive(ctx, "registry_package", package)
+    _derive(ctx, "registry_version", version)
+    if listed is not None:
+        _derive(ctx, "registry_read", listed.read_date)
+        _derive(ctx, "registry_newest", ctx.tables.newest_release(package))
+
+
+def _p_registry_requires_python(ctx: Context, args: Sequence[Any]) -> Tri:
+    """Whether the Requires-Python the registry lists for this exact release admits this Python; None
+    when the release is not in the release lists (shipped, or the user's ``knowledge refresh --user``)
+    or declares none. Derives the specifier and the date the list was read."""
+    package, version, python = (str(a) for a in args)
+    _derive_registry(ctx, package, version)
+    release = ctx.tables.release_of(package, version)
+    if release is None or not release.requires_python:
+        return None
+    _derive(ctx, "requires_python", release.requires_python)
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        spec = SpecifierSet(release.requires_python)
+        interpreter = Version(python)
+    except (InvalidSpecifier, InvalidVersion):
+        return None
+    if spec.contains(Version(interpreter.base_version), prereleases=True):
+        return True
+    # the Python to propose instead: the oldest line the release admits that is still supported today,
+    # else the newest it admits (Python lines from the end-of-life table)
+    lines = sorted((r.version for r in ctx.tables.python_lines), key=lambda v: vtuple(v) or ())
+    admitted = [v for v in lines if spec.contains(f"{v}.0", prereleases=True)]
+    supported = [v for v in admitted if ctx.tables.python_is_eol(v, ctx.today) is False]
+    choice = supported[0] if supported else (admitted[-1] if admitted else None)
+    if choice is None:
+        return None  # no Python line the tables know satisfies it: nothing to advise
+    _derive(ctx, "registry_python", choice)
+    return False
+
+
+def _p_registry_lists(ctx: Context, args: Sequence[Any]) -> Tri:
+    """Whether the registry release lists have this release (None: the package is not tracked)."""
+    package, version = (str(a) for a in args)
+    _derive_registry(ctx, package, version)
+    return ctx.tables.has_release(package, version)
 
 PREDICATES: dict[str, Predicate] = {
     "driver_runs_cuda": Predicate(_p_driver_runs_cuda, 3, frozenset({"min_driver"}), frozenset({0, 1}),
@@ -1312,6 +1376,9 @@ PREDICATES: dict[str, Predicate] = {
                                              doc="a release for this torch ships a library for this CUDA"),
     "pkg_cudnn_ok": Predicate(_p_pkg_cudnn_ok, 3,
                               _PKG | {"pkg_cudnn", "pkg_cudnn_major", "pkg_cudnn_min", "pkg_cuda_major"}),
+    "pkg_cuda_runtime_ok": Predicate(_p_pkg_cuda_runtime_ok, 3,
+                                     _PKG | {"pkg_cuda_major", "pkg_cuda_runtime_min", "pkg_version"},
+                                     doc="the CUDA runtime has the build's major and its floor"),
     "pkg_lib_major_present": Predicate(_p_pkg_lib_major_present, 5,
                                        _PKG | {"pkg_needs_major", "pkg_found_versions", "pkg_cuda",
                                                "pkg_cuda_major", "pkg_cudnn", "pkg_libs"},
@@ -1328,6 +1395,11 @@ PREDICATES: dict[str, Predicate] = {
     "pkg_build_torch_matches": Predicate(_p_pkg_build_torch_matches, 3,
                                          _PKG | {"pkg_tag_torch", "pkg_release"}),
     "pkg_cuda_predates_cc": Predicate(_p_pkg_cuda_predates_cc, 3, _PKG | {"pkg_cuda", "cc_range"}),
+    "registry_requires_python": Predicate(
+        _p_registry_requires_python, 3, _REGISTRY | {"requires_python", "registry_python"},
+        doc="the registry's Requires-Python of this release admits this Python"),
+    "registry_lists": Predicate(_p_registry_lists, 2, _REGISTRY,
+                                doc="the registry release lists have this release"),
 }
 
 

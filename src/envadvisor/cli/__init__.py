@@ -25,7 +25,8 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 
 # subcommand modules, in the order --help lists them
-COMMANDS: tuple[str, ...] = ("diagnose", "rules", "explain", "map", "why", "propose", "check", "fleet")
+COMMANDS: tuple[str, ...] = ("diagnose", "rules", "explain", "map", "why", "propose", "check", "fleet",
+                             "knowledge")
 
 
 class _Parser(argparse.ArgumentParser):

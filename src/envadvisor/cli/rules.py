@@ -40,7 +40,10 @@ def listing(knowledge: Knowledge, lang: str = "en") -> dict[str, Any]:
         doc = rule.doc(lang)
         rules.append({key: doc[key] for key in ("code", "name", "severity", "category", "summary",
                                                  "confidence", "added_in")})
-    return {"tables_checked": knowledge.checked, "count": len(rules), "rules": rules}
+    from envadvisor.knowledge.age import stale_notice, tables_age_days
+
+    return {"tables_checked": knowledge.checked, "tables_age_days": tables_age_days(knowledge.checked),
+            "tables_notice": stale_notice(knowledge.checked, lang), "count": len(rules), "rules": rules}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
         out.write(f"{data['count']} rules; compatibility tables checked {data['tables_checked']}\n")
         for r in data["rules"]:
             out.write(f"{r['code']}  {r['severity']:<7}  {r['category']:<26}  {r['name']}: {r['summary']}\n")
+        if data["tables_notice"]:
+            out.write(data["tables_notice"] + "\n")
         return 0
     from rich.table import Table
     from rich.text import Text
@@ -66,5 +71,8 @@ def run(args: argparse.Namespace) -> int:
     for r in data["rules"]:
         table.add_row(r["code"], Text(r["severity"], style=styles[r["severity"]]), r["category"], r["name"],
                       r["summary"])
-    _common.make_console().print(table)
+    console = _common.make_console()
+    console.print(table)
+    if data["tables_notice"]:
+        console.print(data["tables_notice"], style="yellow", markup=False)
     return 0

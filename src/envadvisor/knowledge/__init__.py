@@ -164,7 +164,11 @@ def load_from_dir(root: Path, *, cache: bool = False, deep_rules: bool = True,
                 raise DataFileError(str(path), f"table '{name}' is also defined in {origins[name]}")
             data[str(name)] = value
             origins[str(name)] = str(path)
-    tables = Tables(data, checked=checked, origins=origins)
+    releases = entry.get("releases")
+    if releases is not None and not isinstance(releases, str):
+        raise DataFileError(str(entry_path), "expected the path of the release file", field="releases")
+    tables = Tables(data, checked=checked, origins=origins,
+                    releases_file=root / releases if releases else None, user_overlay=cache)
 
     rules: list[Rule] = []
     rule_files = list(include.get("rules") or ())

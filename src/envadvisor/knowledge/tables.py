@@ -88,7 +88,28 @@ DeepSpeed, PaddlePaddle; :mod:`envadvisor.knowledge.ecosystem`)
   - ``t.ecosystem`` (name -> EcoPackage); ``t.ecosystem_package(name)`` -> EcoPackage | None, whose
     ``row(version)`` says which torch, CUDA, cuDNN, GPU, Python and platforms a release needs
 Python
-  - ``t.python_eol(version)`` -> date | None; ``t.python_is_eol(version, today)`` -> bool | None
+  - ``t.python_eol(version)`` -> date | None; ``t.python_is_eol(version, today)`` -> bool | None;
+    ``t.python_lines`` (the lines of the end-of-life table)
+Registry release lists (rules/tables/releases.json, read lazily on the first of these calls; written
+only by ``envadvisor knowledge refresh --write DIR``; a user overlay from ``knowledge refresh --user``
+replaces a package's list when it was read later). ``package`` is any spelling of a tracked name
+(``Flash_Attn`` = ``flash-attn``); versions compare as PEP 440 (``2.14`` = ``2.14.0``, a local
+``+cu130`` is ignored).
+  - ``t.releases(package)`` -> tuple[:class:`Release`, ...]: the final releases, newest first, each with
+    ``version``, ``date`` (first upload, a ``datetime.date``), ``requires_python``, ``yanked``;
+    empty for a package that is not tracked. Pre-releases are kept apart: ``t.prereleases(package)``
+  - ``t.newest_release(package)`` -> "2.15.0" | None: newest final, non-yanked release (never a
+    pre-release); None when the package is not tracked
+  - ``t.newest_patch(package, line)`` -> "2.14.1" | None: newest final, non-yanked release whose version
+    starts with ``line`` ("2.14"; "9.10" for nvidia-cudnn-cu12 -> "9.10.2.21")
+  - ``t.has_release(package, version)`` -> bool | None: whether the registry serves that version (a
+    yanked release or a pre-release counts: it exists); None when the package is not tracked or the
+    version is not PEP 440
+  - ``t.release_of(package, version)`` -> :class:`Release` | None: the listed release equal to
+    ``version`` (its Requires-Python, date, yanked flag)
+  - ``t.release_list(package)`` -> :class:`PackageReleases` | None (``source`` URL, ``read`` time,
+    ``origin`` "shipped" | "user"); ``t.release_packages`` (the tracked names); ``t.releases_read``
+    (the date the shipped lists were read)
 Provenance
   - ``t.checked`` (the date the tables were last checked); ``t.source_file(table)``; ``rows_of(t, table)``
     (raw rows, each with its ``source``)
@@ -107,7 +128,10 @@ from envadvisor.errors import DataFileError
 from envadvisor.records import record
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from envadvisor.knowledge.ecosystem import EcoPackage
+    from envadvisor.knowledge.releases import PackageReleases, Release, ReleaseFile
 
 Version = tuple[int, ...]
 
@@ -607,11 +631,17 @@ def _pyrange(raw: Any, rows: _Rows, index: int | str) -> PythonRange:
 class Tables:
     """Look-ups over the knowledge tables; see the module docstring for the full list."""
 
-    def __init__(self, data: Mapping[str, Any], *, checked: str, origins: Mapping[str, str]) -> None:
-        # data: top-level table name -> raw YAML value; origins: table name -> file it came from
+    def __init__(self, data: Mapping[str, Any], *, checked: str, origins: Mapping[str, str],
+                 releases_file: Path | None = None, user_overlay: bool = False) -> None:
+        # data: top-level table name -> raw YAML value; origins: table name -> file it came from;
+        # releases_file: the registry release lists, read on first use (not part of the eager parse);
+        # user_overlay: also read the user's refreshed lists (knowledge refresh --user), when present
         self.checked = checked
         self._data = data
         self._origins = origins
+        self._releases_file = releases_file
+        self._user_overlay = user_overlay
+        self.overlay_error: str | None = None  # why a damaged user overlay was ignored
         # Build every index once, now: a malformed table fails at load with its file and row.
         for name in (
             "minor_compat",
@@ -671,6 +701,98 @@ class Tables:
         """The packages the ecosystem table covers, without parsing its rows."""
         raw = self._data.get("ecosystem_packages")
         return tuple(map(str, raw)) if isinstance(raw, Mapping) else ()
+
+    # ---------------------------------------------------------------- registry release lists
+    @cached_property
+    def _release_files(self) -> tuple[ReleaseFile, ReleaseFile | None]:
+        from envadvisor.knowledge.releases import ReleaseFile, read_release_file
+
+        shipped = (read_release_file(self._releases_file) if self._releases_file is not None
+                   else ReleaseFile({"format": 1, "packages": {}}, "(none)", "shipped"))
+        user = None
+        if self._user_overlay:
+            from envadvisor.knowledge.overlay import overlay_release_file, user_overlay_path
+
+            path = user_overlay_path()
+            if path is not None and path.is_file():
+                try:
+                    user = overlay_release_file(path)
+                except DataFileError as exc:
+                    # a damaged cache file must not stop diagnose: the shipped lists still answer
+                    self.overlay_error = str(exc)
+        return shipped, user
+
+    @property
+    def release_packages(self) -> tuple[str, ...]:
+        shipped, user = self._release_files
+        return tuple(dict.fromkeys((*shipped.names(), *(user.names() if user else ()))))
+
+    @property
+    def releases_read(self) -> str | None:
+        """The date the shipped release lists were read (the oldest package's read date)."""
+        shipped, _user = self._release_files
+        dates = [shipped.read_time(n)[:10] for n in shipped.names()]
+        return min((d for d in dates if d), default=None)
+
+    def release_list(self, package: str) -> PackageReleases | None:
+        """A package's list: the user overlay's when it was read after the shipped one."""
+        from envadvisor.knowledge.releases import canonical_name
+
+        name = canonical_name(package)
+        shipped, user = self._release_files
+        if user is not None and name in user.names() and (
+                name not in shipped.names() or user.read_time(name) > shipped.read_time(name)):
+            try:
+                return user.get(name)
+            except DataFileError as exc:
+                self.overlay_error = str(exc)
+        return shipped.get(name)
+
+    def releases(self, package: str) -> tuple[Release, ...]:
+        found = self.release_list(package)
+        return found.releases if found is not None else ()
+
+    def prereleases(self, package: str) -> tuple[Release, ...]:
+        found = self.release_list(package)
+        return found.prereleases if found is not None else ()
+
+    def newest_release(self, package: str) -> str | None:
+        from envadvisor.knowledge.releases import newest_release
+
+        return newest_release(self.releases(package))
+
+    def newest_patch(self, package: str, line: str) -> str | None:
+        from envadvisor.knowledge.releases import newest_patch
+
+        return newest_patch(self.releases(package), str(line))
+
+    def release_of(self, package: str, version: str) -> Release | None:
+        """The listed release equal to ``version`` (PEP 440, local part ignored); None when not listed."""
+        found = self.release_list(package)
+        if found is None:
+            return None
+        from packaging.version import InvalidVersion, Version
+
+        text = str(version).strip()
+        try:
+            wanted = Version(Version(text).public)
+        except InvalidVersion:
+            return None
+        for r in (*found.releases, *found.prereleases):
+            if r.version == text or Version(r.version) == wanted:
+                return r
+        return None
+
+    def has_release(self, package: str, version: str) -> bool | None:
+        if self.release_list(package) is None:
+            return None
+        from packaging.version import InvalidVersion, Version
+
+        try:
+            Version(str(version).strip())
+        except InvalidVersion:
+            return None
+        return self.release_of(package, version) is not None
 
     # ---------------------------------------------------------------- CUDA and the driver
     @cached_property
@@ -1597,6 +1719,11 @@ class Tables:
                                     field="end_of_life") from None
             out.append(PythonEol(rows.text(row, "version", i), eol, _src(row, raw, rows, i), _conf(row, raw)))
         return tuple(out)
+
+    @property
+    def python_lines(self) -> tuple[PythonEol, ...]:
+        """The Python lines the end-of-life table lists."""
+        return self._python_eol
 
     def python_eol(self, version: str) -> _dt.date | None:
         line = _line(version)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.panel import Panel
@@ -16,6 +17,9 @@ from rich.text import Text
 
 from envadvisor.knowledge.tables import driver_is_branch
 from envadvisor.model import Facts, Finding, NvmlState, Report, Severity
+
+if TYPE_CHECKING:
+    import datetime as _dt
 
 UI: dict[str, dict[str, str]] = {
     "en": {
@@ -405,7 +409,10 @@ def report_renderable(
     lang: str = "en",
     summarize: Summarize | None = None,
     quotes_for: Callable[[Finding], tuple[str, ...]] | None = None,
+    today: _dt.date | None = None,
 ) -> RenderableType:
+    """The terminal report. ``today`` (default: the system date) decides whether the tables' age line
+    is shown."""
     ui = UI[lang]
     parts: list[RenderableType] = []
     if report.origin.kind == "report":
@@ -450,5 +457,10 @@ def report_renderable(
         items = "; ".join(f"{p.name} ({p.status}: {p.detail})" for p in failed)
         parts.append(Text(ui["probes_failed"].format(items=items), style="yellow"))
     if report.tables_checked:
+        from envadvisor.knowledge.age import stale_notice
+
         parts.append(Text(ui["tables"].format(date=report.tables_checked), style="dim"))
+        notice = stale_notice(report.tables_checked, lang, today)
+        if notice:
+            parts.append(Text(notice, style="yellow"))
     return Group(*parts)
