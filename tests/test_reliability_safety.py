@@ -410,7 +410,9 @@ def test_only_a_remote_verify_reaches_for_the_network_and_fails_in_one_line(tmp_
         assert proc.returncode == 3, proc.stderr[-2000:]
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1, lines
-        assert lines[0].startswith("envadvisor: not verified: https://conda.invalid/conda-forge cannot be read")
+        assert lines[0].startswith(
+            "envadvisor: not verified: https://conda.invalid/conda-forge cannot be read"
+        )
         assert "# not verified: https://conda.invalid" in proc.stdout and "dependencies:" in proc.stdout
 
 
