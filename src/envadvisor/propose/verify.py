@@ -74,9 +74,11 @@ def channel_url(channel: str) -> str:
     channel name (``conda-forge``) on conda's default channel alias, as conda reads it."""
     if "://" in channel:
         return channel
-    path = Path(channel).expanduser()
     try:
+        path = Path(channel).expanduser()
         is_folder = path.is_dir()
+    except RuntimeError:  # ~name of a user this system does not know
+        raise UsageError(f"--verify {channel}: no such user's home folder") from None
     except OSError as exc:  # pathlib raises for a name too long instead of saying "no"
         raise UsageError(f"--verify {channel}: {exc.strerror or exc}") from None
     if not is_folder and _CHANNEL_NAME.match(channel) and not path.exists():
