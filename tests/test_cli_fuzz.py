@@ -9,7 +9,8 @@ Values mix arbitrary Unicode text, text with the surrogate escapes a non-UTF-8 t
 near-valid spellings (versions, GPU names, choices with a letter changed, paths that exist, are folders
 or are missing). The machine is probed once and replayed (``collect`` returns the recorded result),
 so an example costs milliseconds; option values that would reach the network (a remote ``--verify``
-channel) or write outside the test folder (an absolute ``-o``) are turned into local, relative ones.
+channel, or a channel name, which means one on conda.anaconda.org) or write outside the test folder (an
+absolute ``-o``) are turned into local, relative ones.
 
 Example counts are recorded in docs/reliability.md (EXAMPLES_PER_OPTION per option, the option count
 is printed by test_every_value_option_is_fuzzed).
@@ -178,8 +179,10 @@ def _make_local(option: str, value: str) -> str:
     if option in ("--output", "paths", "--write"):  # fleet PATH: never "/" (a search of the whole disk)
         value = value.replace("..", "_").lstrip("/~") or "out.yml"
         value = "out.yml" if value in (".", "-") and option == "--output" else value
-    if option == "--verify" and "://" in value:
+    if option == "--verify":
         value = value.replace("://", "_")
+        if not os.path.exists(value):  # a channel name (conda-forge) would be read from conda.anaconda.org
+            value = os.path.join(".", value)
     return value
 
 

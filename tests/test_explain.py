@@ -224,3 +224,10 @@ def test_any_topic_is_answered_or_refused_in_one_line(capsys: pytest.CaptureFixt
     assert code in (0, 2)
     if code == 2:
         assert captured.out == "" and captured.err.count("\n") == 1
+
+
+@pytest.mark.parametrize("topic", ["hugging face", "Hugging Face", "huggingface", "🤗"])
+def test_hugging_face_finds_transformers(capsys: pytest.CaptureFixture[str], topic: str) -> None:
+    """People name the library after its company; Transformers is what they mean."""
+    code, out, _ = _run(capsys, "explain", topic, "--json")
+    assert code == 0 and json.loads(out)["id"] == "transformers"

@@ -27,6 +27,22 @@ def write_atomic(path: str | os.PathLike[str], text: str, *, force: bool = False
         raise InputError(f"{target}: cannot write it ({exc.strerror or exc})") from None
 
 
+def check_output_path(path: str | os.PathLike[str], *, force: bool = False) -> None:
+    """Refuse an output path at once, before any slow work: a folder, a missing folder, or (without
+    ``force``) a file that exists. :func:`write_atomic` checks again when it writes."""
+    target = Path(path)
+    try:
+        if target.is_dir():
+            raise InputError(f"{target}: is a folder; give a file name, e.g. {target / 'environment.yml'}")
+        folder = target.parent if str(target.parent) else Path(".")
+        if not folder.is_dir():
+            raise InputError(f"{target}: folder {folder} does not exist")
+        if target.exists() and not force:
+            raise InputError(f"{target}: already exists; pass --force to replace it")
+    except OSError as exc:  # a name too long
+        raise InputError(f"{target}: cannot write it ({exc.strerror or exc})") from None
+
+
 def _write_atomic(target: Path, text: str, *, force: bool) -> Path:
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
@@ -39,10 +55,10 @@ def _write_atomic(target: Path, text: str, *, force: bool) -> Path:
         folder = real.parent
     mode: int | None = None
     if target.exists():
-        if not force:
-            raise InputError(f"{target}: already exists; pass --force to replace it")
         if target.is_dir():
             raise InputError(f"{target}: is a folder")
+        if not force:
+            raise InputError(f"{target}: already exists; pass --force to replace it")
         if not target.is_file():  # /dev/null, a FIFO, a socket: a rename would replace the device
             raise InputError(f"{target}: is not a regular file; refusing to replace it")
         mode = stat.S_IMODE(target.stat().st_mode)

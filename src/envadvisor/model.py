@@ -425,11 +425,13 @@ def resolve(obj: Any, key: str) -> Any:
     return cur
 
 
+@functools.cache
 def fact_keys(*, include_proof: bool = True) -> frozenset[str]:
     """Every dotted key a rule may name. ``packages.<name>.*`` accepts any package name as ``*``.
 
     ``include_proof=False`` leaves out the ``proof.*`` keys (only ``diagnose --deep`` writes them):
-    resolving their type hints costs milliseconds plain ``diagnose`` need not spend."""
+    resolving their type hints costs milliseconds plain ``diagnose`` need not spend. Computed once per
+    process for each choice: the report importers would otherwise pay for it on every report."""
     keys: set[str] = set()
 
     def walk(cls: type, prefix: str) -> None:

@@ -83,8 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser(only=_command_in(args_list))
         args = parser.parse_args(args_list)
         if not getattr(args, "func", None):
-            parser.print_help()
-            return EXIT_USAGE if args_list else EXIT_OK
+            # no command: the usage goes to stderr (stdout stays for a command's output) and it is an
+            # error, as for any other missing argument
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
         exit_code = int(args.func(args))
         sys.stdout.flush()  # a full disk fails here, inside the handlers below, not at exit
         return exit_code

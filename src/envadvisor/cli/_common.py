@@ -93,6 +93,14 @@ def add_redact_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_brief_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--brief",
+        action="store_true",
+        help="one line per finding (severity, code, message) and its first fix; no why, no references",
+    )
+
+
 def add_fail_on_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fail-on",
@@ -213,8 +221,28 @@ def stdout_is_terminal(stream: TextIO | None = None) -> bool:
         return False
 
 
+# the width of output that does not go to a terminal (a pipe, a file), unless COLUMNS says otherwise
+PIPE_COLUMNS = 120
+# narrower than this the output is not laid out for (the renderables are tested from 60 columns up)
+MIN_COLUMNS = 40
+
+
+def output_width(stream: TextIO | None = None, environ: Mapping[str, str] | None = None) -> int | None:
+    """The columns to lay the output out in: ``COLUMNS`` when set, else the terminal's own width (rich
+    asks it, ``None`` here), else :data:`PIPE_COLUMNS` for a pipe or file."""
+    environ = os.environ if environ is None else environ
+    columns = environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), MIN_COLUMNS)
+    return None if stdout_is_terminal(stream or sys.stdout) else PIPE_COLUMNS
+
+
 def make_console(stream: TextIO | None = None, *, width: int | None = None) -> Console:
-    """A rich console that is plain (no colour, no box-drawing surprises) when not a terminal."""
+    """A rich console that is plain (no colour, no box-drawing surprises) when not a terminal.
+
+    Its width is the terminal's (or ``COLUMNS``, also for a pipe: ``COLUMNS=80 envadvisor diagnose |
+    less`` lays the report out for 80 columns); a pipe without ``COLUMNS`` gets 120.
+    """
     from rich.console import Console
 
     stream = stream or sys.stdout
@@ -223,7 +251,7 @@ def make_console(stream: TextIO | None = None, *, width: int | None = None) -> C
         file=stream,
         force_terminal=terminal,
         no_color=("NO_COLOR" in os.environ) or not terminal,
-        width=width or (None if terminal else 120),
+        width=width or output_width(stream),
         highlight=False,
         soft_wrap=False,
         emoji=False,

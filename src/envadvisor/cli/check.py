@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from envadvisor.cli import _common
 
@@ -17,6 +18,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("file", metavar="FILE", help="the environment.yml to check")
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
+    _common.add_brief_argument(parser)
     _common.add_redact_argument(parser)
     _common.add_fail_on_argument(parser)
     _common.add_lang_argument(parser)
@@ -25,10 +27,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
-
     from envadvisor.envfile import read
-    from envadvisor.lint import check, format_text
+    from envadvisor.lint import check
 
     env = read(args.file)  # a broken file is one line and exit 2 before any probing
     env_text = _text_for_redaction(args)
@@ -53,12 +53,15 @@ def run(args: argparse.Namespace) -> int:
             payload = redact_data(payload, learn_from=(gathered.report_text, env_text))
         _common.print_json(payload)
     else:
-        text = format_text(result, args.file, lang)
+        from envadvisor.render.check import check_renderable
+
+        path = args.file
         if args.redact:
             from envadvisor.redact import redact_data
 
-            text = redact_data(text, learn_from=(gathered.report_text, env_text))
-        sys.stdout.write(text)
+            learn_from = (gathered.report_text, env_text)
+            result, path = _redacted(result, learn_from), redact_data(path, learn_from=learn_from)
+        _common.make_console().print(check_renderable(result, path, lang, brief=args.brief))
     worst = result.worst()
     return _common.exit_code_for(worst.rank if worst else None, args.fail_on)
 
@@ -77,3 +80,15 @@ def _text_for_redaction(args: argparse.Namespace) -> str:
         return read_user_text(args.file, limit=MAX_BYTES, what="an environment file")[0]
     except InputError:
         return ""
+
+
+def _redacted(result: Any, learn_from: tuple[str, ...]) -> Any:
+    """The check result with its findings and target facts redacted (as data, before the layout)."""
+    from envadvisor.model import Facts, Finding, from_data, replace, to_data
+    from envadvisor.redact import redact_data
+
+    findings = tuple(
+        from_data(Finding, redact_data(to_data(f), learn_from=learn_from)) for f in result.findings
+    )
+    facts = from_data(Facts, redact_data(to_data(result.env_facts), learn_from=learn_from))
+    return replace(result, findings=findings, env_facts=facts)

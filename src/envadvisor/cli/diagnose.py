@@ -11,6 +11,8 @@ from envadvisor.cli import _common
 from envadvisor.errors import UsageError
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
     from envadvisor.model import Report
 
 
@@ -41,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="SECONDS",
         help="time limit of each framework's child process (default: 60)",
     )
+    _common.add_brief_argument(parser)
     _common.add_redact_argument(parser)
     _common.add_fail_on_argument(parser)
     _common.add_lang_argument(parser)
@@ -135,11 +138,8 @@ def run(args: argparse.Namespace) -> int:
 
         _common.print_json(to_data(report))
     else:
-        from envadvisor.render.terminal import report_renderable
-
         lang = _common.lang_from(args)
-        console = _common.make_console()
-        console.print(report_renderable(report, lang, summarize=_glossary_summaries(lang)))
+        _common.make_console().print(terminal_output(report, lang, brief=bool(getattr(args, "brief", False))))
     return _common.exit_code_for(worst.rank if worst else None, args.fail_on)
 
 
@@ -157,6 +157,14 @@ def _progress(timeout: float, lang: str) -> Callable[[str], None] | None:
         print(text.format(name=name, seconds=timeout), file=sys.stderr, flush=True)
 
     return say
+
+
+def terminal_output(report: Report, lang: str, *, brief: bool = False) -> RenderableType:
+    """What ``diagnose`` draws on a terminal (or a pipe) for ``report``."""
+    from envadvisor.render.terminal import report_renderable
+
+    summarize = None if brief else _glossary_summaries(lang)
+    return report_renderable(report, lang, summarize=summarize, brief=brief)
 
 
 def _glossary_summaries(lang: str) -> Callable[[str], str | None]:

@@ -9,7 +9,15 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, TypeVar
 
 from envadvisor.cli import _common
-from envadvisor.cli.propose import add_proposal_arguments
+from envadvisor.cli.propose import (
+    add_proposal_arguments,
+    pip_packages,
+    verify_exit_code,
+    verify_header,
+    verify_proposal,
+    verify_summary,
+    with_header_lines,
+)
 
 if TYPE_CHECKING:
     from envadvisor.fleet import CommonTarget, FleetSummary
@@ -32,6 +40,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="report file, folder of reports, or '-'")
     parser.add_argument("--json", action="store_true", help="print the summary (and proposal) as JSON")
+    _common.add_brief_argument(parser)
     parser.add_argument(
         "--propose",
         nargs="+",
@@ -83,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         from envadvisor.render.fleet import fleet_renderable
 
-        _common.make_console().print(fleet_renderable(summary, lang))
+        _common.make_console().print(fleet_renderable(summary, lang, brief=args.brief))
     return 0
 
 
@@ -124,6 +133,10 @@ def _propose(args: argparse.Namespace, summary: FleetSummary, lang: str) -> int:
     source = args.source or "auto"  # argparse already limited it to SOURCE_CHOICES
     if args.force and not args.output:
         raise UsageError("--force needs -o FILE")
+    if args.output:
+        from envadvisor.fsutil import check_output_path
+
+        check_output_path(args.output, force=args.force)
     knowledge = _common.knowledge_for(args)
     target = common_target(summary, knowledge.tables)
     if target.platform is None:
@@ -131,15 +144,13 @@ def _propose(args: argparse.Namespace, summary: FleetSummary, lang: str) -> int:
     options = ProposeOptions(python=args.python, name=args.name, source=source, target_is_host=False)
     proposal = propose(target.facts, list(args.propose), options, knowledge)
     filename = os.path.basename(args.output) if args.output else "environment.yml"
-    text = proposal.check_written(
-        with_fleet_header(proposal.to_yaml(filename), summary, target, proposal.conda_override_cuda)
-    )
-    solved = None
+    text = with_fleet_header(proposal.to_yaml(filename), summary, target, proposal.conda_override_cuda)
+    solved = unverified = None
     if args.verify:
-        from envadvisor.propose.verify import verify
-
-        solved = verify(proposal, args.verify)
-    exit_code = 1 if target.excluded or (solved is not None and not solved.ok) else 0
+        solved, unverified = verify_proposal(proposal, args.verify)
+        text = with_header_lines(text, verify_header(proposal, solved, unverified))
+    text = proposal.check_written(text)
+    exit_code = verify_exit_code(solved, unverified) or (1 if target.excluded else 0)
 
     if args.output:
         from envadvisor.fsutil import write_atomic
@@ -153,7 +164,9 @@ def _propose(args: argparse.Namespace, summary: FleetSummary, lang: str) -> int:
         if solved is not None:
             from envadvisor.model import to_data
 
-            data["verify"] = to_data(solved)
+            data["verify"] = to_data(solved) | {"pip_not_solved": pip_packages(proposal)}
+        elif unverified is not None:
+            data["verify"] = {"ok": None, "not_verified": unverified}
         _common.print_json(data)
     elif args.output:
         from rich.console import Group
@@ -165,10 +178,8 @@ def _propose(args: argparse.Namespace, summary: FleetSummary, lang: str) -> int:
         _common.make_console().print(Group(target_renderable(target, lang), wrote))
     else:
         sys.stdout.write(text)
-    if solved is not None and not args.json:
-        from envadvisor.cli.propose import _verify_summary
-
-        print(_verify_summary(solved), file=sys.stderr)
+    if args.verify and (unverified is not None or not args.json):
+        print(verify_summary(proposal, solved, unverified), file=sys.stderr)
     return exit_code
 
 
@@ -205,5 +216,4 @@ def with_fleet_header(
         header.append(f"fleet: note: {note.text}")
     # one comment line each, whatever a node's report put in its host name or GPU name
     lines = [comment(text) for text in header]
-    first, _, rest = yaml_text.partition("\n")
-    return "\n".join([first, *lines, rest]) if rest else "\n".join([first, *lines]) + "\n"
+    return with_header_lines(yaml_text, lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from envadvisor.cli import _common
 
@@ -29,8 +30,10 @@ def add_proposal_arguments(parser: argparse.ArgumentParser | argparse._ArgumentG
     parser.add_argument(
         "--verify",
         metavar="CHANNEL",
-        help=f"solve the conda part with {target}'s virtual packages against CHANNEL (a URL or a local "
-        "channel folder; needs the 'solve' extra, py-rattler)",
+        help=f"solve the conda part with {target}'s virtual packages against CHANNEL (a channel name such "
+        "as conda-forge, a URL or a local channel folder; needs the 'solve' extra, py-rattler). The pip "
+        "block is not solved. Exit code: 0 solved, 1 not solvable, 3 not verified (no py-rattler, or the "
+        "channel cannot be read): the environment is still written, its header says why",
     )
 
 
@@ -66,6 +69,10 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.force and not args.output:
         raise UsageError("--force needs -o FILE")
+    if args.output:
+        from envadvisor.fsutil import check_output_path
+
+        check_output_path(args.output, force=args.force)  # a folder or an existing file: say so now
     knowledge = _common.knowledge_for(args)
     gathered = _common.gather_facts(args, knowledge)
     target_is_host = gathered.origin.kind == "machine" and not gathered.facts.overridden
@@ -74,12 +81,12 @@ def run(args: argparse.Namespace) -> int:
     )
     proposal = propose(gathered.facts, args.packages, options, knowledge)
     filename = os.path.basename(args.output) if args.output else "environment.yml"
-    text = proposal.check_written(proposal.to_yaml(filename))
-    solved = None
+    text = proposal.to_yaml(filename)
+    solved = unverified = None
     if args.verify:
-        from envadvisor.propose.verify import verify
-
-        solved = verify(proposal, args.verify)
+        solved, unverified = verify_proposal(proposal, args.verify)
+        text = with_header_lines(text, verify_header(proposal, solved, unverified))
+    text = proposal.check_written(text)
     if args.output:
         from envadvisor.fsutil import write_atomic
 
@@ -92,26 +99,91 @@ def run(args: argparse.Namespace) -> int:
         if solved is not None:
             from envadvisor.model import to_data
 
-            data["verify"] = to_data(solved)
+            data["verify"] = to_data(solved) | {"pip_not_solved": pip_packages(proposal)}
+        elif unverified is not None:
+            data["verify"] = {"ok": None, "not_verified": unverified}
         _common.print_json(data)
     else:
         if not args.output:
             sys.stdout.write(text)
         else:
             print(f"envadvisor: wrote {args.output}", file=sys.stderr)
-        if solved is not None:
-            print(_verify_summary(solved), file=sys.stderr)
+    if args.verify and (unverified is not None or not args.json):
+        print(verify_summary(proposal, solved, unverified), file=sys.stderr)
+    return verify_exit_code(solved, unverified)
+
+
+# propose --verify: the conda part could not be checked (no py-rattler, channel unreachable)
+EXIT_NOT_VERIFIED = 3
+
+
+def verify_proposal(proposal: Any, channel: str) -> tuple[Any | None, str | None]:
+    """Solve the proposal's conda part from ``channel``: the result, or why it could not be checked."""
+    from envadvisor.propose.verify import NotVerified, verify
+
+    try:
+        return verify(proposal, channel), None
+    except NotVerified as exc:
+        return None, str(exc)
+
+
+def verify_exit_code(solved: Any | None, unverified: str | None) -> int:
+    if unverified is not None:
+        return EXIT_NOT_VERIFIED
     return 1 if solved is not None and not solved.ok else 0
 
 
-def _verify_summary(solved: object) -> str:
-    from envadvisor.propose.verify import SolveResult
-
-    assert isinstance(solved, SolveResult)
-    vps = ", ".join(
-        f"{v.name}={v.version}" + (" (assumed)" if v.assumed else "") for v in solved.virtual_packages
+def _virtual_packages(solved: Any) -> str:
+    return (
+        ", ".join(
+            f"{v.name}={v.version}" + (" (assumed)" if v.assumed else "") for v in solved.virtual_packages
+        )
+        or "no virtual packages"
     )
-    head = f"verify: {solved.subdir} from {solved.channel} with {vps or 'no virtual packages'}"
+
+
+def pip_packages(proposal: Any) -> list[str]:
+    return [d.spec for d in proposal.pip if getattr(d, "kind", "package") == "package"]
+
+
+def verify_header(proposal: Any, solved: Any | None, unverified: str | None) -> list[str]:
+    """The comment lines the written file carries about its verification (one line each, whatever
+    an error message holds)."""
+    from envadvisor.propose.model import comment
+
+    pip = pip_packages(proposal)
+    pip_note = f"; the pip block ({len(pip)} package(s)) is not solved" if pip else ""
+    if unverified is not None:
+        return [comment(f"not verified: {unverified}")]
+    assert solved is not None
+    where = f"{solved.channel} for {solved.subdir} with {_virtual_packages(solved)}"
     if solved.ok:
-        return f"{head}: solved in {solved.seconds * 1000:.0f} ms\n  " + "\n  ".join(solved.packages)
-    return f"{head}: NOT solvable\n{solved.error}"
+        return [comment(f"verified: the conda part solves from {where}{pip_note}")]
+    first = (solved.error or "").strip().splitlines()[:1]
+    return [
+        comment(f"NOT solvable: the conda part does not solve from {where}: {first[0] if first else '?'}")
+    ]
+
+
+def verify_summary(proposal: Any, solved: Any | None, unverified: str | None) -> str:
+    """What --verify found, for stderr: one line when it could not check, else the solution."""
+    if unverified is not None:
+        return f"envadvisor: not verified: {unverified}"
+    assert solved is not None
+    head = f"verify: {solved.subdir} from {solved.channel} with {_virtual_packages(solved)}"
+    unsolved = pip_packages(proposal)
+    pip = (
+        "\n  pip block not solved (pip resolves it at create time): " + ", ".join(unsolved)
+        if unsolved
+        else ""
+    )
+    if solved.ok:
+        packages = "\n  ".join(solved.packages)
+        return f"{head}: the conda part solved in {solved.seconds * 1000:.0f} ms\n  {packages}{pip}"
+    return f"{head}: the conda part is NOT solvable\n{solved.error}"
+
+
+def with_header_lines(yaml_text: str, lines: list[str]) -> str:
+    """``yaml_text`` with comment lines inserted under its first line (the file's title)."""
+    first, _, rest = yaml_text.partition("\n")
+    return "\n".join([first, *lines, rest]) if rest else "\n".join([first, *lines]) + "\n"

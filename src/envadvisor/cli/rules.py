@@ -38,12 +38,21 @@ def listing(knowledge: Knowledge, lang: str = "en") -> dict[str, Any]:
     rules = []
     for rule in knowledge.rules:
         doc = rule.doc(lang)
-        rules.append({key: doc[key] for key in ("code", "name", "severity", "category", "summary",
-                                                 "confidence", "added_in")})
+        rules.append(
+            {
+                key: doc[key]
+                for key in ("code", "name", "severity", "category", "summary", "confidence", "added_in")
+            }
+        )
     from envadvisor.knowledge.age import stale_notice, tables_age_days
 
-    return {"tables_checked": knowledge.checked, "tables_age_days": tables_age_days(knowledge.checked),
-            "tables_notice": stale_notice(knowledge.checked, lang), "count": len(rules), "rules": rules}
+    return {
+        "tables_checked": knowledge.checked,
+        "tables_age_days": tables_age_days(knowledge.checked),
+        "tables_notice": stale_notice(knowledge.checked, lang),
+        "count": len(rules),
+        "rules": rules,
+    }
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,26 +62,17 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         _common.print_json(data)
         return 0
-    if not _common.stdout_is_terminal():
-        out = sys.stdout
-        out.write(f"{data['count']} rules; compatibility tables checked {data['tables_checked']}\n")
-        for r in data["rules"]:
-            out.write(f"{r['code']}  {r['severity']:<7}  {r['category']:<26}  {r['name']}: {r['summary']}\n")
-        if data["tables_notice"]:
-            out.write(data["tables_notice"] + "\n")
-        return 0
-    from rich.table import Table
-    from rich.text import Text
+    from envadvisor.render.explain import RulesView, rules_text
 
-    table = Table(title=f"{data['count']} rules · tables checked {data['tables_checked']}", show_lines=False)
-    for column in ("code", "severity", "category", "name", "summary"):
-        table.add_column(column, overflow="fold")
-    styles = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-    for r in data["rules"]:
-        table.add_row(r["code"], Text(r["severity"], style=styles[r["severity"]]), r["category"], r["name"],
-                      r["summary"])
+    if not _common.stdout_is_terminal():
+        sys.stdout.write(rules_text(data, lang))
+        if data["tables_notice"]:
+            sys.stdout.write(data["tables_notice"] + "\n")
+        return 0
     console = _common.make_console()
-    console.print(table)
+    console.print(RulesView(data, lang))
     if data["tables_notice"]:
-        console.print(data["tables_notice"], style="yellow", markup=False)
+        from envadvisor.render.wrap import Wrap
+
+        console.print(Wrap(data["tables_notice"], style="yellow"))
     return 0

@@ -2,19 +2,22 @@
 
 Uses py-rattler (optional extra ``envadvisor[solve]``, imported here only) with the target's virtual
 packages: ``__cuda`` (the driver's CUDA), ``__glibc``, ``__linux``/``__unix``, ``__osx``, ``__win``. The
-channel is a URL or a local folder with ``<subdir>/repodata.json`` (the tests use ``tests/channel``).
+channel is a URL, a channel name (``conda-forge``: on https://conda.anaconda.org, as conda reads it) or
+a local folder with ``<subdir>/repodata.json`` (the tests use ``tests/channel``). Without py-rattler, or
+when the channel cannot be read, :class:`NotVerified` says why: the proposal stands, marked unverified.
 The pip block is not solved: pip resolves it at create time against PyPI.
 """
 
 from __future__ import annotations
 
 import gc
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from envadvisor.errors import UsageError
+from envadvisor.errors import EnvAdvisorError, UsageError
 from envadvisor.propose.model import Proposal, TargetSummary
 
 # Assumed when the target does not say: conda-forge's baseline glibc and the macOS MPS needs.
@@ -56,17 +59,32 @@ def virtual_packages(target: TargetSummary, *, driver_cuda: str | None = None) -
     return tuple(out)
 
 
+class NotVerified(EnvAdvisorError):
+    """The proposal could not be checked (no py-rattler, the channel cannot be reached): the proposal
+    itself stands, marked ``not verified: <reason>``."""
+
+
+# conda's default channel alias: a bare channel name means this host's channel of that name
+CHANNEL_ALIAS = "https://conda.anaconda.org"
+_CHANNEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(?:/label/[A-Za-z0-9_.-]+)?$")
+
+
 def channel_url(channel: str) -> str:
-    """A channel argument as rattler wants it: URLs as given, local folders as file:// URLs."""
+    """A channel argument as rattler wants it: URLs as given, local folders as file:// URLs, and a
+    channel name (``conda-forge``) on conda's default channel alias, as conda reads it."""
     if "://" in channel:
         return channel
-    path = Path(channel).expanduser()
     try:
+        path = Path(channel).expanduser()
         is_folder = path.is_dir()
+    except RuntimeError:  # ~name of a user this system does not know
+        raise UsageError(f"--verify {channel}: no such user's home folder") from None
     except OSError as exc:  # pathlib raises for a name too long instead of saying "no"
         raise UsageError(f"--verify {channel}: {exc.strerror or exc}") from None
+    if not is_folder and _CHANNEL_NAME.match(channel) and not path.exists():
+        return f"{CHANNEL_ALIAS}/{channel}"
     if not is_folder:
-        raise UsageError(f"--verify {channel}: not a URL and not a folder")
+        raise UsageError(f"--verify {channel}: not a URL, a channel name or a folder")
     if not any(
         (path / sub / "repodata.json").is_file() for sub in ("noarch", "linux-64", "osx-arm64", "win-64")
     ):
@@ -80,7 +98,7 @@ def verify(proposal: Proposal, channel: str, *, timeout_s: float = 60.0) -> Solv
         import rattler
         from rattler.exceptions import SolverError
     except ImportError:
-        raise UsageError("--verify needs py-rattler: pip install 'envadvisor[solve]'") from None
+        raise NotVerified("py-rattler is not installed (pip install 'envadvisor[solve]')") from None
     import asyncio
     import datetime as _dt
 
@@ -115,13 +133,13 @@ def verify(proposal: Proposal, channel: str, *, timeout_s: float = 60.0) -> Solv
         gc.collect()
         return SolveResult(False, channel, target.subdir, vps, (), message, seconds)
     except Exception as exc:  # network, unreadable repodata: rattler raises its own classes
-        failure = f"--verify {channel}: {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
+        failure = f"{channel} cannot be read: {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
     if failure is not None:
         # Raised outside the except block, after a collection: the rattler error's traceback holds
         # rattler objects that, freed at interpreter shutdown, crashed the process (abort or segfault).
         del specs, generic
         gc.collect()
-        raise UsageError(failure)
+        raise NotVerified(failure)
     found = tuple(sorted(f"{r.name.normalized}={r.version}={r.build}" for r in records))
     seconds = time.perf_counter() - started
     del records, specs, generic

@@ -114,27 +114,31 @@ _CODE_RE = r"`[^`]+`"
 
 
 def doc_renderable(doc: Doc) -> RenderableType:
+    """The explanation for a terminal: it wraps at words to the terminal's width (CJK between
+    characters), long paths shortened in the middle, and list items hang under their text."""
     from rich.console import Group
     from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
+    from envadvisor.render.wrap import Wrap
+
     parts: list[RenderableType] = [
-        Text(doc.title, style="bold"),
-        Text(doc.subtitle, style="dim"),
-        _styled(doc.lead, "italic"),
+        Wrap(doc.title, style="bold"),
+        Wrap(doc.subtitle, style="dim"),
+        Wrap(_styled(doc.lead, "italic")),
     ]
     for section in doc.sections:
         parts.append(Text(""))
-        parts.append(Text(section.heading, style="bold cyan"))
+        parts.append(Wrap(section.heading, style="bold cyan"))
         for paragraph in section.paragraphs:
-            parts.append(Padding(_styled(paragraph), (0, 0, 0, 2)))
+            parts.append(Padding(Wrap(_styled(paragraph)), (0, 0, 0, 2)))
         if section.items:
             bullets = Table.grid(padding=(0, 1, 0, 0))  # wrapped lines hang under the text, not the bullet
             bullets.add_column(no_wrap=True)
             bullets.add_column()
             for item in section.items:
-                bullets.add_row("•", _styled(item))
+                bullets.add_row("•", Wrap(_styled(item)))
             parts.append(Padding(bullets, (0, 0, 0, 2)))
     return Group(*parts)
 
@@ -272,24 +276,25 @@ def term_list_text(glossary: Glossary, lang: str) -> str:
 
 
 def term_list_renderable(glossary: Glossary, lang: str) -> RenderableType:
+    from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
+    from envadvisor.render.wrap import Wrap
+
     words = ui(lang)
-    table = Table(
-        title=words["list_title"].format(count=len(glossary)),
-        title_justify="left",
-        show_lines=False,
-        caption=words["more"],
-        caption_justify="left",
-    )
+    table = Table(show_lines=False)
     table.add_column(words["id"], style="bold", no_wrap=True)
     table.add_column(words["summary"])
     for t in glossary:
         table.add_row(
-            t.id, Text.assemble((t.text(lang).name, "bold cyan"), colon(lang), t.text(lang).summary)
+            t.id, Wrap(Text.assemble((t.text(lang).name, "bold cyan"), colon(lang), t.text(lang).summary))
         )
-    return table
+    return Group(
+        Wrap(words["list_title"].format(count=len(glossary)), style="italic"),
+        table,
+        Wrap(_styled(words["more"])),
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -328,6 +333,98 @@ def rule_doc(doc: Mapping[str, Any], glossary: Glossary, lang: str) -> Doc:
         lead=str(doc.get("summary") or ""),
         sections=tuple(sections),
     )
+
+
+RULES_UI: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "{count} rules · tables checked {date}",
+        "plain_title": "{count} rules; compatibility tables checked {date}",
+        "code": "code",
+        "severity": "severity",
+        "category": "category",
+        "name": "name",
+        "summary": "summary",
+        "rule": "rule",
+        "more": "envadvisor explain CODE prints one rule's documentation.",
+    },
+    "zh": {
+        "title": "共 {count} 条规则 · 知识表核对日期 {date}",
+        "plain_title": "共 {count} 条规则；兼容性数据表核对日期 {date}",
+        "code": "编号",
+        "severity": "级别",
+        "category": "类别",
+        "name": "名称",
+        "summary": "简介",
+        "rule": "规则",
+        "more": "用 envadvisor explain 编号 查看单条规则的说明。",
+    },
+}
+SEVERITY_WORDS: dict[str, dict[str, str]] = {
+    "en": {"error": "error", "warning": "warning", "info": "info"},
+    "zh": {"error": "错误", "warning": "警告", "info": "提示"},
+}
+_SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+# the rules listing keeps its category column from this many columns up
+RULES_WIDE_COLUMNS = 120
+
+
+class RulesView:
+    """``envadvisor rules`` on a terminal: a table with every column where there is room; narrower,
+    the code and severity beside the name, with the summary under the name."""
+
+    def __init__(self, listing: Mapping[str, Any], lang: str) -> None:
+        self.listing = listing
+        self.lang = lang
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.table import Table
+        from rich.text import Text
+
+        from envadvisor.render.wrap import Wrap
+
+        words = RULES_UI.get(self.lang, RULES_UI["en"])
+        severities = SEVERITY_WORDS.get(self.lang, SEVERITY_WORDS["en"])
+        yield Wrap(
+            words["title"].format(count=self.listing["count"], date=self.listing["tables_checked"]),
+            style="bold",
+        )
+        wide = options.max_width >= RULES_WIDE_COLUMNS
+        table = Table(show_lines=False)
+        table.add_column(words["code"], no_wrap=True)
+        table.add_column(words["severity"], no_wrap=True)
+        if wide:
+            table.add_column(words["category"])
+            table.add_column(words["name"])
+        table.add_column(words["summary"] if wide else f"{words['name']} · {words['summary']}")
+        for rule in self.listing["rules"]:
+            severity = Text(
+                severities.get(rule["severity"], rule["severity"]),
+                style=_SEVERITY_STYLES.get(rule["severity"], ""),
+            )
+            if wide:
+                table.add_row(
+                    Text(rule["code"]),
+                    severity,
+                    Wrap(rule["category"]),
+                    Wrap(rule["name"]),
+                    Wrap(rule["summary"]),
+                )
+            else:
+                about = Text.assemble((rule["name"], "bold"), "\n", rule["summary"])
+                table.add_row(Text(rule["code"]), severity, Wrap(about))
+        yield table
+        yield Wrap(words["more"], style="dim")
+
+
+def rules_text(listing: Mapping[str, Any], lang: str) -> str:
+    """The listing for a pipe: one line a rule, for grep."""
+    words = RULES_UI.get(lang, RULES_UI["en"])
+    severities = SEVERITY_WORDS.get(lang, SEVERITY_WORDS["en"])
+    lines = [words["plain_title"].format(count=listing["count"], date=listing["tables_checked"])]
+    for r in listing["rules"]:
+        severity = severities.get(r["severity"], r["severity"])
+        lines.append(f"{r['code']}  {severity:<7}  {r['category']:<26}  {r['name']}: {r['summary']}")
+    return "\n".join(lines) + "\n"
 
 
 def rule_data(doc: Mapping[str, Any], lang: str) -> dict[str, Any]:

@@ -38,7 +38,10 @@ UI: dict[str, dict[str, str]] = {
         "majority": "Majority",
         "differ": "Nodes that differ",
         "same": "all the same",
-        "tie": "(tie)",
+        "tie": "no majority: {values} ({count}/{total} each)",
+        "brief_gpu": "{name} (CC {cc}): {gpus} GPU(s), {nodes} node(s)",
+        "brief_driver": "driver {version}: {nodes} node(s)",
+        "brief_no_driver": "no driver: {nodes} node(s)",
         "findings_some": "Findings on some nodes only",
         "findings_all": "Findings on every node",
         "code": "Code",
@@ -70,6 +73,11 @@ UI: dict[str, dict[str, str]] = {
         "dim_torch": "PyTorch",
         "dim_tensorflow": "TensorFlow",
         "dim_transformers": "Transformers",
+        "brief_findings": "Findings",
+        "brief_nodes": "{count} node(s): {nodes}",
+        "brief_all": "every node",
+        "no_findings": "No findings on any node.",
+        "brief_differ": "Differs: {what}",
     },
     "zh": {
         "title": "envadvisor 集群汇总：{nodes} 个节点，{gpus} 块 GPU",
@@ -90,7 +98,10 @@ UI: dict[str, dict[str, str]] = {
         "majority": "多数节点",
         "differ": "与多数不同的节点",
         "same": "全部一致",
-        "tie": "（并列）",
+        "tie": "没有多数：{values}（各 {count}/{total}）",
+        "brief_gpu": "{name}（计算能力 {cc}）：{gpus} 块 GPU，{nodes} 个节点",
+        "brief_driver": "驱动 {version}：{nodes} 个节点",
+        "brief_no_driver": "没有驱动：{nodes} 个节点",
         "findings_some": "只出现在部分节点上的问题",
         "findings_all": "所有节点都有的问题",
         "code": "编号",
@@ -121,8 +132,15 @@ UI: dict[str, dict[str, str]] = {
         "dim_torch": "PyTorch",
         "dim_tensorflow": "TensorFlow",
         "dim_transformers": "Transformers",
+        "brief_findings": "发现的问题",
+        "brief_nodes": "{count} 个节点：{nodes}",
+        "brief_all": "所有节点",
+        "no_findings": "所有节点都没有发现问题。",
+        "brief_differ": "不一致的项目：{what}",
     },
 }
+# below this many columns the findings tables put the rule's name above its nodes
+FLEET_WIDE_COLUMNS = 100
 
 # The Chinese sentences for fleet.EXCLUSION_REASONS (the English ones live beside the logic).
 EXCLUSION_REASONS_ZH: dict[str, str] = {
@@ -148,9 +166,12 @@ NOTE_TEXTS_ZH: dict[str, str] = {
 }
 
 _NUMBERED = re.compile(r"^(.*?)(\d+)$")
+_CC_IN_VALUE = re.compile(r" ?\(CC ([^)]*)\)")
 
 
-def compress_hostlist(names: Iterable[str], limit: int | None = 8, lang: str = "en") -> str:
+def compress_hostlist(
+    names: Iterable[str], limit: int | None = 8, lang: str = "en", separator: str = ","
+) -> str:
     """``node01,node02,node03,gpu7`` -> ``gpu7,node[01-03]`` (Slurm/pdsh host-list notation).
 
     Names sharing a prefix and a zero-padded number width are folded into ranges. ``limit`` cuts the
@@ -195,8 +216,9 @@ def compress_hostlist(names: Iterable[str], limit: int | None = 8, lang: str = "
     if limit is not None and len(parts) > limit:
         shown = parts[:limit]
         left = sum(n for _, n in parts[limit:])
-        return ",".join(text for text, _ in shown) + f" ({UI[lang]['more'].format(n=left)})"
-    return ",".join(text for text, _ in parts)
+        more = UI[lang]["more"].format(n=left)
+        return separator.join(text for text, _ in shown) + (f" ({more})" if lang != "zh" else f"（{more}）")
+    return separator.join(text for text, _ in parts)
 
 
 def summary_to_data(
@@ -256,25 +278,51 @@ def _dimension_data(dim: Any) -> dict[str, Any]:
     }
 
 
+def _hosts(names: Sequence[str], lang: str) -> str:
+    """A host list for the terminal: groups separated by ", " so a long list wraps between hosts."""
+    return compress_hostlist(names, lang=lang, separator=", ")
+
+
+def majority_label(dim: Any, node_count: int, lang: str = "en") -> str:
+    """``3.12 (6/7)``; a tie says so in words: ``no majority: 3.11, 3.12 (2/4 each)``."""
+    ui = UI.get(lang, UI["en"])
+    if dim.tie:
+        tied = [value_label(c.value, lang) for c in dim.counts if c.count == dim.majority_count]
+        values = "、".join(tied) if lang == "zh" else ", ".join(tied)
+        return ui["tie"].format(values=values, count=dim.majority_count, total=node_count)
+    value = value_label(dim.majority, lang)
+    if lang == "zh":
+        return f"{value}（{dim.majority_count}/{node_count}）"
+    return f"{value} ({dim.majority_count}/{node_count})"
+
+
 def fleet_renderable(
-    summary: FleetSummary, lang: str = "en", target: CommonTarget | None = None
+    summary: FleetSummary, lang: str = "en", target: CommonTarget | None = None, brief: bool = False
 ) -> RenderableType:
-    """The summary (and the common target) as a group of rich tables and lines."""
+    """The summary (and the common target) as a group of rich tables and lines; ``brief``: one line per
+    finding and the GPUs, drivers and differing versions as one compact block."""
     from rich.console import Group
     from rich.table import Table
-    from rich.text import Text
+
+    from envadvisor.render.wrap import Wrap
 
     ui = UI.get(lang, UI["en"])
     unknown = ui["unknown"]
+    sep = ": " if lang != "zh" else "："
 
     def hosts(names: Sequence[str]) -> str:
-        return compress_hostlist(names, lang=lang)
+        return _hosts(names, lang)
 
     parts: list[RenderableType] = [
-        Text(ui["title"].format(nodes=summary.node_count, gpus=summary.gpu_count), style="bold")
+        Wrap(ui["title"].format(nodes=summary.node_count, gpus=summary.gpu_count), style="bold")
     ]
     if summary.unreadable:
-        parts.append(Text(ui["unreadable_count"].format(n=len(summary.unreadable)), style="yellow"))
+        parts.append(Wrap(ui["unreadable_count"].format(n=len(summary.unreadable)), style="yellow"))
+    if brief:
+        parts.extend(_brief_parts(summary, lang))
+        if target is not None:
+            parts.append(target_renderable(target, lang))
+        return Group(*parts)
 
     if summary.gpus:
         table = Table(title=ui["gpus"], title_justify="left")
@@ -283,10 +331,12 @@ def fleet_renderable(
         table.add_column(ui["gpu_count"], justify="right")
         table.add_column(ui["nodes"], justify="right")
         for gpu in summary.gpus:
-            table.add_row(gpu.name, gpu.compute_capability or unknown, str(gpu.gpus), str(gpu.nodes))
+            table.add_row(
+                Wrap(gpu.name), Wrap(gpu.compute_capability or unknown), str(gpu.gpus), str(gpu.nodes)
+            )
         parts.append(table)
     if summary.nodes_without_gpu:
-        parts.append(Text(ui["no_gpu_nodes"].format(nodes=hosts(summary.nodes_without_gpu))))
+        parts.append(Wrap(ui["no_gpu_nodes"].format(nodes=hosts(summary.nodes_without_gpu))))
 
     if summary.drivers:
         table = Table(title=ui["drivers"], title_justify="left")
@@ -294,12 +344,14 @@ def fleet_renderable(
         table.add_column(ui["max_cuda"], justify="right")
         table.add_column(ui["nodes"], justify="right")
         for driver in summary.drivers:
-            table.add_row(driver.version or ui["no_driver"], driver.max_cuda or unknown, str(driver.nodes))
+            table.add_row(
+                Wrap(driver.version or ui["no_driver"]), Wrap(driver.max_cuda or unknown), str(driver.nodes)
+            )
         parts.append(table)
     if summary.oldest_driver is not None:
         oldest = summary.oldest_driver
         parts.append(
-            Text(
+            Wrap(
                 ui["oldest"].format(
                     version=oldest.version, cuda=oldest.max_cuda or unknown, nodes=hosts(oldest.nodes)
                 ),
@@ -313,62 +365,152 @@ def fleet_renderable(
     table.add_column(ui["differ"])
     for dim in summary.dimensions:
         label = ui.get(f"dim_{dim.name}", dim.name)
-        majority = f"{value_label(dim.majority, lang)} ({dim.majority_count}/{summary.node_count})"
-        if dim.tie:
-            majority += f" {ui['tie']}"
         differing = (
-            "\n".join(f"{value_label(v.value, lang)}: {hosts(v.nodes)}" for v in dim.differing)
+            "\n".join(f"{value_label(v.value, lang)}{sep}{hosts(v.nodes)}" for v in dim.differing)
             if dim.differing
             else ui["same"]
         )
-        table.add_row(label, majority, differing)
+        table.add_row(Wrap(label), Wrap(majority_label(dim, summary.node_count, lang)), Wrap(differing))
     parts.append(table)
 
+    severities = _severity_words(lang)
+    rows: list[tuple[str, str, str, str | None]]
     if summary.findings_on_some:
-        table = Table(title=ui["findings_some"], title_justify="left")
-        table.add_column(ui["code"])
-        table.add_column(ui["name"])
-        table.add_column(ui["severity"])
-        table.add_column(ui["nodes"])
-        for finding in summary.findings_on_some:
-            table.add_row(
-                finding.code, finding.name, finding.severity, f"{finding.count}: {hosts(finding.nodes)}"
-            )
-        parts.append(table)
+        rows = [
+            (f.code, f.name, severities.get(f.severity, f.severity), f"{f.count}{sep}{hosts(f.nodes)}")
+            for f in summary.findings_on_some
+        ]
+        parts.append(_FindingsTable(ui["findings_some"], rows, lang))
     if summary.findings_on_all:
-        table = Table(title=ui["findings_all"], title_justify="left")
-        table.add_column(ui["code"])
-        table.add_column(ui["name"])
-        table.add_column(ui["severity"])
-        for finding in summary.findings_on_all:
-            table.add_row(finding.code, finding.name, finding.severity)
-        parts.append(table)
+        rows = [
+            (f.code, f.name, severities.get(f.severity, f.severity), None) for f in summary.findings_on_all
+        ]
+        parts.append(_FindingsTable(ui["findings_all"], rows, lang))
 
     if summary.unreadable:
         table = Table(title=ui["unreadable"], title_justify="left")
-        table.add_column(ui["source"], overflow="fold")
-        table.add_column(ui["reason"], overflow="fold")
+        table.add_column(ui["source"])
+        table.add_column(ui["reason"])
         for item in summary.unreadable:
-            table.add_row(item.source, item.reason)
+            table.add_row(Wrap(item.source), Wrap(item.reason))
         parts.append(table)
     if summary.renamed_duplicates:
-        parts.append(Text(ui["renamed"].format(names=hosts(summary.renamed_duplicates))))
+        parts.append(Wrap(ui["renamed"].format(names=hosts(summary.renamed_duplicates))))
     if summary.proof_nodes:
         problems = summary.proof_problem_nodes
         parts.append(
-            Text(
+            Wrap(
                 ui["proof"].format(nodes=summary.proof_nodes, problems=len(problems)),
                 style="bold red" if problems else "green",
             )
         )
         for group in summary.proof_failed:
-            parts.append(Text(ui["proof_failed"].format(what=group.value, nodes=hosts(group.nodes))))
+            parts.append(Wrap(ui["proof_failed"].format(what=group.value, nodes=hosts(group.nodes))))
         for group in summary.proof_disagreed:
-            parts.append(Text(ui["proof_disagreed"].format(what=group.value, nodes=hosts(group.nodes))))
+            parts.append(Wrap(ui["proof_disagreed"].format(what=group.value, nodes=hosts(group.nodes))))
 
     if target is not None:
         parts.append(target_renderable(target, lang))
     return Group(*parts)
+
+
+def _severity_words(lang: str) -> dict[str, str]:
+    from envadvisor.render.explain import SEVERITY_WORDS
+
+    return SEVERITY_WORDS.get(lang, SEVERITY_WORDS["en"])
+
+
+class _FindingsTable:
+    """Code, name, severity (and nodes): four columns where there is room, else the name above the
+    nodes so a long rule name is never cut."""
+
+    def __init__(self, title: str, rows: Sequence[tuple[str, str, str, str | None]], lang: str) -> None:
+        self.title = title
+        self.rows = rows
+        self.lang = lang
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.table import Table
+        from rich.text import Text
+
+        from envadvisor.render.wrap import Wrap
+
+        ui = UI.get(self.lang, UI["en"])
+        with_nodes = any(nodes is not None for *_, nodes in self.rows)
+        wide = options.max_width >= FLEET_WIDE_COLUMNS
+        table = Table(title=self.title, title_justify="left")
+        table.add_column(ui["code"], no_wrap=True)
+        table.add_column(ui["severity"], no_wrap=True)
+        if wide or not with_nodes:
+            table.add_column(ui["name"])
+            if with_nodes:
+                table.add_column(ui["nodes"])
+        else:
+            table.add_column(f"{ui['name']} · {ui['nodes']}")
+        for code, name, severity, nodes in self.rows:
+            cells: list[Any] = [code, severity]
+            if wide or not with_nodes:
+                cells.append(Wrap(name))
+                if with_nodes:
+                    cells.append(Wrap(nodes or ""))
+            else:
+                cells.append(Wrap(Text.assemble((name, "bold"), "\n", nodes or "")))
+            table.add_row(*cells)
+        yield table
+
+
+def _brief_parts(summary: FleetSummary, lang: str) -> list[RenderableType]:
+    from rich.text import Text
+
+    from envadvisor.render.terminal import Items
+    from envadvisor.render.wrap import Wrap
+
+    ui = UI.get(lang, UI["en"])
+    items = [
+        Text(
+            ui["brief_gpu"].format(
+                name=gpu.name, cc=gpu.compute_capability or ui["unknown"], gpus=gpu.gpus, nodes=gpu.nodes
+            )
+        )
+        for gpu in summary.gpus
+    ]
+    items += [
+        Text(
+            ui["brief_driver"].format(version=driver.version, nodes=driver.nodes)
+            if driver.version
+            else ui["brief_no_driver"].format(nodes=driver.nodes)
+        )
+        for driver in summary.drivers
+    ]
+    differing = [ui.get(f"dim_{d.name}", d.name) for d in summary.dimensions if d.differing]
+    parts: list[RenderableType] = [Items(items)]
+    if differing:
+        parts.append(Wrap(ui["brief_differ"].format(what=", ".join(differing))))
+    parts.append(Text(""))
+    parts.append(Text(ui["brief_findings"], style="bold underline"))
+    severities = _severity_words(lang)
+    styles = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+    findings = [*summary.findings_on_some, *summary.findings_on_all]
+    rank = {"error": 0, "warning": 1, "info": 2}
+    for finding in sorted(findings, key=lambda f: (rank.get(f.severity, 3), f.code)):
+        where = (
+            ui["brief_nodes"].format(count=finding.count, nodes=_hosts(finding.nodes, lang))
+            if finding.nodes
+            else ui["brief_all"]
+        )
+        line = Text.assemble(
+            (
+                severities.get(finding.severity, finding.severity).upper() + " ",
+                styles.get(finding.severity, ""),
+            ),
+            (finding.code, "bold"),
+            f" {finding.name}",
+            ("：" if lang == "zh" else ": ") + where,
+        )
+        parts.append(Wrap(line))
+    if not findings:
+        parts.append(Text(ui["no_findings"], style="green"))
+    return parts
 
 
 def value_label(value: str, lang: str = "en") -> str:
@@ -380,8 +522,11 @@ def value_label(value: str, lang: str = "en") -> str:
     words = {NOT_INSTALLED: "未安装", NO_GPU: "无 GPU", UNKNOWN: "未知"}
     if value in words:
         return words[value]
+    value = _CC_IN_VALUE.sub(lambda m: f"（计算能力 {m.group(1)}）", value)
     if value.startswith("none (") and value.endswith(")"):  # a driver dimension: none (no_driver)
-        return f"无（{value[6:-1]}）"
+        from envadvisor.render.terminal import state_label
+
+        return f"无（{state_label(value[6:-1], lang)}）"
     return value
 
 
@@ -409,37 +554,39 @@ def target_renderable(target: CommonTarget, lang: str = "en") -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
+    from envadvisor.render.wrap import Wrap
+
     ui = UI.get(lang, UI["en"])
     lines: list[RenderableType] = [Text(ui["target"], style="bold underline")]
-    lines.append(Text(ui["target_platform"].format(platform=target.platform or ui["unknown"])))
+    lines.append(Wrap(ui["target_platform"].format(platform=target.platform or ui["unknown"])))
     if target.oldest_driver:
         lines.append(
-            Text(
+            Wrap(
                 ui["target_driver"].format(
                     driver=target.oldest_driver,
                     cuda=target.max_cuda or ui["unknown"],
-                    nodes=compress_hostlist(target.oldest_driver_nodes, lang=lang),
+                    nodes=_hosts(target.oldest_driver_nodes, lang),
                 )
             )
         )
         lines.append(
-            Text(
+            Wrap(
                 ui["target_ccs"].format(
                     ccs=", ".join(target.compute_capabilities) or ui["unknown"], n=target.served_gpu_nodes
                 )
             )
         )
     else:
-        lines.append(Text(ui["target_no_gpu"]))
+        lines.append(Wrap(ui["target_no_gpu"]))
     if target.cpu_only_nodes:
-        lines.append(Text(ui["target_cpu"].format(nodes=compress_hostlist(target.cpu_only_nodes, lang=lang))))
+        lines.append(Wrap(ui["target_cpu"].format(nodes=_hosts(target.cpu_only_nodes, lang))))
     for note in target.notes:
-        lines.append(Text(f"- {note_text(note, lang)}"))
+        lines.append(Wrap(f"- {note_text(note, lang)}"))
     if target.excluded:
         table = Table(title=ui["excluded"], title_justify="left")
-        table.add_column(ui["nodes"], overflow="fold")
-        table.add_column(ui["reason"], overflow="fold")
+        table.add_column(ui["nodes"])
+        table.add_column(ui["reason"])
         for exclusion in target.excluded:
-            table.add_row(compress_hostlist(exclusion.nodes, lang=lang), exclusion_reason(exclusion, lang))
+            table.add_row(Wrap(_hosts(exclusion.nodes, lang)), Wrap(exclusion_reason(exclusion, lang)))
         lines.append(table)
     return Group(*lines)
