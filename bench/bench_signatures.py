@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -83,7 +84,9 @@ def main() -> int:
         path = Path(folder) / "paste.txt"
         path.write_text(text, encoding="utf-8")
         times = []
+        cpu_times = []
         for _ in range(args.runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             done = subprocess.run(
                 [sys.executable, "-m", "envadvisor", "diagnose", "--from", str(path), "--json"],
@@ -92,12 +95,15 @@ def main() -> int:
                 check=False,
             )
             times.append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu_times.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
             if done.returncode not in (0, 1):
                 print(done.stderr.decode()[-2000:])
                 return 1
     kind = "hostile" if args.hostile else "realistic"
     print(
         f"{kind} paste {len(text) / MEGABYTE:.2f} MB: best {min(times):.3f} s, worst {max(times):.3f} s "
+        f"wall; CPU best {min(cpu_times):.3f} s, worst {max(cpu_times):.3f} s "
         f"(whole `diagnose --from`, cold process, {len(_signatures())} signatures)"
     )
     return 0

@@ -33,6 +33,7 @@ from envadvisor.importers import (
     vllm,
 )
 from envadvisor.importers._base import Line, Parsed, clean_lines
+from envadvisor.importers._environments import choose as choose_environment
 from envadvisor.importers._merge import Tagged, merge
 from envadvisor.model import Facts, replace
 
@@ -70,6 +71,7 @@ class ImportedReport:
     formats: tuple[str, ...]  # the formats found, in precedence order ("signatures" when any matched)
     quotes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # fact key or signature id -> lines
     text: str = ""  # the report as read: --redact learns the names it shows (a prompt, a home folder)
+    note: str | None = None  # a report showing two environments: which one was read
 
 
 def read_report(text: str, *, source_name: str, format: str | None = None) -> ImportedReport:
@@ -87,6 +89,9 @@ def read_report(text: str, *, source_name: str, format: str | None = None) -> Im
         raise InputError(f"{source_name}: not an envadvisor diagnose --json report")
 
     lines = clean_lines(text)
+    # Two environments (working/failing, before/after, machine A/B): read the failing one, never a mix.
+    choice = choose_environment(lines, lambda part: bool(signatures.parse(part).observations))
+    lines = choice.lines
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     tagged: list[Tagged] = []
     found: list[str] = []
@@ -117,7 +122,9 @@ def read_report(text: str, *, source_name: str, format: str | None = None) -> Im
         reasons = dict(facts.reasons)
         reasons["report"] = f"{source_name}: no known report format or version statement found"
         facts = replace(facts, reasons=reasons)
-    return ImportedReport(facts=facts, formats=tuple(found), quotes=merged.quotes, text=text)
+    return ImportedReport(
+        facts=facts, formats=tuple(found), quotes=merged.quotes, text=text, note=choice.note
+    )
 
 
 def read_report_file(path_or_dash: str, format: str | None = None) -> ImportedReport:
@@ -140,6 +147,7 @@ def _tables() -> Any:
     try:
         from envadvisor.knowledge import load_knowledge
 
-        return load_knowledge().tables
+        # the tables are the same in every load; this is the load diagnose itself starts with (cached)
+        return load_knowledge(deep_rules=False, ecosystem_rules=False).tables
     except (ImportError, EnvAdvisorError, AttributeError):
         return None

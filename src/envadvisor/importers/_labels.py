@@ -17,7 +17,7 @@ from envadvisor.importers._base import (
     sentinel_reason,
     strip_decoration,
 )
-from envadvisor.importers._system import device, gpu_names, is_tensorflow_distribution, os_observations
+from envadvisor.importers._system import is_tensorflow_distribution, os_observations, typed_gpus
 from envadvisor.model import canonical_name
 
 _EXAMPLE = re.compile(r"\((?:e\.g\.?|eg\.?|if |for example|such as|optional)[^)]*\)", re.IGNORECASE)
@@ -40,11 +40,29 @@ _OS_LABELS = frozenset(
         "kernel version",
         "linux distribution",
         "distribution",
+        "系统",
+        "操作系统",
+        "系统版本",
+        "系统环境",
+        "操作系统版本",
     }
 )
-_PYTHON_LABELS = frozenset({"python version", "python", "python ver"})
-_TORCH_LABELS = frozenset({"pytorch version", "torch version", "pytorch", "torch"})
-_TF_LABELS = frozenset({"tensorflow version", "tensorflow", "tf version"})
+_PYTHON_LABELS = frozenset({"python version", "python", "python ver", "python版本", "python 版本"})
+_TORCH_LABELS = frozenset(
+    {
+        "pytorch version",
+        "torch version",
+        "pytorch",
+        "torch",
+        "pytorch版本",
+        "torch版本",
+        "pytorch 版本",
+        "torch 版本",
+    }
+)
+_TF_LABELS = frozenset(
+    {"tensorflow version", "tensorflow", "tf version", "tensorflow版本", "tensorflow 版本"}
+)
 _GPU_LABELS = frozenset(
     {
         "gpu type",
@@ -62,15 +80,42 @@ _GPU_LABELS = frozenset(
         "device",
         "accelerator",
         "gpu model(s)",
+        "显卡",
+        "显卡型号",
+        "gpu型号",
+        "gpu 型号",
+        "显卡信息",
+        "硬件",
     }
 )
 _DRIVER_LABELS = frozenset(
-    {"nvidia driver version", "driver version", "gpu driver version", "nvidia driver", "driver"}
+    {
+        "nvidia driver version",
+        "driver version",
+        "gpu driver version",
+        "nvidia driver",
+        "driver",
+        "驱动",
+        "驱动版本",
+        "显卡驱动",
+        "显卡驱动版本",
+        "nvidia驱动版本",
+        "nvidia 驱动版本",
+    }
 )
 _CUDA_LABELS = frozenset(
-    {"cuda version", "cuda", "cuda toolkit version", "cuda toolkit", "nvcc version", "cuda runtime"}
+    {
+        "cuda version",
+        "cuda",
+        "cuda toolkit version",
+        "cuda toolkit",
+        "nvcc version",
+        "cuda runtime",
+        "cuda版本",
+        "cuda 版本",
+    }
 )
-_CUDNN_LABELS = frozenset({"cudnn version", "cudnn"})
+_CUDNN_LABELS = frozenset({"cudnn version", "cudnn", "cudnn版本", "cudnn 版本"})
 _BOTH_LABELS = frozenset(
     {"cuda/cudnn version", "cuda/cudnn", "cuda / cudnn version", "cuda and cudnn version"}
 )
@@ -104,6 +149,8 @@ _IGNORED = frozenset(
         "nvidia open gpu kernel modules version",
         "cann version",
         "is debug build",
+        "显存",
+        "内存",
     }
 )
 # Words that end in "version" but are not Python distributions.
@@ -144,7 +191,8 @@ def normalise_label(label: str) -> tuple[str, str | None]:
     flag_match = _FLAG.search(text)
     flag = flag_match.group("flag").lower() if flag_match else None
     text = _FLAG.sub("", text)
-    text = re.sub(r"\([^)]*\)", "", text)  # "(use command below)", "(source or binary)"
+    # "(use command below)", "(source or binary)", "（选填）"
+    text = re.sub(r"\([^)]*\)|（[^）]*）", "", text)
     text = re.sub(r"\s+", " ", text).strip(" -:").lower()
     return text, flag
 
@@ -276,8 +324,7 @@ def _cuda(value: str, line: Line) -> list[Observation]:
 def _gpus(value: str, line: Line) -> list[Observation]:
     if sentinel_reason(value) or not value.strip():
         return []
-    names = gpu_names(value)
-    return [Observation("gpu.devices", device(name), line) for name in names]
+    return [Observation("gpu.devices", found, line) for found in typed_gpus(value, context=True)]
 
 
 def _framework(name: str, value: str, flag: str | None, line: Line) -> list[Observation]:

@@ -162,6 +162,38 @@ def anchors_and_width(pattern: str, flags: int = re.IGNORECASE) -> tuple[tuple[s
     return best or (), (None if high >= _c.MAXREPEAT else int(high))
 
 
+def required_literal(pattern: str, flags: int = re.IGNORECASE) -> str:
+    """The longest run of literal characters every match contains (lower case), or "" for none.
+
+    Only the top-level sequence counts (a run inside an optional group or one branch is not required).
+    Testing ``literal in line.lower()`` first skips the regex on most lines that cannot match."""
+    return _required_literal(_parse(pattern, flags))
+
+
+def analyse(pattern: str, flags: int = re.IGNORECASE) -> tuple[tuple[str, ...], int | None, str]:
+    """:func:`anchors`, the longest text a match can span (``None`` when unbounded) and
+    :func:`required_literal`, from one parse."""
+    parsed = _parse(pattern, flags)
+    best = _best(_sequence_candidates(parsed))
+    high = parsed.getwidth()[1]
+    return best or (), (None if high >= _c.MAXREPEAT else int(high)), _required_literal(parsed)
+
+
+def _required_literal(parsed: Any) -> str:
+    best = ""
+    run: list[str] = []
+    for op, av in parsed:
+        if op is _c.LITERAL:
+            run.append(chr(av))
+            continue
+        if len(run) > len(best):
+            best = "".join(run)
+        run = []
+    if len(run) > len(best):
+        best = "".join(run)
+    return best.lower()
+
+
 def anchors(pattern: str, flags: int = re.IGNORECASE) -> tuple[str, ...]:
     """Lower-case words of which every match contains at least one; empty when there are none.
 

@@ -40,7 +40,7 @@ _DISTRO_RES = tuple(
     (name, re.compile(rf"(?:{pattern})(?:\D{{0,12}}?(\d+(?:\.\d+)?))?", re.I))
     for name, pattern in _LINUX_DISTROS
 )
-_WINDOWS = re.compile(r"\bwindows(?:[\s-]*(?:server\s*)?(\d{2,4}))?|\bwin(1[01])\b", re.I)
+_WINDOWS = re.compile(r"\bwindows(?:[\s-]*(?:server\s*)?(\d{2,4}))?|\bwin\s?(1[01])\b", re.I)
 _MACOS = re.compile(r"\b(?:macos|mac\s?os\s?x?|osx|darwin)\b[\s-]*(\d+(?:\.\d+)*)?", re.I)
 _WSL = re.compile(r"\bwsl2?\b|microsoft-standard", re.I)
 _ARCH = re.compile(r"\b(x86_64|amd64|aarch64|arm64)\b", re.I)
@@ -133,6 +133,62 @@ def gpu_names(text: str) -> list[str]:
         if name not in names:
             names.append(name)
     return names
+
+
+# Names as people type them, beyond what nvidia-smi prints: model numbers alone (in a GPU context, or
+# with Ti/SUPER/a memory size), run-together spellings (RTX3090, 1050ti) and memory suffixes (3090 24G).
+_BARE_GPU = re.compile(
+    r"(?<![A-Za-z0-9_.\-/:])(?:(?P<prefix>RTX|GTX|RXT)[\s-]?)?(?P<num>10[5-8]0|16[356]0|20[6-8]0|30[5-9]0|40[5-9]0|50[5-9]0)"
+    r"(?:\s?(?P<suffix>ti|super))?(?:\s?(?P<mem>\d{1,2})\s?g(?:b|ib)?)?(?![\w.])",
+    re.IGNORECASE,
+)
+_GPU_CONTEXT = ("gpu", "graphics", "显卡", "geforce", "nvidia", "vram", "显存", "card", "rtx", "gtx")
+_MEMORY = re.compile(r"(?<![A-Za-z0-9_.])(?P<gb>\d{1,3})\s?(?:g|gb|gib)\b", re.IGNORECASE)
+
+
+def tidy_gpu_name(name: str) -> str:
+    """``RTX3090`` -> ``RTX 3090``, ``GTX1080TI`` -> ``GTX 1080 Ti``: the spellings the tables know."""
+    name = re.sub(r"(?i)\b(RTX|GTX)-?(?=\d)", lambda m: m.group(1).upper() + " ", name)
+    name = re.sub(r"(?i)(\d)\s?ti\b", r"\1 Ti", name)
+    return re.sub(r"(?i)(\d)\s?super\b", r"\1 SUPER", name)
+
+
+def typed_gpus(text: str, *, context: bool | None = None) -> list[dict[str, Any]]:
+    """GPUs in text a person typed, as device dicts (name, and memory when stated). ``context`` says the
+    text is about GPUs (a ``GPU:`` answer); ``None`` looks for a GPU word in the text itself."""
+    low = text.lower()
+    if context is None:
+        context = any(word in low for word in _GPU_CONTEXT)
+    names = [tidy_gpu_name(name) for name in gpu_names(text)]
+    numbers = {re.sub(r"\D", "", name)[-4:] for name in names}
+    memories: dict[str, int] = {}
+    for match in _BARE_GPU.finditer(text):
+        number = match.group("num")
+        if number in numbers:
+            continue
+        if not (match.group("prefix") or match.group("suffix") or match.group("mem") or context):
+            continue
+        series = "GTX" if number.startswith(("10", "16")) else "RTX"
+        name = f"NVIDIA GeForce {series} {number}"
+        suffix = match.group("suffix")
+        if suffix:
+            name += " Ti" if suffix.lower() == "ti" else " SUPER"
+        names.append(name)
+        numbers.add(number)
+        if match.group("mem"):
+            memories[name] = int(match.group("mem")) * 1024
+    if (
+        len(names) == 1
+        and names[0] not in memories
+        and ("显存" in text or "vram" in low or "memory" in low or context)
+    ):
+        memory = _MEMORY.search(text)
+        if memory and 2 <= int(memory.group("gb")) <= 192:
+            memories[names[0]] = int(memory.group("gb")) * 1024
+    out: list[dict[str, Any]] = []
+    for name in dict.fromkeys(names):
+        out.append(device(name, memory_mib=memories.get(name)))
+    return out
 
 
 def device(name: str, *, index: int | None = None, memory_mib: int | None = None) -> dict[str, Any]:

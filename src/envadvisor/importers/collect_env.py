@@ -91,8 +91,13 @@ def _label_of(text: str) -> tuple[str, str] | None:
     return (label, match.group("value")) if label in _LABEL_SET else None
 
 
+# A line can carry one of the labels detect() looks for only if it holds one of these words.
+_DETECT_WORDS = ("debug", "relevant", "available", "driver", "models", "cudnn", "pytorch", "build")
+
+
 def detect(lines: Sequence[Line]) -> bool:
-    labels = {found[0] for line in _split_run_together(lines) if (found := _label_of(line.text.strip()))}
+    relevant = [line for line in lines if any(word in line.text.lower() for word in _DETECT_WORDS)]
+    labels = {found[0] for line in _split_run_together(relevant) if (found := _label_of(line.text.strip()))}
     core = labels & {
         "cuda used to build pytorch",
         "is debug build",
@@ -111,6 +116,9 @@ def _split_run_together(lines: Sequence[Line]) -> list[Line]:
     out: list[Line] = []
     for line in lines:
         text = line.text
+        if ":" not in text:  # every label ends in a colon
+            out.append(line)
+            continue
         starts = [m.start("label") for m in _INLINE_LABELS.finditer(text)]
         if len(starts) < 2:
             out.append(line)

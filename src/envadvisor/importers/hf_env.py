@@ -34,13 +34,17 @@ _TOOL_KEYS = frozenset(
 
 def detect(lines: Sequence[Line]) -> bool:
     """The banner, three known bullets, or (bulleted or not) two known keys including a tool's own."""
-    if any(_BANNER.search(line.text) for line in lines):
+    if any("the text below" in line.text.lower() and _BANNER.search(line.text) for line in lines):
         return True
     bulleted = 0
     known: list[str] = []
     for line in lines:
+        if ":" not in line.text:
+            continue
         match = _BULLET.match(line.text)
-        if not match or not is_known(match.group("label")):
+        if not match or (not match.group("label")[:1].isalpha() and match.group("label")[:1] not in "`*_"):
+            continue
+        if not is_known(match.group("label")):
             continue
         indent = match.group("indent")
         if "\t" in indent or len(indent) >= 4:

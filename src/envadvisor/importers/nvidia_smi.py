@@ -45,11 +45,20 @@ _GPU_WORDS = re.compile(r"NVIDIA|Tesla|GeForce|Quadro|RTX|GTX|TITAN|\b[AHBLTV]\d
 def detect(lines: Sequence[Line]) -> bool:
     for line in lines:
         text = line.text
-        if _HEADER_SMI.search(text) and _HEADER_DRIVER.search(text):
+        if "NVIDIA-SMI" in text and _HEADER_SMI.search(text) and _HEADER_DRIVER.search(text):
             return True
-        if _LIST.match(text.strip()) or _CSV_HEADER.match(text) or _ERRORS.search(text):
+        if _LIST.match(text.strip()) or ("," in text and _CSV_HEADER.match(text)) or _maybe_error(text):
             return True
     return any(_csv_row(line.text) for line in lines)
+
+
+# Cheap substring tests before the expressions: a megabyte of log holds few nvidia-smi lines.
+_ERROR_WORDS = ("nvidia-smi", "nvml", "no devices", "valid field")
+
+
+def _maybe_error(text: str) -> bool:
+    low = text.lower()
+    return any(word in low for word in _ERROR_WORDS) and _ERRORS.search(text) is not None
 
 
 def parse(lines: Sequence[Line]) -> Parsed:
@@ -59,13 +68,14 @@ def parse(lines: Sequence[Line]) -> Parsed:
     csv_columns: list[str] | None = None
     for position, line in enumerate(lines):
         text = line.text
-        smi = _HEADER_SMI.search(text)
-        driver = _HEADER_DRIVER.search(text)
+        smi = _HEADER_SMI.search(text) if "NVIDIA-SMI" in text else None
+        driver = _HEADER_DRIVER.search(text) if smi else None
         if smi and driver:
             consumed.add(line.number)
             observations.extend(_header(line, driver.group("driver"), _HEADER_CUDA.search(text)))
             continue
-        row = _ROW.match(text.strip())
+        stripped = text.strip()
+        row = _ROW.match(stripped) if stripped.startswith("|") else None
         if row:
             consumed.add(line.number)
             name = row.group("name").strip()
@@ -73,13 +83,13 @@ def parse(lines: Sequence[Line]) -> Parsed:
             entry = device(name.rstrip(".").strip(), index=int(row.group("index")), memory_mib=memory)
             table_rows.append(Observation("gpu.devices", entry, line))
             continue
-        listed = _LIST.match(text.strip())
+        listed = _LIST.match(stripped) if stripped.startswith("GPU") else None
         if listed:
             consumed.add(line.number)
             entry = device(listed.group("name").strip(), index=int(listed.group("index")))
             observations.append(Observation("gpu.devices", entry, line))
             continue
-        if _CSV_HEADER.match(text):
+        if "," in text and _CSV_HEADER.match(text):
             csv_columns = [column.strip().lower().split(" ")[0] for column in text.split(",")]
             consumed.add(line.number)
             continue
@@ -88,7 +98,7 @@ def parse(lines: Sequence[Line]) -> Parsed:
             consumed.add(line.number)
             observations.extend(_csv_observations(fields, line))
             continue
-        if _ERRORS.search(text) or (
+        if _maybe_error(text) or (
             text.startswith(("+--", "|==", "|--", "| GPU ", "| Fan ", "| Processes"))
         ):
             consumed.add(line.number)
@@ -130,7 +140,11 @@ def _csv_row(text: str, columns: list[str] | None = None) -> dict[str, str] | No
     if columns and len(columns) == len(values):
         return dict(zip(columns, values, strict=True))
     # Without a header: recognise the fields by their shape (index, GPU name, driver, compute cap, MiB).
-    if len(values) < 2 or not any(_GPU_WORDS.search(value) for value in values):
+    # nvidia-smi separates CSV fields with ", " (log timestamps such as "19:45:55,713" do not); no GPU
+    # word in the whole line means none in any of its values.
+    if len(values) < 2 or ", " not in text or not _GPU_WORDS.search(text):
+        return None
+    if not any(_GPU_WORDS.search(value) for value in values):
         return None
     fields: dict[str, str] = {}
     for value in values:

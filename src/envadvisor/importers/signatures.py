@@ -15,6 +15,7 @@ signatures times the number of lines.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,8 +24,9 @@ from typing import Any
 
 from envadvisor.errors import DataFileError
 from envadvisor.importers._base import Line, Observation, Parsed
-from envadvisor.importers._regex_shape import anchors_and_width
+from envadvisor.importers._regex_shape import analyse
 from envadvisor.model import Category, Severity, fact_keys
+from envadvisor.resources import _cache_path, _store
 
 NAME = "signatures"
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -114,6 +116,7 @@ class Signature:
     anchors: tuple[str, ...]  # literal words (lower case) one of which every match contains
     before: re.Pattern[str] | None = None  # captures from the text just before the match (see parse)
     width: int | None = None  # the longest text a match can span; None when unbounded
+    literal: str = ""  # the longest literal text every match holds (lower case): a cheap first test
 
     @property
     def project(self) -> str:
@@ -143,10 +146,29 @@ def load_signatures() -> tuple[Signature, ...]:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from None
-    return parse_signatures(load_yaml_text(text, path=path, cache=True), path=path)
+    # The anchors, widths and literals come from parsing each pattern: kept next to the YAML's cache.
+    analysis_path = _cache_path(text + _ANALYSIS_SALT)
+    analysis: dict[str, list[Any]] = {}
+    if analysis_path is not None:
+        try:
+            loaded = json.loads(analysis_path.read_text(encoding="utf-8"))
+            analysis = loaded if isinstance(loaded, dict) else {}
+        except (OSError, ValueError):
+            analysis = {}
+    known = len(analysis)
+    signatures = parse_signatures(load_yaml_text(text, path=path, cache=True), path=path, analysis=analysis)
+    if analysis_path is not None and len(analysis) != known:
+        _store(analysis_path, analysis)
+    return signatures
 
 
-def parse_signatures(data: object, *, path: str) -> tuple[Signature, ...]:
+_ANALYSIS_SALT = "\0signature-analysis-v1"
+
+
+def parse_signatures(
+    data: object, *, path: str, analysis: dict[str, list[Any]] | None = None
+) -> tuple[Signature, ...]:
+    """Validate the data; ``analysis`` (pattern -> [anchors, width, literal]) is read and filled."""
     if not isinstance(data, Mapping) or not isinstance(data.get("signatures"), list):
         raise DataFileError(path, "expected a mapping with a 'signatures' list")
     valid_keys = fact_keys()
@@ -233,7 +255,13 @@ def parse_signatures(data: object, *, path: str) -> tuple[Signature, ...]:
                 entry=sig_id,
                 field="near_misses",
             )
-        found, width = anchors_and_width(raw_pattern)
+        cached = analysis.get(raw_pattern) if analysis is not None else None
+        if cached is not None and _valid_analysis(cached):
+            found, width, literal = tuple(cached[0]), cached[1], cached[2]
+        else:
+            found, width, literal = analyse(raw_pattern)
+            if analysis is not None:
+                analysis[raw_pattern] = [list(found), width, literal]
         if not found:
             raise DataFileError(
                 path,
@@ -257,6 +285,7 @@ def parse_signatures(data: object, *, path: str) -> tuple[Signature, ...]:
                 anchors=found,
                 before=before,
                 width=width if "$" not in raw_pattern else None,
+                literal=literal if len(literal) >= 6 else "",
             )
         )
     return tuple(out)
@@ -396,10 +425,23 @@ def parse(lines: Sequence[Line]) -> Parsed:
     return Parsed(tuple(observations), frozenset())
 
 
+def _valid_analysis(cached: object) -> bool:
+    return (
+        isinstance(cached, list)
+        and len(cached) == 3
+        and isinstance(cached[0], list)
+        and all(isinstance(word, str) for word in cached[0])
+        and (cached[1] is None or isinstance(cached[1], int))
+        and isinstance(cached[2], str)
+    )
+
+
 def _search_near_anchors(sig: Signature, text: str, lowered: str) -> re.Match[str] | None:
     """``sig.pattern.search(text)``, but only over the stretches a match could cover: a match holds an
     anchor word and spans at most ``sig.width`` characters, so each anchor occurrence bounds a window.
     Over hostile lines (every anchor word, thousands of characters) this keeps each try short."""
+    if sig.literal and sig.literal not in lowered:
+        return None
     if sig.width is None or len(text) <= 4 * sig.width:
         return sig.pattern.search(text)
     windows: list[tuple[int, int]] = []
