@@ -395,3 +395,43 @@ def test_rules_listing_carries_the_tables_age() -> None:
     data = json.loads(out)
     assert code == 0 and isinstance(data["tables_age_days"], int)
     assert (data["tables_notice"] is None) == (data["tables_age_days"] <= 120)
+
+
+def test_diagnose_loads_the_registry_rules_only_for_releases_beyond_the_tables(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report with transformers 5.25.0 (newer than the tables) on Python 3.10 gets EA512 from
+    `diagnose --from`; with a release the tables know, diagnose never loads the registry rules."""
+    from envadvisor import knowledge
+    from envadvisor.model import Origin, Report, to_data
+    from tests.rule_cases import build_facts, load_cases
+
+    cases = load_cases()
+
+    def report(transformers: str) -> Path:
+        facts = build_facts(cases["base"], {"python": {"version": "3.10.12"},
+                                            "packages": {"transformers": {"version": transformers}}})
+        path = tmp_path / f"report-{transformers}.json"
+        data = to_data(Report(tool_version="0", origin=Origin(kind="machine"), facts=facts,
+                              tables_checked="2026-11-28"))
+        path.write_text(json.dumps(data), encoding="utf-8")
+        return path
+
+    loads: list[bool] = []
+    real = knowledge.load_from_dir
+
+    def recording(root: Path, **flags: Any) -> Any:
+        loads.append(bool(flags.get("registry_rules", True)))
+        return real(root, **flags)
+
+    monkeypatch.setattr(knowledge, "load_from_dir", recording)
+    knowledge._load_default.cache_clear()
+    try:
+        code, out, _err = _run("diagnose", "--from", str(report("5.20.0")), "--json", "--fail-on", "never")
+        assert code == 0 and "EA512" not in out
+        assert loads and not any(loads)  # the registry rules were never loaded
+        code, out, _err = _run("diagnose", "--from", str(report("5.25.0")), "--json", "--fail-on", "never")
+        findings = {f["code"]: f for f in json.loads(out)["findings"]}
+        assert "EA512" in findings and "read on 2026-12-04" in findings["EA512"]["message"]
+        assert loads[-1] is True
+    finally:
+        knowledge._load_default.cache_clear()

@@ -131,7 +131,7 @@ def target_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None
 
 
 def knowledge_for(args: argparse.Namespace, *, deep_rules: bool = False,
-                  ecosystem_rules: bool = True) -> Knowledge:
+                  ecosystem_rules: bool = True, registry_rules: bool = True) -> Knowledge:
     """The knowledge base with the user's ``--rules``; the rules over ``diagnose --deep``'s proof facts
     only when asked (``deep_rules``), since no other facts hold a proof; the rules over the ecosystem
     packages unless left out (``ecosystem_rules``: diagnose adds them once it sees one installed)."""
@@ -141,7 +141,8 @@ def knowledge_for(args: argparse.Namespace, *, deep_rules: bool = False,
     for path in extra:
         if not os.path.isfile(path):
             raise UsageError(f"--rules {path}: no such file")
-    return load_knowledge(extra_rule_files=extra, deep_rules=deep_rules, ecosystem_rules=ecosystem_rules)
+    return load_knowledge(extra_rule_files=extra, deep_rules=deep_rules, ecosystem_rules=ecosystem_rules,
+                          registry_rules=registry_rules)
 
 
 @record
