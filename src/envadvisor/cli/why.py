@@ -167,7 +167,7 @@ def _answer_for_file(args: argparse.Namespace, package: str, glossary: Glossary,
     else:
         answer = render.why_from_file(line, lines, args.file, proposal, reason, glossary, lang)
     if header is not None and answer.target:
-        from dataclasses import replace
+        from envadvisor.records import replace
 
         said = render.WHY_UI[lang]["target_from_header"].format(target=answer.target)
         answer = replace(answer, target=said)

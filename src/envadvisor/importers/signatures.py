@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -25,6 +24,7 @@ from envadvisor.errors import DataFileError
 from envadvisor.importers._base import Line, Observation, Parsed
 from envadvisor.importers._regex_shape import anchors_and_width
 from envadvisor.model import Category, Severity, fact_keys
+from envadvisor.records import record
 
 NAME = "signatures"
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -98,7 +98,7 @@ CONVERTERS: Mapping[str, Any] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Signature:
     id: str
     category: Category

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from envadvisor.glossary import Glossary, Term
+from envadvisor.records import field, record
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -84,14 +84,14 @@ def colon(lang: str) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Section:
     heading: str
     paragraphs: tuple[str, ...] = ()
     items: tuple[str, ...] = ()  # shown as a bulleted list
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Doc:
     title: str
     subtitle: str
@@ -436,7 +436,7 @@ def rule_data(doc: Mapping[str, Any], lang: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MapScope:
     """Which part of the map to draw: everything, one term's neighbourhood, or only some terms."""
 
@@ -447,6 +447,9 @@ class MapScope:
         if self.focus and self.focus not in (source, target):
             return False
         return self.only is None or (source in self.only and target in self.only)
+
+
+EVERYTHING = MapScope()  # the whole map (a record is immutable: safe as a default)
 
 
 def _edges(glossary: Glossary, scope: MapScope) -> list[tuple[Term, str, Term]]:
@@ -481,7 +484,7 @@ def _by_category(glossary: Glossary, terms: Iterable[Term]) -> dict[str, list[Te
     return {category: members for category, members in grouped.items() if members}
 
 
-def map_tree(glossary: Glossary, lang: str, scope: MapScope = MapScope()) -> Tree:
+def map_tree(glossary: Glossary, lang: str, scope: MapScope = EVERYTHING) -> Tree:
     from rich.text import Text
     from rich.tree import Tree
 
@@ -509,7 +512,7 @@ def _mermaid_label(text: str) -> str:
     return text.replace('"', "#quot;")
 
 
-def map_mermaid(glossary: Glossary, lang: str, scope: MapScope = MapScope()) -> str:
+def map_mermaid(glossary: Glossary, lang: str, scope: MapScope = EVERYTHING) -> str:
     """A Mermaid flowchart (GitHub renders it in Markdown): one subgraph per category."""
     edges = _edges(glossary, scope)
     lines = ["flowchart LR"]
@@ -529,7 +532,7 @@ def _dot_quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def map_dot(glossary: Glossary, lang: str, scope: MapScope = MapScope()) -> str:
+def map_dot(glossary: Glossary, lang: str, scope: MapScope = EVERYTHING) -> str:
     """Graphviz dot text (`dot -Tsvg`): one cluster per category."""
     edges = _edges(glossary, scope)
     lines = [
@@ -643,7 +646,7 @@ WHY_UI: dict[str, dict[str, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WhyAnswer:
     """Why one dependency is in an environment: the proposal's decision record, or a file line."""
 
@@ -887,7 +890,7 @@ def why_data(answer: WhyAnswer, lang: str) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FileLine:
     name: str
     spec: str
@@ -961,9 +964,9 @@ def why_from_file(
 
 
 def _replace(answer: WhyAnswer, **changes: Any) -> WhyAnswer:
-    import dataclasses
+    from envadvisor.records import replace
 
-    return dataclasses.replace(answer, **changes)
+    return replace(answer, **changes)
 
 
 def _arrival_spec(arrival: Any) -> str:
