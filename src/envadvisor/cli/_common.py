@@ -68,6 +68,15 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, with_from: bool = T
         "--no-gpu", dest="target_no_gpu", action="store_true", help="a machine without NVIDIA GPU"
     )
     group.add_argument(
+        "--glibc", dest="target_glibc", metavar="X.Y", help="the target's glibc (Linux), e.g. 2.17: CentOS 7"
+    )
+    group.add_argument(
+        "--os-version",
+        dest="target_os_version",
+        metavar="X.Y",
+        help="the target's OS release, e.g. 13.6 for macOS Ventura or 22.04 for Ubuntu",
+    )
+    group.add_argument(
         "--rules",
         dest="extra_rules",
         action="append",
@@ -126,6 +135,8 @@ def target_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None
         compute_capability=getattr(args, "target_cc", None),
         driver=getattr(args, "target_driver", None),
         no_gpu=bool(getattr(args, "target_no_gpu", False)),
+        glibc=getattr(args, "target_glibc", None),
+        os_version=getattr(args, "target_os_version", None),
         environ=os.environ if environ is None else environ,
     )
 
