@@ -179,8 +179,9 @@ def test_refresh_json_names_the_newest_releases_and_coverage() -> None:
     assert by_name["tensorflow"]["newest"] == "2.21.0"
     assert by_name["tensorflow"]["newest_prerelease"] == "2.22.0rc0"
     assert by_name["transformers"]["newest"] == "5.25.0"
-    assert by_name["transformers"]["tables"] == {"covered": False, "table": "transformers_lines",
-                                                 "newest_known": "5.24"}
+    # the knowledge audit of 2026-12-04 added 5.25 to the hand tables
+    assert by_name["transformers"]["tables"] == {"covered": True, "table": "transformers_lines",
+                                                 "newest_known": "5.25"}
     assert by_name["torch"]["tables"]["covered"] is True
     assert by_name["numpy"]["tables"]["covered"] is None  # no hand-written table: release list only
     assert by_name["vllm"]["tables"]["table"] == "ecosystem_packages"  # the long-tail table speaks for it
@@ -200,8 +201,8 @@ def test_refresh_text_in_both_languages(lang: str) -> None:
                            "--package", "transformers", "--package", "torch")
     assert code == 0
     line = next(x for x in out.splitlines() if x.startswith("transformers "))
-    assert "5.25.0" in line and "5.24" in line
-    assert ("NOT covered" in line) if lang == "en" else ("未覆盖" in line)
+    assert "5.25.0" in line and "transformers_lines" in line  # covered since the audit added 5.25
+    assert ("covered" in line and "NOT" not in line) if lang == "en" else ("已覆盖" in line)
 
 
 def test_write_drafts_and_release_file_never_clobbers(tmp_path: Path) -> None:
