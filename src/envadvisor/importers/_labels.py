@@ -273,10 +273,30 @@ def _cuda(value: str, line: Line) -> list[Observation]:
     return [Observation("cuda_toolkit.version", major_minor(version), line)]
 
 
+# In a field that asks for the GPU, people often type the model number alone ("1050ti 4 GB", "4090"):
+# there the number is a GeForce model. Only the numbers GeForce GTX (7xx, 9xx, 10xx, 16xx) and RTX
+# (20xx-50xx) cards carry are read, and only when no spelled-out name is in the field.
+_BARE_GEFORCE = re.compile(
+    r"(?<![\w.])(?P<num>[79][5-8]0|1[06][5-9]0|[2-5]0[5-9]0)\s?(?P<suffix>ti|super)?(?![\w.])", re.IGNORECASE
+)
+
+
+def _bare_geforce(value: str) -> list[str]:
+    names: list[str] = []
+    for match in _BARE_GEFORCE.finditer(value):
+        number = match.group("num")
+        series = "RTX" if len(number) == 4 and number[0] in "2345" else "GTX"
+        suffix = {"ti": " Ti", "super": " SUPER"}.get((match.group("suffix") or "").lower(), "")
+        name = f"GeForce {series} {number}{suffix}"
+        if name not in names:
+            names.append(name)
+    return names
+
+
 def _gpus(value: str, line: Line) -> list[Observation]:
     if sentinel_reason(value) or not value.strip():
         return []
-    names = gpu_names(value)
+    names = gpu_names(value) or _bare_geforce(value)
     return [Observation("gpu.devices", device(name), line) for name in names]
 
 
