@@ -1,7 +1,8 @@
 """Accuracy of ``diagnose --from`` on the real-report corpus, train and frozen holdout apart.
 
-    python bench/bench_corpus.py                   # figures for train, holdout, late and all; the misses
+    python bench/bench_corpus.py                   # figures for train, holdout and both, then the misses
     python bench/bench_corpus.py --split holdout   # one part only (train, holdout or late)
+    python bench/bench_corpus.py --split every     # train, holdout and the late blind set
     python bench/bench_corpus.py --json out.json   # every outcome, for docs/accuracy.md or a diff
     python bench/bench_corpus.py --cli             # also run the real CLI on every report (slower):
                                                    # a traceback or an exit status other than 0/1 is a crash
@@ -11,7 +12,8 @@ Targets (issue 13, on the holdout): verdict >= 90 %, category >= 85 % of the pro
 one false alarm (an error on a healthy report) in ten healthy reports, no crash. The holdout's
 expectations were frozen before it was first scored (tests/reports/holdout/index.yaml), the late blind
 set's before it was ever scored (tests/reports/late/index.yaml); the train part may be tuned to, so
-its figure says less.
+its figure says less. The late blind set is left out unless asked for by name (--split late or every):
+it is meant to be looked at once, at the end of the work.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ def cli_crashes(splits: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--split", choices=(*SPLITS, "all"), default="all")
+    parser.add_argument("--split", choices=(*SPLITS, "all", "every"), default="all")
     parser.add_argument("--json", metavar="FILE", help="write every outcome and the figures as JSON")
     parser.add_argument("--cli", action="store_true", help="also run the CLI on every report")
     parser.add_argument(
@@ -67,7 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-misses", action="store_true", help="figures only")
     args = parser.parse_args(argv)
 
-    splits = list(SPLITS) if args.split == "all" else [args.split]
+    if args.split == "every":
+        splits = list(SPLITS)
+    elif args.split == "all":
+        splits = [s for s in SPLITS if s != "late"]
+    else:
+        splits = [args.split]
     started = time.perf_counter()
     outcomes: list[Outcome] = [diagnose(split, entry) for split, entry in entries(splits)]
     elapsed = time.perf_counter() - started

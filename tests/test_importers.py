@@ -318,6 +318,49 @@ def test_issue_form_cuda_cudnn_answers(answer: str, cuda: str, cudnn: str) -> No
     assert (facts.cuda_toolkit.version, facts.cudnn.version) == (cuda, cudnn)
 
 
+@pytest.mark.parametrize(
+    ("answer", "names"),
+    [
+        ("1050ti 4 GB", ["GeForce GTX 1050 Ti"]),  # tensorflow#60237 as typed
+        ("4090", ["GeForce RTX 4090"]),
+        ("2 x 3090 24GB", ["GeForce RTX 3090"]),
+        ("2080 super", ["GeForce RTX 2080 SUPER"]),
+        ("970 4GB", ["GeForce GTX 970"]),
+        ("NVIDIA GeForce RTX 3060", ["NVIDIA GeForce RTX 3060"]),  # a spelled-out name wins
+        # not GeForce model numbers: nothing is read
+        ("Intel UHD 620", []),
+        ("MX150", []),
+        ("8GB", []),
+        ("CUDA 11.8", []),
+    ],
+)
+def test_issue_form_gpu_typed_as_a_model_number(answer: str, names: list[str]) -> None:
+    text = f"### TensorFlow version\n\n2.15\n\n### GPU model and memory\n\n{answer}\n"
+    facts = read_report(text, source_name="form").facts
+    assert [d.name for d in facts.gpu.devices] == names
+
+
+def test_a_number_outside_a_gpu_field_is_not_a_gpu() -> None:
+    facts = read_report("I ran it 4090 times and the loss was 3060.\n", source_name="prose").facts
+    assert facts.gpu.devices == ()
+
+
+@pytest.mark.parametrize(
+    ("line", "system"),
+    [
+        # vits-simple-api#131: the answer counts, not the first choice listed
+        ("* 操作系统 (Linux/macOS/Windows)：windows", "windows"),
+        ("OS (Linux/Mac/Windows): Linux", "linux"),
+        ("Ubuntu 22.04 (x86_64)", "linux"),
+    ],
+)
+def test_os_form_with_the_choices_listed(line: str, system: str) -> None:
+    from envadvisor.importers._system import os_observations
+
+    found = {o.key: o.value for o in os_observations(line, None)}
+    assert found.get("os.system") == system
+
+
 def test_issue_form_no_response_stays_unknown() -> None:
     text = (
         "### TensorFlow version\n\n2.15\n\n### GPU model and memory\n\n_No response_\n\n"

@@ -130,7 +130,7 @@ def test_broken_shipped_table_names_file_and_row(tmp_path: Path) -> None:
     cuda = root / "tables" / "cuda.yaml"
     cuda.write_text(
         cuda.read_text(encoding="utf-8").replace(
-            '{cuda: "12.8.0", linux: "570.26", windows: "570.65"}', '{cuda: "12.8", linux: "570.26"}'
+            '{cuda: "12.8.1", linux: "570.124.06", windows: "572.61"}', '{cuda: "12.8", linux: "570.124.06"}'
         ),
         encoding="utf-8",
     )

@@ -70,11 +70,14 @@ def test_toolkit_driver_rows(ref: dict[str, Any], tables: Tables) -> None:
         expected_windows = None if row["windows"] == "N/A" else row["windows"]
         assert mine.windows == expected_windows, row
     high = {r.cuda for r in tables.cuda_toolkit_rows if r.confidence == "high"}
-    assert high - {row["version"] for row in rows} == {"10.2.89"}  # from the minor-compat page's 10.x row
+    # 10.x rows come from the minor-compat page's Table 2; 13.3.x is confirmed by NVIDIA's runfile names
+    # (knowledge-audit.md section 1)
+    assert high - {row["version"] for row in rows} == {"10.2.89", "10.1.105", "10.0.130", "13.3.0", "13.3.1"}
     for row in ref["cuda_driver"]["toolkit_driver"]["rows_newer_than_13_2_2_table"]:
         if row["confidence"] == "medium":  # 13.3 GA and Update 1
             version = "13.3.0" if "GA" in row["cuda"] else "13.3.1"
-            assert ours[version].linux == row["linux"] and ours[version].confidence == "medium"
+            # raised to high by the runfile names (cuda_13.3.x_610.43.02_linux.run; knowledge-audit.md)
+            assert ours[version].linux == row["linux"] and ours[version].confidence == "high"
         else:  # 13.4 / 13.5: the release is known, its driver is not
             assert tables.knows_cuda(_line(row["cuda"]))
             assert tables.min_driver_for_cuda(_line(row["cuda"]), "linux").toolkit_driver is None  # type: ignore[union-attr]
@@ -133,6 +136,19 @@ def test_torch_releases(ref: dict[str, Any], tables: Tables) -> None:
     assert len(releases) == len(tables.torch_releases)
 
 
+# Rows of compat-facts.yaml that the knowledge audit (../shared/reference/knowledge-audit.md, 2026-12-04,
+# sections 3 and 8) found wrong; the tables follow the audit, and so does this comparison.
+AUDITED_ARCH = {
+    # the Linux cu118 list never had 6.1 (that is the Windows cu118 list)
+    ("2.7", "cu118", "linux-x86_64"): lambda sass, ptx: ([s for s in sass if s != "6.1"], ptx),
+    # the PyPI cu130 wheels carry no PTX (observed get_arch_list() of 2.11.0, 2.13.0, 2.14.1 +cu130)
+    **{
+        (t, "cu130", "linux-x86_64"): (lambda sass, ptx: (sass, []))
+        for t in ("2.11", "2.12", "2.13", "2.14")
+    },
+}
+
+
 def test_torch_wheel_arch_lists(ref: dict[str, Any], tables: Tables) -> None:
     checked = 0
     for entry in ref["pytorch"]["wheel_cuda_arch_lists"]:
@@ -146,8 +162,10 @@ def test_torch_wheel_arch_lists(ref: dict[str, Any], tables: Tables) -> None:
                 for variant in variants:
                     mine = tables.torch_arch_list(torch, variant, platform)
                     assert mine is not None, (torch, variant, platform)
-                    assert sorted(mine.sass, key=float) == sorted(set(sass), key=float), (torch, variant)
-                    assert list(mine.ptx) == ptx, (torch, variant)
+                    audited = AUDITED_ARCH.get((torch, variant, platform))
+                    want_sass, want_ptx = audited(sass, ptx) if audited else (sass, ptx)
+                    assert sorted(mine.sass, key=float) == sorted(set(want_sass), key=float), (torch, variant)
+                    assert list(mine.ptx) == want_ptx, (torch, variant)
                     checked += 1
     assert checked >= 40
 
@@ -195,13 +213,16 @@ def test_transformers_lines(ref: dict[str, Any], tables: Tables) -> None:
         mine = tables.transformers_line(version)
         assert mine is not None, version
         assert mine.python_min == _line(row["python"]), version
-        torch = row.get("torch_runtime_min") or row["torch_extra"]
-        expected = None if "no lower bound" in torch else _line(torch)
-        assert mine.torch_min == expected, version
+        # Two kinds of floor: the [torch] extra's (install time) and the import-time check.
+        extra = row["torch_extra"]
+        assert mine.torch_extra_min == (None if "no lower bound" in extra else _line(extra)), version
+        if row.get("torch_runtime_min"):
+            assert mine.torch_runtime_min == _line(row["torch_runtime_min"]), version
         assert mine.tensorflow == (
             "REMOVED" not in str(row.get("tensorflow", "")) and version.split(".")[0] == "4"
         ), version
-    assert tables.newest_transformers == _line(ref["transformers"]["newest_found"])
+    # compat-facts saw 5.24 on 2026-11-28; the audit of 2026-12-04 found 5.25.0 on PyPI.
+    assert (_line(ref["transformers"]["newest_found"]), tables.newest_transformers) == ("5.24", "5.25")
 
 
 def test_python_end_of_life(ref: dict[str, Any], tables: Tables) -> None:

@@ -179,8 +179,9 @@ def test_refresh_json_names_the_newest_releases_and_coverage() -> None:
     assert by_name["tensorflow"]["newest"] == "2.21.0"
     assert by_name["tensorflow"]["newest_prerelease"] == "2.22.0rc0"
     assert by_name["transformers"]["newest"] == "5.25.0"
-    assert by_name["transformers"]["tables"] == {"covered": False, "table": "transformers_lines",
-                                                 "newest_known": "5.24"}
+    # the knowledge audit of 2026-12-04 added 5.25 to the hand tables
+    assert by_name["transformers"]["tables"] == {"covered": True, "table": "transformers_lines",
+                                                 "newest_known": "5.25"}
     assert by_name["torch"]["tables"]["covered"] is True
     assert by_name["numpy"]["tables"]["covered"] is None  # no hand-written table: release list only
     assert by_name["vllm"]["tables"]["table"] == "ecosystem_packages"  # the long-tail table speaks for it
@@ -200,8 +201,8 @@ def test_refresh_text_in_both_languages(lang: str) -> None:
                            "--package", "transformers", "--package", "torch")
     assert code == 0
     line = next(x for x in out.splitlines() if x.startswith("transformers "))
-    assert "5.25.0" in line and "5.24" in line
-    assert ("NOT covered" in line) if lang == "en" else ("未覆盖" in line)
+    assert "5.25.0" in line and "transformers_lines" in line  # covered since the audit added 5.25
+    assert ("covered" in line and "NOT" not in line) if lang == "en" else ("已覆盖" in line)
 
 
 def test_write_drafts_and_release_file_never_clobbers(tmp_path: Path) -> None:
@@ -395,3 +396,43 @@ def test_rules_listing_carries_the_tables_age() -> None:
     data = json.loads(out)
     assert code == 0 and isinstance(data["tables_age_days"], int)
     assert (data["tables_notice"] is None) == (data["tables_age_days"] <= 120)
+
+
+def test_diagnose_loads_the_registry_rules_only_for_releases_beyond_the_tables(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report with transformers 5.25.0 (newer than the tables) on Python 3.10 gets EA512 from
+    `diagnose --from`; with a release the tables know, diagnose never loads the registry rules."""
+    from envadvisor import knowledge
+    from envadvisor.model import Origin, Report, to_data
+    from tests.rule_cases import build_facts, load_cases
+
+    cases = load_cases()
+
+    def report(transformers: str) -> Path:
+        facts = build_facts(cases["base"], {"python": {"version": "3.10.12"},
+                                            "packages": {"transformers": {"version": transformers}}})
+        path = tmp_path / f"report-{transformers}.json"
+        data = to_data(Report(tool_version="0", origin=Origin(kind="machine"), facts=facts,
+                              tables_checked="2026-11-28"))
+        path.write_text(json.dumps(data), encoding="utf-8")
+        return path
+
+    loads: list[bool] = []
+    real = knowledge.load_from_dir
+
+    def recording(root: Path, **flags: Any) -> Any:
+        loads.append(bool(flags.get("registry_rules", True)))
+        return real(root, **flags)
+
+    monkeypatch.setattr(knowledge, "load_from_dir", recording)
+    knowledge._load_default.cache_clear()
+    try:
+        code, out, _err = _run("diagnose", "--from", str(report("5.20.0")), "--json", "--fail-on", "never")
+        assert code == 0 and "EA512" not in out
+        assert loads and not any(loads)  # the registry rules were never loaded
+        code, out, _err = _run("diagnose", "--from", str(report("5.25.0")), "--json", "--fail-on", "never")
+        findings = {f["code"]: f for f in json.loads(out)["findings"]}
+        assert "EA512" in findings and "read on 2026-12-04" in findings["EA512"]["message"]
+        assert loads[-1] is True
+    finally:
+        knowledge._load_default.cache_clear()

@@ -153,6 +153,27 @@ def test_branch_rows_carry_sources_and_do_not_overlap(tables: Tables) -> None:
     assert tables.driver_branch_of("R595", None) == 595
 
 
+def test_driver_tables_fail_loudly_on_a_bad_row(tables: Tables) -> None:
+    from envadvisor.errors import DataFileError
+
+    def rebuilt(table: str, patch: dict) -> Tables:  # type: ignore[type-arg]
+        data = dict(tables._data)
+        data[table] = {**data[table], **patch}
+        return Tables(data, checked=tables.checked, origins=tables._origins)
+
+    overlap = {"branch": 999, "system": "windows", "from": "581", "below": "582", "cuda": "13.0",
+               "source": "x"}
+    rows = [*tables._data["driver_branch_cuda"]["rows"], overlap]
+    with pytest.raises(DataFileError, match="overlap on windows"):
+        _ = rebuilt("driver_branch_cuda", {"rows": rows}).driver_branch_rows
+    named = [*tables._data["gpu_driver_support"]["gpus"], {"names": ["X1"], "linux": {570: "570.1"}}]
+    with pytest.raises(DataFileError, match="source"):
+        _ = rebuilt("gpu_driver_support", {"gpus": named})._gpu_driver_named
+    arch = [{"arch": "X", "cc": ["9.9"], "first_branch": 570, "linux": {575: "575.1"}, "source": "x"}]
+    with pytest.raises(DataFileError, match="first_branch"):
+        _ = rebuilt("gpu_driver_support", {"architectures": arch})._gpu_driver_arch
+
+
 def test_a_driver_branch_and_cuda_builds(tables: Tables) -> None:
     # A floor inside the branch: the patch level decides, so unknown (12.x needs 525.60.13).
     assert tables.driver_runs_cuda("525", "12.1", "linux") is None
@@ -332,7 +353,10 @@ def test_torch_wheel_arch_lists(tables: Tables) -> None:
     assert v100_cu128_211 is not None and arch_covers(v100_cu128_211, "7.0") is False
     win = tables.torch_arch_list("2.12.0", "cu130", "windows-x86_64")
     assert win is not None and win.ptx == ()
-    assert tables.torch_arch_list("2.15.0", "cu132", "linux-x86_64") is None  # unverified: unknown
+    # 2.15: Turing is the certain floor (CUDA 13 only); the rest is the RFC's list, marked low
+    al_215 = tables.torch_arch_list("2.15.0", "cu132", "linux-x86_64")
+    assert al_215 is not None and al_215.lowest == "7.5" and al_215.confidence == "low"
+    assert tables.torch_arch_list("2.15.0", "cu132", "linux-aarch64") is None  # not listed: unknown
     assert tables.torch_arch_list("2.8.0", "cu128", "windows-x86_64") is None
 
 
@@ -358,7 +382,7 @@ def test_torch_releases(tables: Tables) -> None:
     assert tables.torchaudio_matches_torch("0.13.1", "1.13.1") is True
     assert tables.torchaudio_matches_torch("2.7.0", "2.8.0") is False
     assert tables.torch_supports_numpy2("2.2.2") is False
-    assert tables.torch_supports_numpy2("2.3.1") is True
+    assert tables.torch_supports_numpy2("2.3.1", "linux") is True
     assert tables.torch_pytorch_channel_last == "2.5"
     assert tables.torch_macos_x86_64_last == "2.2"
     branch = tables.conda_forge_pytorch_branch("2.11.0")
@@ -440,3 +464,164 @@ def test_any_torch_cuda_build_serves(tables: Tables) -> None:
     assert serves("13.0", "570.133.07", "linux", platform=linux) is True
     assert serves("13.0", "535.104.05", "linux", platform=linux) is False
     assert serves("not a cc", "570.133.07", "linux", platform=linux) is None
+
+
+# --------------------------------------------------------------------------------------------------
+# The knowledge audit of 2026-12-04 (../shared/reference/knowledge-audit.md), applied
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("transformers", "python_min", "runtime", "extra"),
+    [
+        # Requires-Python and the [torch] extra from PyPI METADATA; the import-time check from the wheels'
+        # utils/import_utils.py ("Disabling PyTorch because PyTorch >= X is required").
+        ("4.30.0", "3.7", None, "1.9"),
+        ("4.31.0", "3.8", None, "1.9"),
+        ("4.33.3", "3.8", None, "1.10"),
+        ("4.37.2", "3.8", None, "1.11"),
+        ("4.38.0", "3.8", None, None),
+        ("4.46.3", "3.8", None, None),
+        ("4.47.0", "3.9", None, None),
+        ("4.48.0", "3.9", None, "2.0"),
+        ("4.51.3", "3.9", None, "2.0"),  # no runtime check before 4.52
+        ("4.52.0", "3.9", "2.1", "2.1"),
+        ("4.55.4", "3.9", "2.1", "2.1"),
+        ("4.56.0", "3.9", "2.1", "2.2"),
+        ("4.57.6", "3.9", "2.1", "2.2"),
+        ("5.0.0", "3.10", "2.2", "2.2"),
+        ("5.1.0", "3.10", "2.4", "2.4"),
+        ("5.14.0", "3.10", "2.4", "2.4"),
+        ("5.15.0", "3.10", "2.5", "2.5"),
+        ("5.19.0", "3.10", "2.5", "2.5"),
+        ("5.20.0", "3.10", "2.6", "2.6"),
+        ("5.21.0", "3.11", "2.6", "2.6"),
+        ("5.25.0", "3.11", "2.6", "2.6"),
+    ],
+)
+def test_transformers_floors_per_release(
+    tables: Tables, transformers: str, python_min: str, runtime: str | None, extra: str | None
+) -> None:
+    line = tables.transformers_line(transformers)
+    assert line is not None
+    assert (line.python_min, line.torch_runtime_min, line.torch_extra_min) == (python_min, runtime, extra)
+    assert line.torch_min == (extra or runtime)  # the stricter of the two (here the extra's, or equal)
+
+
+def test_transformers_newest_known_is_5_25(tables: Tables) -> None:
+    assert tables.newest_transformers == "5.25"
+    assert tables.knows_transformers("5.25.0") and tables.transformers_newer_than_tables("5.26.0")
+
+
+@pytest.mark.parametrize(
+    ("torch", "system", "numpy2"),
+    [
+        ("2.3.0", "linux", True),
+        ("2.3.0", "macos", True),
+        ("2.3.1", "windows", False),  # built against NumPy 1 (pytorch/pytorch#128860)
+        ("2.4.0", "windows", False),  # pytorch/pytorch#131668: fixed in 2.4.1
+        ("2.4.1", "windows", True),
+        ("2.2.2", "linux", False),
+        ("2.4.0", None, None),  # the platforms disagree
+        ("2.5.1", None, True),
+    ],
+)
+def test_numpy2_per_os(tables: Tables, torch: str, system: str | None, numpy2: bool | None) -> None:
+    assert tables.torch_supports_numpy2(torch, system) is numpy2
+    assert tables.torch_numpy2_first_for("windows") == "2.4.1"
+
+
+def test_torch_2_15_is_cuda_13_only_and_2_14_the_last_for_pre_turing(tables: Tables) -> None:
+    release = tables.torch_release("2.15.0")
+    assert release is not None and release.variants == ("cu130", "cu132") and release.pypi_default == "cu132"
+    assert tables.torch_variant_cudnn("2.15.0", "cu132") == "9.26.0.51"
+    for cc in ("5.0", "6.1", "7.0"):
+        assert tables.last_torch_for_cc(cc) == "2.14"
+        # an older release (the cu126 wheels up to 2.14) still serves it; no 2.15 wheel can (CUDA 13 only)
+        assert tables.any_torch_cuda_build_serves(cc, "580.95.05", "linux", platform="linux-x86_64") is True
+        assert tables.cuda_supports_cc("13.0", cc) is False
+    assert tables.last_torch_for_cc("3.7") == "2.7"  # the cu118 wheels with sm_37
+    assert tables.last_torch_for_cc("7.5") is None  # still served
+
+
+def test_pypi_cu130_wheels_carry_no_ptx(tables: Tables) -> None:
+    for torch in ("2.11", "2.13", "2.14"):
+        arch = tables.torch_arch_list(torch, "cu130", "linux-x86_64")
+        assert arch is not None and arch.ptx == () and arch.highest == "12.0"
+
+
+def test_torch_2_6_2_7_arch_rows_say_how_sure_they_are(tables: Tables) -> None:
+    rows = (("2.6", "cu118"), ("2.6", "cu124"), ("2.6", "cu126"), ("2.7", "cu118"), ("2.7", "cu126"))
+    for torch, variant in rows:
+        arch = tables.torch_arch_list(torch, variant, "linux-x86_64")
+        assert arch is not None and arch.confidence == "low"
+        assert "moi90" not in arch.source
+    cu118 = tables.torch_arch_list("2.7", "cu118", "linux-x86_64")
+    assert cu118 is not None and "6.1" not in cu118.sass  # the Windows cu118 list, not the Linux one
+
+
+@pytest.mark.parametrize(
+    ("cudnn", "cc_min"),
+    # observed in the wheels: 8.7.0.84 has sm_35, 8.8.0.121 starts at sm_50, 9.11.0.98 at sm_75
+    [("8.4.1", "3.5"), ("8.7.0.84", "3.5"), ("8.8.0", "5.0"), ("8.9.7", "5.0"), ("9.10.2", "5.0"),
+     ("9.11.0", "7.5")],
+)
+def test_cudnn_floors(tables: Tables, cudnn: str, cc_min: str | None) -> None:
+    assert tables.cudnn_min_cc(cudnn) == cc_min
+    assert tables.cudnn_supports_cc("9.28.0.42", "6.1") is False
+    assert tables.cudnn_supports_cc("9.10.2.21", "6.1") is True
+
+
+@pytest.mark.parametrize(
+    ("package", "version", "platform", "field", "floor"),
+    [
+        ("torch", "2.7.0", "linux-x86_64", "glibc", "2.28"),
+        ("torch", "2.6.0", "linux-x86_64", "glibc", ""),  # manylinux1: no floor
+        ("torch", "2.6.0", "linux-aarch64", "glibc", "2.28"),
+        ("torch", "2.15.0", "linux-x86_64", "glibc", "2.28"),
+        ("torch", "2.11.0", "macos-arm64", "macos", ""),
+        ("torch", "2.12.0", "macos-arm64", "macos", "14.0"),
+        ("torch", "2.16.0", "linux-x86_64", "glibc", None),  # newer than the tables
+        ("tensorflow", "2.21.0", "linux-x86_64", "glibc", "2.27"),
+        ("tensorflow", "2.20.0", "linux-x86_64", "glibc", "2.17"),
+    ],
+)
+def test_wheel_platform_floors(
+    tables: Tables, package: str, version: str, platform: str, field: str, floor: str | None
+) -> None:
+    assert tables.wheel_os_floor(package, version, platform, field) == floor
+
+
+def test_platform_floor_look_ups_for_propose(tables: Tables) -> None:
+    floor = tables.torch_platform_floor("2.7.1", "linux", "x86_64")
+    assert floor is not None and (floor.glibc, floor.since) == ("2.28", "2.7")
+    assert "manylinux_2_28" in floor.source
+    merged = tables.torch_platform_floor("2.7.1", "linux")
+    assert merged is not None and merged.glibc == "2.28" and merged.since == "2.6"
+    assert tables.torch_platform_floor("2.6.0", "linux") is None  # x86_64 has none, aarch64 2.28
+    mac = tables.torch_platform_floor("2.13.0", "macos", "arm64")
+    assert mac is not None and mac.macos == "14.0"
+    assert tables.torch_platform_floor("2.14.1", "windows", "x86_64") is None
+    tf = tables.tensorflow_platform_floor("2.21.0", "linux")
+    assert tf is not None and tf.glibc == "2.27"
+
+
+def test_torch_1_13_has_python_3_11_wheels_on_linux_x86_64_only(tables: Tables) -> None:
+    assert tables.torch_python_supported("1.13.1", "3.11", "linux-x86_64") is True
+    assert tables.torch_python_supported("1.13.1", "3.11", "windows-x86_64") is False
+    assert tables.torch_python_supported("1.13.1", "3.11") is None
+    assert tables.torch_python_supported("1.13.1", "3.12", "linux-x86_64") is False
+
+
+def test_cuda_13_4_adds_rubin_and_13_5_is_known(tables: Tables) -> None:
+    assert tables.cuda_supports_cc("13.4", "10.7") is True
+    assert tables.cuda_supports_cc("13.3", "10.7") is False
+    assert tables.cuda_supports_cc("12.9", "10.7") is False
+    assert tables.knows_cuda("13.5") and tables.cuda_supports_cc("13.5", "12.0") is True
+    assert tables.compute_capability_for("NVIDIA Vera Rubin") == "10.7"
+    assert tables.architecture_for_cc("10.7") == "Rubin"
+
+
+def test_torchaudio_2_11_1_pairs_with_torch_2_11_and_newer(tables: Tables) -> None:
+    assert tables.torchaudio_matches_torch("2.11.1", "2.14.1") is True
+    assert tables.torchaudio_matches_torch("2.11.1", "2.10.0") is False

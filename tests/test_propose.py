@@ -160,7 +160,7 @@ def test_hard_facts_of_the_matrix() -> None:
     assert "torch==2.2.*" in specs(proposal("macos-x86_64"), "pip")
     # CPU builds without a GPU
     assert "pytorch-cpu=2.13.*" in specs(proposal("no-gpu-linux"), "conda")
-    assert torch_pin(proposal("no-gpu-linux-pip")) == ("2.14.0", "cpu")
+    assert torch_pin(proposal("no-gpu-linux-pip")) == ("2.15.0", "cpu")  # the newest release (2.15 is known)
     # TensorFlow: and-cuda on a Linux GPU, CUDA 11.8 libraries (2.14) for a 470 driver, never on Windows
     assert "tensorflow[and-cuda]==2.21.*" in specs(proposal("a100-535-tensorflow"), "pip")
     assert "tensorflow[and-cuda]==2.14.*" in specs(proposal("k80-470-tensorflow"), "pip")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from envadvisor.cli import main
@@ -117,6 +119,9 @@ def test_diagnose_says_the_patch_level_is_unknown(capsys: pytest.CaptureFixture[
     [
         ({"driver": "banana"}, "--driver 'banana'"),
         ({"driver": "R57"}, "or its branch such as 580 or R570"),
+        ({"glibc": "2"}, "--glibc '2'"),
+        ({"glibc": "2.28", "os": "windows"}, "--glibc describes Linux"),
+        ({"os_version": "ventura"}, "--os-version 'ventura'"),
         ({"compute_capability": "eighty"}, "--compute-capability"),
         ({"os": "plan9"}, "--os 'plan9'"),
         ({"arch": "sparc"}, "--arch 'sparc'"),
@@ -139,3 +144,29 @@ def test_cli_bad_override_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[s
     assert main(["diagnose", "--driver", "banana"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "banana" in err and "Traceback" not in err
+
+
+def test_glibc_and_os_version_describe_the_target(tables) -> None:  # type: ignore[no-untyped-def]
+    centos7 = apply_overrides(_this_machine(), TargetOverrides.from_values(glibc="2.17", environ={}), tables)
+    assert centos7.os.glibc == "2.17" and "os.glibc" in centos7.overridden
+    mac = apply_overrides(
+        _this_machine(), TargetOverrides.from_values(os="macos", os_version="13.6", environ={}), tables
+    )
+    assert (mac.os.system, mac.os.distro, mac.os.distro_version) == ("macos", "macOS", "13.6")
+    assert "os.distro_version" in mac.overridden
+
+
+def test_a_torch_wheel_the_target_cannot_install_is_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A pasted pip freeze with torch 2.8, judged for CentOS 7: its PyPI wheels are manylinux_2_28.
+    import json
+
+    path = tmp_path / "freeze.txt"
+    path.write_text("torch==2.8.0\nnumpy==2.1.3\n")
+    target = ["--os", "linux", "--arch", "x86_64", "--glibc", "2.17"]
+    code = main(["diagnose", "--from", str(path), *target, "--json"])
+    out = json.loads(capsys.readouterr().out)
+    found = {f["code"]: f for f in out["findings"]}
+    assert code == 1 and "EA096" in found
+    assert "glibc 2.28" in found["EA096"]["message"] and 'torch<2.7' in " ".join(found["EA096"]["fix"])

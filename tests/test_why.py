@@ -168,7 +168,8 @@ def test_package_not_in_the_file(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _run(capsys, ["why", "tensorflow", "--file", LEGACY_FILE, "--from", H200])
     assert code == 2
     assert err == (
-        f"envadvisor: error: 'tensorflow' is not in {LEGACY_FILE} (it lists: python, pytorch, "
+        f"envadvisor: error: 'tensorflow' is not in {LEGACY_FILE} nor brought by one of its lines "
+        "(it lists: python, pytorch, "
         "torchvision, torchaudio, pytorch-cuda, pip, transformers)\n"
     )
 

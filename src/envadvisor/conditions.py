@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from envadvisor.knowledge.tables import (
     ArchList,
+    CcRange,
     Tables,
     _line,
     arch_covers,
@@ -632,8 +633,9 @@ def _p_torch_cuda_builds_ruled_out(ctx: Context, args: Sequence[Any]) -> Tri:
 def _p_torch_python_supported(ctx: Context, args: Sequence[Any]) -> Tri:
     release = ctx.tables.torch_release(str(args[0]))
     if release is not None:
-        _derive(ctx, "python_range", release.python)
-    return ctx.tables.torch_python_supported(str(args[0]), str(args[1]))
+        platform = ctx.platform
+        _derive(ctx, "python_range", release.python_by_platform.get(platform or "", release.python))
+    return ctx.tables.torch_python_supported(str(args[0]), str(args[1]), ctx.platform)
 
 
 def _p_tf_python_supported(ctx: Context, args: Sequence[Any]) -> Tri:
@@ -658,8 +660,45 @@ def _p_torchaudio_matches(ctx: Context, args: Sequence[Any]) -> Tri:
 
 
 def _p_torch_supports_numpy2(ctx: Context, args: Sequence[Any]) -> Tri:
-    _derive(ctx, "numpy2_first_torch", ctx.tables.torch_numpy2_first)
-    return ctx.tables.torch_supports_numpy2(str(args[0]))
+    """torch's wheels for this OS were built against NumPy 2 (Linux, macOS from 2.3; Windows from 2.4.1)."""
+    t = ctx.tables
+    system = str(args[1]) if args[1] is not None else None
+    first = t.torch_numpy2_first_for(system)
+    windows = t.torch_numpy2_first_for("windows")
+    _derive(ctx, "numpy2_first_torch", first or f"{t.torch_numpy2_first} (Windows: {windows})")
+    return t.torch_supports_numpy2(str(args[0]), system)
+
+
+def _platform_floor_ok(kind: str, field: str) -> PredicateFn:
+    """The OS (glibc, or the macOS version) is at least the floor of the PyPI wheels of a release
+    (:meth:`Tables.wheel_os_floor`); unknown without the architecture when the platforms differ."""
+
+    def fn(ctx: Context, args: Sequence[Any]) -> Tri:
+        t = ctx.tables
+        version, have = str(args[0]), args[1]
+        platforms = [ctx.platform] if ctx.platform else t.wheel_floor_platforms(kind, ctx.system)
+        floors = {t.wheel_os_floor(kind, version, p, field) for p in platforms}
+        if not floors or None in floors or len(floors) != 1:
+            return None
+        (known,) = floors
+        if known == "":
+            return True  # no floor: wheels of this release install on any glibc / macOS people run
+        if have is None:
+            return None  # a floor exists and this system's version is not known
+        _derive(ctx, f"{field}_min", known)
+        sinces = []
+        for p in platforms:
+            system, _, arch = p.partition("-")
+            floor = (t.torch_platform_floor if kind == "torch" else t.tensorflow_platform_floor)(
+                version, system, arch)
+            if floor is not None and floor.since:
+                sinces.append(floor.since)
+        if sinces:
+            _derive(ctx, f"{field}_since", min(sinces, key=lambda v: vtuple(v) or (0,)))
+        c = _version_cmp(have, known)
+        return None if c is None else c >= 0
+
+    return fn
 
 
 def _p_tf_supports_numpy2(ctx: Context, args: Sequence[Any]) -> Tri:
@@ -682,15 +721,22 @@ def _p_transformers_python_ok(ctx: Context, args: Sequence[Any]) -> Tri:
     return None if python is None or minimum is None else python >= minimum
 
 
-def _p_transformers_torch_ok(ctx: Context, args: Sequence[Any]) -> Tri:
-    line = ctx.tables.transformers_line(str(args[0]))
-    if line is None:
-        return None
-    if line.torch_min is None:
-        return True
-    _derive(ctx, "torch_min", line.torch_min)
-    c = _version_cmp(args[1], line.torch_min)
-    return None if c is None else c >= 0
+def _transformers_torch_floor(field: str, derived: str) -> PredicateFn:
+    """torch meets one of a Transformers release's floors: ``torch_runtime_min`` (the import-time check;
+    below it Transformers disables PyTorch) or ``torch_extra_min`` (the `[torch]` extra, pip's floor)."""
+
+    def fn(ctx: Context, args: Sequence[Any]) -> Tri:
+        line = ctx.tables.transformers_line(str(args[0]))
+        if line is None:
+            return None
+        floor = getattr(line, field)
+        if floor is None:
+            return True
+        _derive(ctx, derived, floor)
+        c = _version_cmp(args[1], floor)
+        return None if c is None else c >= 0
+
+    return fn
 
 
 def _p_transformers_supports_tf(ctx: Context, args: Sequence[Any]) -> Tri:
@@ -754,10 +800,16 @@ def _p_cudnn_supports_cc(ctx: Context, args: Sequence[Any]) -> Tri:
     return ctx.tables.cudnn_supports_cc(str(args[0]), str(args[1]))
 
 
+def _cc_range_text(r: CcRange) -> str:
+    """7.5-12.1, 5.0-10.1 and 12.0, 7.5-12.1 except 10.7: the compute capabilities a CUDA release targets."""
+    text = f"{r.cc_min}-{r.cc_max}" + (f" and {', '.join(r.extra)}" if r.extra else "")
+    return text + (f" except {', '.join(r.missing)}" if r.missing else "")
+
+
 def _p_cuda_supports_cc(ctx: Context, args: Sequence[Any]) -> Tri:
     r = ctx.tables.cc_range_for_cuda(str(args[0]))
     if r is not None:
-        _derive(ctx, "cc_range", f"{r.cc_min}-{r.cc_max}" + (f" and {', '.join(r.extra)}" if r.extra else ""))
+        _derive(ctx, "cc_range", _cc_range_text(r))
     return ctx.tables.cuda_supports_cc(str(args[0]), str(args[1]))
 
 
@@ -775,9 +827,11 @@ def _p_cuda_predates_cc(ctx: Context, args: Sequence[Any]) -> Tri:
     cc = vtuple(args[1])
     if r is None or cc is None:
         return None
-    _derive(ctx, "cc_range", f"{r.cc_min}-{r.cc_max}" + (f" and {', '.join(r.extra)}" if r.extra else ""))
+    _derive(ctx, "cc_range", _cc_range_text(r))
     if str(args[1]) in r.extra:
         return False
+    if any(_line(m) == _line(args[1]) for m in r.missing):
+        return True  # a GPU that came after this release (Rubin's 10.7 needs CUDA 13.4)
     return cc > (vtuple(r.cc_max) or (0,))
 
 
@@ -1322,11 +1376,26 @@ PREDICATES: dict[str, Predicate] = {
     "tf_python_supported": Predicate(_p_tf_python_supported, 2, frozenset({"python_range"})),
     "torchvision_matches_torch": Predicate(_p_torchvision_matches, 2, frozenset({"expected_torchvision"})),
     "torchaudio_matches_torch": Predicate(_p_torchaudio_matches, 2, frozenset({"expected_torchaudio"})),
-    "torch_supports_numpy2": Predicate(_p_torch_supports_numpy2, 1, frozenset({"numpy2_first_torch"})),
+    "torch_glibc_ok": Predicate(_platform_floor_ok("torch", "glibc"), 2,
+                                frozenset({"glibc_min", "glibc_since"}), frozenset({1}),
+                                doc="the glibc is at least what the PyPI torch wheels of this release need"),
+    "torch_macos_ok": Predicate(_platform_floor_ok("torch", "macos"), 2,
+                                frozenset({"macos_min", "macos_since"}), frozenset({1}),
+                                doc="the macOS is at least what the PyPI torch wheels need"),
+    "tf_glibc_ok": Predicate(_platform_floor_ok("tensorflow", "glibc"), 2,
+                             frozenset({"glibc_min", "glibc_since"}), frozenset({1}),
+                             doc="the glibc is at least what the PyPI tensorflow wheels need"),
+    "torch_supports_numpy2": Predicate(_p_torch_supports_numpy2, 2, frozenset({"numpy2_first_torch"}),
+                                       frozenset({1}), "torch's wheels for this OS work with NumPy 2"),
     "tf_supports_numpy2": Predicate(_p_tf_supports_numpy2, 1, frozenset({"numpy2_first_tf"})),
     "python_is_eol": Predicate(_p_python_is_eol, 1, frozenset({"eol_date"})),
     "transformers_python_ok": Predicate(_p_transformers_python_ok, 2, frozenset({"python_min"})),
-    "transformers_torch_ok": Predicate(_p_transformers_torch_ok, 2, frozenset({"torch_min"})),
+    "transformers_torch_ok": Predicate(_transformers_torch_floor("torch_runtime_min", "torch_min"), 2,
+                                       frozenset({"torch_min"}),
+                                       doc="torch meets the release's import-time floor"),
+    "transformers_torch_extra_ok": Predicate(_transformers_torch_floor("torch_extra_min", "torch_extra_min"),
+                                             2, frozenset({"torch_extra_min"}),
+                                             doc="torch meets the floor of the release's [torch] extra"),
     "transformers_supports_tf": Predicate(_p_transformers_supports_tf, 1),
     "transformers_tf_ok": Predicate(_p_transformers_tf_ok, 2, frozenset({"tf_max_exclusive", "tf_line"})),
     "tf_native_windows_gpu": Predicate(_p_tf_native_windows_gpu, 1, frozenset({"tf_windows_gpu_last"})),

@@ -24,7 +24,6 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -38,6 +37,7 @@ from envadvisor.model import (
     PythonFacts,
     Severity,
 )
+from envadvisor.records import field, record
 
 # What `diagnose --redact` writes in place of a host name (envadvisor.redact.REDACTED; a test checks
 # they agree, without importing redact's socket/getpass machinery here).
@@ -100,20 +100,20 @@ class ReportShapeError(ValueError):
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NodeGpu:
     name: str | None
     compute_capability: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NodeFinding:
     code: str
     name: str
     severity: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NodeRecord:
     """The facts of one node that a fleet summary needs; ``None`` means unknown, as in the model."""
 
@@ -313,7 +313,7 @@ def version_key(version: str | None) -> tuple[int, ...]:
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RawReport:
     """One report's text (or why it could not be read) and the names to call it by."""
 
@@ -325,9 +325,8 @@ class RawReport:
 
 # What a worker process is handed: (source, fallback name, text). ``text`` None means "read the file
 # named by source" so that a folder of reports crosses the process boundary as paths, not contents.
-# Plain tuples, because frozen slotted dataclasses do not unpickle on Python 3.10.
+# It sends back NodeRecord and Unreadable records (records pickle on every Python this supports).
 Task = tuple[str, str, "bytes | None"]
-Row = tuple[Any, ...]
 
 
 def expand_paths(paths: Sequence[str]) -> tuple[list[str], list[tuple[str, str]]]:
@@ -509,36 +508,9 @@ def _json_problem(text: bytes, exc: json.JSONDecodeError) -> str:
     return f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}{hint}"
 
 
-def _node_row(node: NodeRecord) -> Row:
-    return (
-        *(getattr(node, f) for f in _SCALAR_FIELDS),
-        tuple((g.name, g.compute_capability) for g in node.gpus),
-        tuple((f.code, f.name, f.severity) for f in node.findings),
-    )
-
-
-def _node_from_row(row: Row) -> NodeRecord:
-    *scalars, gpus, findings = row
-    return NodeRecord(
-        **dict(zip(_SCALAR_FIELDS, scalars, strict=True)),
-        gpus=tuple(NodeGpu(*g) for g in gpus),
-        findings=tuple(NodeFinding(*f) for f in findings),
-    )
-
-
-_SCALAR_FIELDS = tuple(f for f in NodeRecord.__dataclass_fields__ if f not in ("gpus", "findings"))
-
-
-def _work(tasks: Sequence[Task]) -> list[tuple[bool, Row]]:
-    """Worker process: read and parse a batch; rows are (True, node row) or (False, (source, reason))."""
-    out: list[tuple[bool, Row]] = []
-    for task in tasks:
-        for item in parse_raw(read_task(task)):
-            if isinstance(item, Unreadable):
-                out.append((False, (item.source, item.reason)))
-            else:
-                out.append((True, _node_row(item)))
-    return out
+def _work(tasks: Sequence[Task]) -> list[NodeRecord | Unreadable]:
+    """Worker process: read and parse a batch of reports."""
+    return [item for task in tasks for item in parse_raw(read_task(task))]
 
 
 BATCH_BYTES = 4 * 1024 * 1024
@@ -580,21 +552,20 @@ def parse_tasks(
 
     batches = _batches(iter(tasks), batch)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        pending: deque[Future[list[tuple[bool, Row]]]] = deque()
+        pending: deque[Future[list[NodeRecord | Unreadable]]] = deque()
         while True:
             chunk = next(batches, None)
             if chunk:
                 pending.append(pool.submit(_work, chunk))
             if pending and (not chunk or len(pending) >= 2 * workers):
                 try:
-                    rows = pending.popleft().result()
+                    items = pending.popleft().result()
                 except BrokenProcessPool:
                     # a worker was killed (out of memory, a signal): say so in one line, no traceback
                     raise InputError(
                         "a process reading reports died (out of memory?); nothing summed up"
                     ) from None
-                for ok, row in rows:
-                    yield _node_from_row(row) if ok else Unreadable(*row)
+                yield from items
             if not chunk and not pending:
                 return
 
@@ -604,7 +575,7 @@ def parse_tasks(
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GpuModelCount:
     name: str
     compute_capability: str | None
@@ -612,33 +583,33 @@ class GpuModelCount:
     nodes: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DriverCount:
     version: str | None  # None: no working driver on those nodes
     max_cuda: str | None
     nodes: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OldestDriver:
     version: str
     max_cuda: str | None
     nodes: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ValueCount:
     value: str
     count: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ValueNodes:
     value: str
     nodes: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DimensionSummary:
     """How the nodes split on one dimension: the majority value and the nodes that differ from it."""
 
@@ -650,7 +621,7 @@ class DimensionSummary:
     differing: tuple[ValueNodes, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FindingNodes:
     code: str
     name: str
@@ -659,13 +630,13 @@ class FindingNodes:
     nodes: tuple[str, ...] = ()  # empty when the finding is on every node
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Unreadable:
     source: str
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NodeClass:
     """Nodes that look the same to an environment: platform, glibc, driver, and the set of GPUs."""
 
@@ -687,7 +658,7 @@ class NodeClass:
         return bool(self.gpus)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FleetSummary:
     node_count: int  # readable reports
     report_count: int  # readable + unreadable
@@ -974,7 +945,7 @@ class FleetKnowledge(Protocol):
     def cuda_supports_cc(self, cuda: str, cc: str) -> bool | None: ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Exclusion:
     """Nodes that one shared environment cannot serve, and why (in words a person can act on).
 
@@ -1010,7 +981,7 @@ def _exclusion(kind: str, nodes: Sequence[str], **detail: str) -> Exclusion:
     return Exclusion(kind, EXCLUSION_REASONS[kind].format(**detail), tuple(nodes), dict(detail))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TargetNote:
     """Something worth knowing about the common target; ``text`` in English, ``detail`` for others."""
 
@@ -1032,7 +1003,7 @@ def _note(kind: str, **detail: str) -> TargetNote:
     return TargetNote(kind, NOTE_TEXTS[kind].format(**detail), dict(detail))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CommonTarget:
     facts: Facts  # the machine propose() is asked about: oldest driver, one device per (model, CC)
     platform: str | None

@@ -13,13 +13,13 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from envadvisor.errors import DataFileError
 from envadvisor.lang import DEFAULT_LANG, LANGS
+from envadvisor.records import record
 
 _ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -30,7 +30,7 @@ _LIST_FIELDS: tuple[str, ...] = ("features",)
 _Fail = Callable[[str, str], DataFileError]  # (field, message) -> the error naming file and term
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TermText:
     """One term in one language."""
 
@@ -43,13 +43,13 @@ class TermText:
     contrast: str | None = None  # how it differs from what it is often confused with
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Relation:
     kind: str  # a key of Glossary.relation_kinds: runs_on, accelerated_by, installs ...
     target: str  # a term id
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Term:
     id: str
     category: str
@@ -63,7 +63,7 @@ class Term:
         return self.texts.get(lang) or self.texts[DEFAULT_LANG]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Label:
     en: str
     zh: str

@@ -1,14 +1,17 @@
-"""Frozen record classes for the knowledge base's internal types, at a fraction of a dataclass's cost.
+"""Frozen record classes: the one value-class system of envadvisor, at a fraction of a dataclass's cost.
 
 ``@dataclass`` compiles generated source for every method of every class (``__init__``, ``__eq__``,
 ``__hash__``, ``__repr__``, ``__setattr__``, ``__delattr__``): about 1.8 ms a class on the 2-core test
-machine. The rules engine defines some thirty small row and condition types, so dataclasses alone cost
-more than every probe of ``diagnose`` together. ``@record`` builds the same behaviour from shared
-functions instead: frozen, slotted, compared and hashed by value, keyword or positional construction.
+machine, and the model, the knowledge tables, the conditions, the glossary, the importers and the fleet
+summary define some ninety small frozen types. ``@record`` builds the same behaviour from shared
+functions instead: frozen, slotted, compared and hashed by value, keyword or positional construction,
+picklable (fleet's worker processes send records), ``match`` by position. docs/performance.md has the
+measured comparison with dataclasses, NamedTuple and plain slotted classes (bench/bench_records.py).
 
-The frozen data model (:mod:`envadvisor.model`) and the engine's internal types are records;
 :func:`record_fields`, :func:`is_record` and :func:`replace` stand in for their ``dataclasses``
-namesakes. Type hints stay on the class, so ``typing.get_type_hints`` works as for a dataclass.
+namesakes, and :func:`field` for ``dataclasses.field`` (``default``, ``default_factory``, ``repr``).
+Type hints stay on the class, so ``typing.get_type_hints`` works as for a dataclass; a ``ClassVar``
+annotation is not a field.
 """
 
 from __future__ import annotations
@@ -26,13 +29,13 @@ else:  # pragma: no cover - Python 3.10: only type checkers read the transform
     def dataclass_transform(**_: Any) -> Callable[[Any], Any]:
         return lambda decorator: decorator
 
+
 _T = TypeVar("_T", bound=type)
+_R = TypeVar("_R")
 
 
 class FrozenInstanceError(AttributeError):
     """Assigning to a field of a frozen record (as ``dataclasses.FrozenInstanceError`` for dataclasses)."""
-
-_R = TypeVar("_R")
 
 
 class _Factory:
@@ -42,37 +45,59 @@ class _Factory:
         self.make = make
 
 
-def field(*, default_factory: Callable[[], Any]) -> Any:
-    """A field whose default is made fresh for each record (like ``dataclasses.field``)."""
-    return _Factory(default_factory)
+class _Hidden:
+    """A field's default, marked to be left out of ``repr``."""
+
+    __slots__ = ("default",)
+
+    def __init__(self, default: Any) -> None:
+        self.default = default
+
+
+_MISSING: Any = object()  # a field without a default
+_set = object.__setattr__
+
+
+def field(
+    *,
+    default: Any = _MISSING,
+    default_factory: Callable[[], Any] | None = None,
+    repr: bool = True,
+) -> Any:
+    """A field's default: ``default``, or ``default_factory()`` made fresh for each record; ``repr=False``
+    leaves the field out of ``repr`` (like ``dataclasses.field``)."""
+    if default is not _MISSING and default_factory is not None:
+        raise TypeError("field() takes a default or a default_factory, not both")
+    value = _Factory(default_factory) if default_factory is not None else default
+    return value if repr else _Hidden(value)
 
 
 def _init(self: Any, *args: Any, **kwargs: Any) -> None:
+    # One __init__ shared by every record (a generated one per class is what makes dataclasses slow to
+    # define); it walks the class's plan, (name, default) per field, prepared when the class was made.
     cls = type(self)
-    names: tuple[str, ...] = cls.__record_fields__
-    if len(args) > len(names):
-        raise TypeError(f"{cls.__name__}() takes {len(names)} arguments but {len(args)} were given")
-    values = dict(zip(names, args, strict=False))  # fewer args than fields: defaults fill in
-    for key, value in kwargs.items():
-        if key not in cls.__record_index__:
-            raise TypeError(f"{cls.__name__}() got an unexpected argument {key!r}")
-        if key in values:
-            raise TypeError(f"{cls.__name__}() got multiple values for argument {key!r}")
-        values[key] = value
-    defaults: dict[str, Any] = cls.__record_defaults__
-    for name in names:
-        if name in values:
-            value = values[name]
-        elif name in defaults:
-            value = defaults[name]
-            if isinstance(value, _Factory):
-                value = value.make()
-        else:
+    if args:
+        names: tuple[str, ...] = cls.__record_fields__
+        if len(args) > len(names):
+            raise TypeError(f"{cls.__name__}() takes {len(names)} arguments but {len(args)} were given")
+        for name, value in zip(names, args, strict=False):  # fewer args than fields: defaults fill in
+            if name in kwargs:
+                raise TypeError(f"{cls.__name__}() got multiple values for argument {name!r}")
+            kwargs[name] = value
+    if not cls.__record_index__.issuperset(kwargs):
+        unknown = sorted(set(kwargs) - cls.__record_index__)[0]
+        raise TypeError(f"{cls.__name__}() got an unexpected argument {unknown!r}")
+    for name, default in cls.__record_plan__:
+        if name in kwargs:
+            _set(self, name, kwargs[name])
+        elif default is _MISSING:
             raise TypeError(f"{cls.__name__}() missing required argument {name!r}")
-        object.__setattr__(self, name, value)
-    post_init = getattr(self, "__post_init__", None)
-    if post_init is not None:
-        post_init()
+        elif type(default) is _Factory:
+            _set(self, name, default.make())
+        else:
+            _set(self, name, default)
+    if cls.__record_post_init__:
+        self.__post_init__()
 
 
 def _values(self: Any) -> tuple[Any, ...]:
@@ -90,8 +115,9 @@ def _hash(self: Any) -> int:
 
 
 def _repr(self: Any) -> str:
-    inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in type(self).__record_fields__)
-    return f"{type(self).__qualname__}({inner})"
+    cls = type(self)
+    shown = (name for name in cls.__record_fields__ if name not in cls.__record_hidden__)
+    return f"{cls.__qualname__}({', '.join(f'{name}={getattr(self, name)!r}' for name in shown)})"
 
 
 def _getstate(self: Any) -> tuple[Any, ...]:
@@ -100,7 +126,7 @@ def _getstate(self: Any) -> tuple[Any, ...]:
 
 def _setstate(self: Any, state: tuple[Any, ...]) -> None:
     for name, value in zip(type(self).__record_fields__, state, strict=True):
-        object.__setattr__(self, name, value)
+        _set(self, name, value)
 
 
 def _frozen_setattr(self: Any, name: str, value: Any) -> None:
@@ -111,16 +137,30 @@ def _frozen_delattr(self: Any, name: str) -> None:
     raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
+def _is_class_var(hint: Any) -> bool:
+    """``ClassVar[...]`` (as the string a ``from __future__ import annotations`` module keeps, or the
+    object): a class attribute, not a field."""
+    text = hint if isinstance(hint, str) else str(hint)
+    return text.split("[", 1)[0].rsplit(".", 1)[-1] == "ClassVar"
+
+
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
 def record(cls: _T) -> _T:
     """Make ``cls`` a frozen, slotted record of its annotated fields (in declaration order)."""
     # the class's own annotations, in declaration order, unevaluated (inspect would cost an import)
-    own = tuple(cls.__dict__.get("__annotations__", {}))  # noqa: RUF063
+    annotations = cls.__dict__.get("__annotations__", {})  # noqa: RUF063
+    own = tuple(name for name, hint in annotations.items() if not _is_class_var(hint))
     inherited: tuple[str, ...] = getattr(cls, "__record_fields__", ())
     defaults: dict[str, Any] = dict(getattr(cls, "__record_defaults__", {}))
+    hidden: set[str] = set(getattr(cls, "__record_hidden__", ()))
     for name in own:
         if name in cls.__dict__:
-            defaults[name] = cls.__dict__[name]
+            value = cls.__dict__[name]
+            if isinstance(value, _Hidden):
+                hidden.add(name)
+                value = value.default
+            if value is not _MISSING:
+                defaults[name] = value
     names = (*inherited, *own)
     namespace = {
         key: value
@@ -132,6 +172,9 @@ def record(cls: _T) -> _T:
         __record_fields__=names,
         __record_index__=frozenset(names),
         __record_defaults__=defaults,
+        __record_plan__=tuple((name, defaults.get(name, _MISSING)) for name in names),
+        __record_hidden__=frozenset(hidden),
+        __record_post_init__=any("__post_init__" in vars(c) for c in cls.__mro__ if c is not object),
         __match_args__=names,
     )
     for name, function in (("__init__", _init), ("__eq__", _eq), ("__hash__", _hash), ("__repr__", _repr)):
@@ -159,7 +202,8 @@ def is_record(obj: Any) -> bool:
 def replace(obj: _R, **changes: Any) -> _R:
     """A copy of the record ``obj`` with some fields changed (like ``dataclasses.replace``).
 
-    A dataclass instance is passed to ``dataclasses.replace``, so callers need not know which it is.
+    A dataclass instance goes to ``dataclasses.replace``: propose/*, lint.py and envfile.py still define
+    dataclasses (their rewrite converts them); once they are records this path goes.
     """
     cls: Any = type(obj)
     if not is_record(cls):

@@ -19,6 +19,8 @@ from envadvisor.records import record
 _DRIVER_RE = re.compile(r"^\d{2,4}(\.\d{1,3}){0,2}$")
 # A driver given by its branch: 580, R570, r570, 570.xx (knowledge.tables.driver_branch_input)
 _CC_RE = re.compile(r"^\d{1,2}\.\d$")
+_GLIBC_RE = re.compile(r"^2\.\d{1,2}$")
+_OS_VERSION_RE = re.compile(r"^\d{1,4}(\.\d{1,4}){0,2}$")
 _CUDA_RE = re.compile(r"^\d{1,2}\.\d{1,2}$")
 
 OS_CHOICES = ("linux", "windows", "macos")
@@ -44,11 +46,14 @@ class TargetOverrides:
     driver: str | None = None
     no_gpu: bool = False
     conda_override_cuda: str | None = None  # CONDA_OVERRIDE_CUDA: "" means no driver
+    glibc: str | None = None  # --glibc 2.17 (Linux): decides which manylinux wheels install
+    os_version: str | None = None  # --os-version 13.6 (macOS) / 22.04 (Ubuntu): os.distro_version
 
     @property
     def any(self) -> bool:
         return (
             bool(self.os or self.arch or self.gpus or self.compute_capability or self.driver or self.no_gpu)
+            or bool(self.glibc or self.os_version)
             or self.conda_override_cuda is not None
         )
 
@@ -62,6 +67,8 @@ class TargetOverrides:
         compute_capability: str | None = None,
         driver: str | None = None,
         no_gpu: bool = False,
+        glibc: str | None = None,
+        os_version: str | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> TargetOverrides:
         if os is not None and os.lower() not in OS_CHOICES:
@@ -77,6 +84,12 @@ class TargetOverrides:
                 )
         if compute_capability is not None and not _CC_RE.match(compute_capability.strip()):
             raise UsageError(f"--compute-capability {compute_capability!r}: expected MAJOR.MINOR such as 8.6")
+        if glibc is not None and not _GLIBC_RE.match(glibc.strip()):
+            raise UsageError(f"--glibc {glibc!r}: expected a glibc version such as 2.17 or 2.28")
+        if glibc is not None and os is not None and os.lower() != "linux":
+            raise UsageError(f"--glibc describes Linux; the target is --os {os.lower()}")
+        if os_version is not None and not _OS_VERSION_RE.match(os_version.strip()):
+            raise UsageError(f"--os-version {os_version!r}: expected a release such as 14.5 or 22.04")
         if no_gpu and (gpus or compute_capability or driver):
             raise UsageError("--no-gpu cannot be combined with --gpu, --compute-capability or --driver")
         override_cuda = None if environ is None else environ.get("CONDA_OVERRIDE_CUDA")
@@ -95,6 +108,8 @@ class TargetOverrides:
             driver=driver.strip() if driver else None,
             no_gpu=no_gpu,
             conda_override_cuda=override_cuda,
+            glibc=glibc.strip() if glibc else None,
+            os_version=os_version.strip() if os_version else None,
         )
 
 
@@ -126,6 +141,21 @@ def apply_overrides(facts: Facts, target: TargetOverrides, tables: GpuKnowledge)
         if target.os == "macos" and not target.arch:
             os_facts = replace(os_facts, arch="arm64")
             mark("os.arch")
+    if target.glibc:
+        if os_facts.system not in (None, "linux"):
+            raise UsageError(f"--glibc describes Linux; the target is {os_facts.system}")
+        os_facts = replace(os_facts, glibc=target.glibc)
+        mark("os.glibc")
+    if target.os_version:
+        os_facts = replace(os_facts, distro_version=target.os_version)
+        if os_facts.system == "macos":
+            os_facts = replace(os_facts, distro="macOS")
+        elif target.os and target.os != facts.os.system:
+            # Another OS than this machine's: its distribution is not this one's, and was not given.
+            os_facts = replace(os_facts, distro="Windows" if target.os == "windows" else None)
+            if target.os == "linux":
+                reasons["os.distro"] = "not given: --os-version describes the release only"
+        mark("os.distro_version")
     if target.arch:
         arch = target.arch
         if (target.os or os_facts.system) == "macos" and arch == "aarch64":

@@ -68,6 +68,15 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, with_from: bool = T
         "--no-gpu", dest="target_no_gpu", action="store_true", help="a machine without NVIDIA GPU"
     )
     group.add_argument(
+        "--glibc", dest="target_glibc", metavar="X.Y", help="the target's glibc (Linux), e.g. 2.17: CentOS 7"
+    )
+    group.add_argument(
+        "--os-version",
+        dest="target_os_version",
+        metavar="X.Y",
+        help="the target's OS release, e.g. 13.6 for macOS Ventura or 22.04 for Ubuntu",
+    )
+    group.add_argument(
         "--rules",
         dest="extra_rules",
         action="append",
@@ -126,12 +135,14 @@ def target_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None
         compute_capability=getattr(args, "target_cc", None),
         driver=getattr(args, "target_driver", None),
         no_gpu=bool(getattr(args, "target_no_gpu", False)),
+        glibc=getattr(args, "target_glibc", None),
+        os_version=getattr(args, "target_os_version", None),
         environ=os.environ if environ is None else environ,
     )
 
 
 def knowledge_for(args: argparse.Namespace, *, deep_rules: bool = False,
-                  ecosystem_rules: bool = True) -> Knowledge:
+                  ecosystem_rules: bool = True, registry_rules: bool = True) -> Knowledge:
     """The knowledge base with the user's ``--rules``; the rules over ``diagnose --deep``'s proof facts
     only when asked (``deep_rules``), since no other facts hold a proof; the rules over the ecosystem
     packages unless left out (``ecosystem_rules``: diagnose adds them once it sees one installed)."""
@@ -141,7 +152,8 @@ def knowledge_for(args: argparse.Namespace, *, deep_rules: bool = False,
     for path in extra:
         if not os.path.isfile(path):
             raise UsageError(f"--rules {path}: no such file")
-    return load_knowledge(extra_rule_files=extra, deep_rules=deep_rules, ecosystem_rules=ecosystem_rules)
+    return load_knowledge(extra_rule_files=extra, deep_rules=deep_rules, ecosystem_rules=ecosystem_rules,
+                          registry_rules=registry_rules)
 
 
 @record

@@ -13,7 +13,8 @@ from envadvisor.errors import UsageError
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from envadvisor.model import Report
+    from envadvisor.knowledge.tables import Tables
+    from envadvisor.model import Facts, Report
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -85,13 +86,24 @@ def _check_deep(args: argparse.Namespace) -> bool:
     return deep
 
 
+def _beyond_tables(facts: Facts, tables: Tables) -> bool:
+    """Whether torch, TensorFlow or Transformers is newer than the hand tables: only then can the
+    rules over the registry release lists (rules/checks/registry.yaml) say anything."""
+    transformers = facts.packages.get("transformers")
+    checks = ((facts.frameworks.torch.version, tables.torch_newer_than_tables),
+              (facts.frameworks.tensorflow.version, tables.tensorflow_newer_than_tables),
+              (transformers.version if transformers is not None else None,
+               tables.transformers_newer_than_tables))
+    return any(version is not None and newer(str(version)) for version, newer in checks)
+
+
 def build_report(args: argparse.Namespace) -> Report:
     from envadvisor import __version__
     from envadvisor.engine import evaluate
     from envadvisor.model import Report, canonical_name
 
     deep = _check_deep(args)
-    knowledge = _common.knowledge_for(args, ecosystem_rules=False)
+    knowledge = _common.knowledge_for(args, ecosystem_rules=False, registry_rules=False)
     gathered = _common.gather_facts(args, knowledge)
     lang = _common.lang_from(args)
     facts, quotes = gathered.facts, gathered.quotes
@@ -100,8 +112,10 @@ def build_report(args: argparse.Namespace) -> Report:
     # The ecosystem rules only when one of their packages is installed (or the listing failed).
     ecosystem_rules = "packages" in facts.reasons or any(
         canonical_name(name) in facts.packages for name in knowledge.tables.ecosystem_names)
-    if deep_rules or ecosystem_rules:
-        knowledge = _common.knowledge_for(args, deep_rules=deep_rules, ecosystem_rules=ecosystem_rules)
+    registry_rules = _beyond_tables(facts, knowledge.tables)
+    if deep_rules or ecosystem_rules or registry_rules:
+        knowledge = _common.knowledge_for(args, deep_rules=deep_rules, ecosystem_rules=ecosystem_rules,
+                                          registry_rules=registry_rules)
     evaluation = evaluate(knowledge, facts, quotes=quotes, lang=lang)
     if deep:
         from envadvisor.proof import DEFAULT_TIMEOUT, prove

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from typing import TYPE_CHECKING, Any
 
 from envadvisor.cli import _common
@@ -25,10 +26,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "machine whose driver supports CUDA <= 12.8), the rule or table row that chose its version, and the "
         "glossary's one-line meaning. By default the environment is the one `envadvisor propose` would "
         "write for this machine (or for --from / the target overrides); with --file, the lines of an "
-        "existing environment.yml.",
+        "existing environment.yml, for the target its header records (a file envadvisor proposed) unless "
+        "a target is given.",
     )
     parser.add_argument(
-        "package", metavar="PACKAGE", help="a package of the environment (cuda-version, torch ...)"
+        "package",
+        metavar="PACKAGE",
+        nargs="?",
+        help="a package of the environment (cuda-version, torch ...), or one a line brings along (cudnn, "
+        "nccl, cuda-runtime, libcublas, triton, nvidia-* wheels); without it, every line of the "
+        "environment propose would write with no package",
     )
     parser.add_argument("--file", metavar="ENVIRONMENT_YML", help="explain a line of this environment file")
     parser.add_argument(
@@ -65,46 +72,157 @@ def run(args: argparse.Namespace) -> int:
 
     lang = lang_from(args, os.environ)
     glossary = load_glossary()
+    if args.package is None:
+        if args.file:
+            raise UsageError("why --file needs a PACKAGE of the file")
+        proposal = _proposal(args, tuple(args.wants))  # what `propose` writes with these packages (or none)
+        if args.json:
+            _common.print_json(render.proposal_listing_data(proposal, lang))
+        else:
+            _print_doc(render.proposal_listing_doc(proposal, lang))
+        return 0
     package = args.package.strip()
     if not package:
         raise UsageError("why needs a PACKAGE name")
 
     if args.file:
-        from envadvisor import envfile
-
-        parsed = envfile.read(args.file)
-        lines = render.file_lines(parsed)
-        line = render.find_file_line(lines, package, glossary)
-        if line is None:
-            names = ", ".join(dict.fromkeys(item.name for item in lines)) or "no packages"
-            raise UsageError(f"'{package}' is not in {args.file} (it lists: {names})")
-        wants = tuple(args.wants) or _wants_from_file(lines, glossary)
-        proposal, reason = _proposal_or_reason(args, wants)
-        answer = render.why_from_file(line, lines, args.file, proposal, reason, glossary, lang)
+        answer = _answer_for_file(args, package, glossary, lang)
     else:
+        from envadvisor.arrivals import find_arrival
+
         wants = tuple(args.wants) or _default_wants(package)
         proposal = _proposal(args, wants)
         found = render.why_from_proposal(package, proposal, glossary, lang)
         if found is None:
+            arrival = find_arrival(package, proposal.dependencies, system=proposal.target.system)
+            if arrival is not None:
+                found = render.why_from_arrival(package, arrival, proposal, glossary, lang)
+        if found is None:
             names = ", ".join(d.name for d in proposal.dependencies if d.kind == "package")
             raise UsageError(
                 f"'{package}' is not in the environment envadvisor proposes for {' '.join(proposal.wants)} "
-                f"on this target (it holds: {names}); name what the environment is for with --for, "
-                "or explain a file with --file"
+                f"on this target (it holds: {names}), nor brought by one of its lines; name what the "
+                "environment is for with --for, or explain a file with --file"
             )
         answer = found
 
     if args.json:
         _common.print_json(render.why_data(answer, lang))
         return 0
-    doc = render.why_doc(answer, lang)
+    _print_doc(render.why_doc(answer, lang))
+    return 0
+
+
+def _print_doc(doc: Any) -> None:
+    from envadvisor.render import explain as render
+
     if _common.stdout_is_terminal():
         _common.make_console().print(render.doc_renderable(doc))
     else:
         import sys
 
         sys.stdout.write(render.doc_text(doc))
-    return 0
+
+
+_TARGET_DESTS = (
+    "from_report",
+    "target_os",
+    "target_arch",
+    "target_gpus",
+    "target_cc",
+    "target_driver",
+    "target_no_gpu",
+)
+
+
+def _answer_for_file(args: argparse.Namespace, package: str, glossary: Glossary, lang: str) -> Any:
+    """``why PACKAGE --file FILE``: the file's line (or the line that brings the package), held against
+    the proposal for the target given, else the target the file's header records."""
+    from envadvisor import envfile
+    from envadvisor.arrivals import find_arrival
+    from envadvisor.errors import UsageError
+    from envadvisor.render import explain as render
+
+    parsed = envfile.read(args.file)
+    lines = render.file_lines(parsed)
+    header = None
+    if not any(getattr(args, dest, None) for dest in _TARGET_DESTS):
+        header = header_target(args.file)
+        if header is not None:
+            for dest, value in header.items():
+                setattr(args, dest, value)
+    line = render.find_file_line(lines, package, glossary)
+    wants = tuple(args.wants) or _wants_from_file(lines, glossary)
+    proposal, reason = _proposal_or_reason(args, wants)
+    if line is None:
+        system = proposal.target.system if proposal is not None else getattr(args, "target_os", None)
+        arrival = find_arrival(package, lines, system=system)
+        if arrival is None:
+            names = ", ".join(dict.fromkeys(item.name for item in lines)) or "no packages"
+            raise UsageError(
+                f"'{package}' is not in {args.file} nor brought by one of its lines (it lists: {names})"
+            )
+        target = render.describe_target(proposal.target, lang) if proposal is not None else ""
+        answer = render.why_arrival_in_file(package, arrival, lines, args.file, target, glossary, lang)
+    else:
+        answer = render.why_from_file(line, lines, args.file, proposal, reason, glossary, lang)
+    if header is not None and answer.target:
+        from envadvisor.records import replace
+
+        said = render.WHY_UI[lang]["target_from_header"].format(target=answer.target)
+        answer = replace(answer, target=said)
+    return answer
+
+
+_HEADER_OS = {"linux": "linux", "windows": "windows", "macos": "macos"}
+_HEADER_GPU = re.compile(r"^(?:(\d+) x )?(.+?) \(compute capability (\d+\.\d+)\)$")
+
+
+def header_target(path: str) -> dict[str, Any] | None:
+    """The target a proposed environment.yml records in its header (``# target:`` and ``# driver:``
+    lines, as ``envadvisor propose`` writes them), as the values of the target options; ``None`` when
+    the file has no such header."""
+    from envadvisor.envfile import MAX_BYTES
+    from envadvisor.errors import InputError
+    from envadvisor.fsutil import read_user_text
+
+    try:
+        text = read_user_text(path, limit=MAX_BYTES, what="an environment file")[0]
+    except InputError:
+        return None
+    found: dict[str, Any] = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line.startswith("#"):
+            if line:
+                break  # the header is the comment block at the top
+            continue
+        body = line.lstrip("#").strip()
+        if body.startswith("target:"):
+            machine, _, gpus = body.removeprefix("target:").strip().partition(";")
+            words = machine.replace(",", " ").split()
+            if len(words) >= 2 and words[0].lower() in _HEADER_OS:
+                found["target_os"] = _HEADER_OS[words[0].lower()]
+                found["target_arch"] = words[1]
+            gpus = gpus.strip()
+            if gpus.startswith("no NVIDIA GPU"):
+                found["target_no_gpu"] = True
+            elif gpus:
+                names, ccs = [], set()
+                for part in re.split(r"(?<=\)), ", gpus):
+                    match = _HEADER_GPU.match(part.strip())
+                    if match:
+                        names += [match.group(2)] * int(match.group(1) or 1)
+                        ccs.add(match.group(3))
+                if names:
+                    found["target_gpus"] = names
+                if len(ccs) == 1:
+                    found["target_cc"] = ccs.pop()
+        elif body.startswith("driver:"):
+            match = re.match(r"driver:\s*([0-9]+(?:\.[0-9]+)+)", body)
+            if match:
+                found["target_driver"] = match.group(1)
+    return found if "target_os" in found else None
 
 
 def _default_wants(package: str) -> tuple[str, ...]:

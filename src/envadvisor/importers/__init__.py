@@ -15,7 +15,6 @@ report at all (empty, binary, larger than :data:`MAX_BYTES`) is an :class:`~enva
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from envadvisor.errors import EnvAdvisorError, InputError
@@ -36,13 +35,14 @@ from envadvisor.importers._base import Line, Parsed, clean_lines
 from envadvisor.importers._environments import choose as choose_environment
 from envadvisor.importers._merge import Tagged, merge
 from envadvisor.model import Facts, replace
+from envadvisor.records import field, record
 
 MAX_BYTES = 5 * 1024 * 1024  # a pasted report is kilobytes; megabytes of text are a log, not a report
 
 __all__ = ["FORMATS", "MAX_BYTES", "ImportedReport", "read_report", "read_report_file"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Format:
     name: str
     detect: Callable[[Sequence[Line]], bool]
@@ -65,7 +65,7 @@ _TEXT_FORMATS = (
 FORMATS: tuple[str, ...] = (envadvisor_json.NAME, *(fmt.name for fmt in _TEXT_FORMATS))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ImportedReport:
     facts: Facts
     formats: tuple[str, ...]  # the formats found, in precedence order ("signatures" when any matched)

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
+from envadvisor.records import field, record
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Line:
     number: int  # 1-based, in the text as pasted
     text: str  # Markdown wrapping (quote markers, fences, <details>) removed; leading spaces kept
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Observation:
     """One thing a report says: ``key`` is a dotted fact key, ``packages.<name>`` or ``gpu.devices``.
 
@@ -35,7 +36,7 @@ class Observation:
     derived_from: str | None = None  # the fact key this one was computed from
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Parsed:
     observations: tuple[Observation, ...] = ()
     consumed: frozenset[int] = field(default_factory=frozenset)  # line numbers this format explained

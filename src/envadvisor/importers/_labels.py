@@ -17,7 +17,7 @@ from envadvisor.importers._base import (
     sentinel_reason,
     strip_decoration,
 )
-from envadvisor.importers._system import is_tensorflow_distribution, os_observations, typed_gpus
+from envadvisor.importers._system import device, is_tensorflow_distribution, os_observations, typed_gpus
 from envadvisor.model import canonical_name
 
 _EXAMPLE = re.compile(r"\((?:e\.g\.?|eg\.?|if |for example|such as|optional)[^)]*\)", re.IGNORECASE)
@@ -321,10 +321,31 @@ def _cuda(value: str, line: Line) -> list[Observation]:
     return [Observation("cuda_toolkit.version", major_minor(version), line)]
 
 
+# In a field that asks for the GPU, people often type the model number alone ("1050ti 4 GB", "4090"):
+# there the number is a GeForce model. Only the numbers GeForce GTX (7xx, 9xx, 10xx, 16xx) and RTX
+# (20xx-50xx) cards carry are read, and only when no spelled-out name is in the field.
+_BARE_GEFORCE = re.compile(
+    r"(?<![\w.])(?P<num>[79][5-8]0|1[06][5-9]0|[2-5]0[5-9]0)\s?(?P<suffix>ti|super)?(?![\w.])", re.IGNORECASE
+)
+
+
+def _bare_geforce(value: str) -> list[str]:
+    names: list[str] = []
+    for match in _BARE_GEFORCE.finditer(value):
+        number = match.group("num")
+        series = "RTX" if len(number) == 4 and number[0] in "2345" else "GTX"
+        suffix = {"ti": " Ti", "super": " SUPER"}.get((match.group("suffix") or "").lower(), "")
+        name = f"GeForce {series} {number}{suffix}"
+        if name not in names:
+            names.append(name)
+    return names
+
+
 def _gpus(value: str, line: Line) -> list[Observation]:
     if sentinel_reason(value) or not value.strip():
         return []
-    return [Observation("gpu.devices", found, line) for found in typed_gpus(value, context=True)]
+    found = typed_gpus(value, context=True) or [device(name) for name in _bare_geforce(value)]
+    return [Observation("gpu.devices", entry, line) for entry in found]
 
 
 def _framework(name: str, value: str, flag: str | None, line: Line) -> list[Observation]:

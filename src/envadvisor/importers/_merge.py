@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 import typing
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from envadvisor.importers._base import Observation, major_minor
 from envadvisor.importers._system import is_tensorflow_distribution
 from envadvisor.model import DataError, Facts, fact_keys, from_data
-from envadvisor.records import is_record
+from envadvisor.records import is_record, record
 
 # Most structured first. Signatures state facts in error messages; free text is prose.
 PRECEDENCE = (
@@ -51,7 +50,7 @@ _UUID_NOTE = re.compile(r"\s*\(UUID:\s*[^)]*\)")
 _UUID = re.compile(r"\b(?:GPU|MIG)-[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Tagged:
     format: str
     observation: Observation
@@ -64,7 +63,7 @@ class Tagged:
         return (derived, fmt, line)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Merged:
     facts: Facts
     quotes: Mapping[str, tuple[str, ...]]

@@ -45,6 +45,9 @@ _MACOS = re.compile(r"\b(?:macos|mac\s?os\s?x?|osx|darwin)\b[\s-]*(\d+(?:\.\d+)*
 _WSL = re.compile(r"\bwsl2?\b|microsoft-standard", re.I)
 _ARCH = re.compile(r"\b(x86_64|amd64|aarch64|arm64)\b", re.I)
 _GLIBC = re.compile(r"glibc[-\s]?(\d+\.\d+)", re.I)
+# A form that lists the choices before the answer ("操作系统 (Linux/macOS/Windows)：windows",
+# "OS (Linux/Mac/Windows): Linux"): the parenthesised list names every system, the answer only one.
+_CHOICE_LIST = re.compile(r"[(（][^()（）/\n]{1,24}(?:/[^()（）/\n]{1,24}){1,6}[)）]")
 _KERNEL = re.compile(r"^Linux-(?P<kernel>\d+\.\d+[\w.+-]*?)-(?:x86_64|aarch64|arm64)", re.I)
 _MACOS_PLATFORM = re.compile(r"^macOS-(?P<version>\d+(?:\.\d+)*)-(?P<arch>arm64|x86_64)", re.I)
 
@@ -57,7 +60,7 @@ def _arch_name(raw: str) -> str:
 def os_observations(value: str, line: Line | None, *, platform_string: bool = False) -> list[Observation]:
     """What an OS description says: system, distribution, version, architecture, WSL, glibc, kernel."""
     found: dict[str, Any] = {}
-    text = value.strip()
+    text = _CHOICE_LIST.sub(" ", value).strip()
     if platform_string:
         kernel = _KERNEL.match(text)
         if kernel:
@@ -169,7 +172,7 @@ def typed_gpus(text: str, *, context: bool | None = None) -> list[dict[str, Any]
         if not (match.group("prefix") or match.group("suffix") or match.group("mem") or context):
             continue
         series = "GTX" if number.startswith(("10", "16")) else "RTX"
-        name = f"NVIDIA GeForce {series} {number}"
+        name = f"GeForce {series} {number}"
         suffix = match.group("suffix")
         if suffix:
             name += " Ti" if suffix.lower() == "ti" else " SUPER"

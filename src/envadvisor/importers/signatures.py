@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -26,6 +25,7 @@ from envadvisor.errors import DataFileError
 from envadvisor.importers._base import Line, Observation, Parsed
 from envadvisor.importers._regex_shape import analyse
 from envadvisor.model import Category, Severity, fact_keys
+from envadvisor.records import record
 from envadvisor.resources import _cache_path, _store
 
 NAME = "signatures"
@@ -100,7 +100,7 @@ CONVERTERS: Mapping[str, Any] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Signature:
     id: str
     category: Category

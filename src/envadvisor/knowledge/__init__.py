@@ -104,14 +104,16 @@ class Knowledge:
 
 
 def load_knowledge(extra_rule_files: Sequence[str | Path] = (), *, deep_rules: bool = True,
-                   ecosystem_rules: bool = True) -> Knowledge:
+                   ecosystem_rules: bool = True, registry_rules: bool = True) -> Knowledge:
     """The knowledge base; the default one is parsed once per process and cached.
 
     ``deep_rules=False`` leaves out the rules over ``proof.*`` facts (``include: deep_rules`` in
     compat.yaml), which only a ``diagnose --deep`` report holds: plain ``diagnose`` does not pay for
     compiling them. ``ecosystem_rules=False`` leaves out the rules over the ecosystem packages
-    (``include: ecosystem_rules``), which diagnose needs only when one of them is installed."""
-    base = _load_default(deep_rules, ecosystem_rules)
+    (``include: ecosystem_rules``), which diagnose needs only when one of them is installed.
+    ``registry_rules=False`` leaves out the rules over the registry release lists (``include:
+    registry_rules``), which speak only about a framework release newer than the tables."""
+    base = _load_default(deep_rules, ecosystem_rules, registry_rules)
     if not extra_rule_files:
         return base
     extra: list[Rule] = []
@@ -124,19 +126,22 @@ def load_knowledge(extra_rule_files: Sequence[str | Path] = (), *, deep_rules: b
         except UnicodeDecodeError as exc:
             raise DataFileError(str(p), f"not UTF-8 text (byte {exc.start})") from None
         extra.extend(_rules_from_text(text, str(p), base.tables))
-    rules = _check_unique(base.rules + tuple(extra), complete=deep_rules and ecosystem_rules)
+    complete = deep_rules and ecosystem_rules and registry_rules
+    rules = _check_unique(base.rules + tuple(extra), complete=complete)
     return Knowledge(tables=base.tables, rules=rules, checked=base.checked)
 
 
-@lru_cache(maxsize=4)
-def _load_default(deep_rules: bool = True, ecosystem_rules: bool = True) -> Knowledge:
+@lru_cache(maxsize=8)
+def _load_default(deep_rules: bool = True, ecosystem_rules: bool = True,
+                  registry_rules: bool = True) -> Knowledge:
     from envadvisor.resources import rules_dir
 
-    return load_from_dir(rules_dir(), cache=True, deep_rules=deep_rules, ecosystem_rules=ecosystem_rules)
+    return load_from_dir(rules_dir(), cache=True, deep_rules=deep_rules, ecosystem_rules=ecosystem_rules,
+                         registry_rules=registry_rules)
 
 
 def load_from_dir(root: Path, *, cache: bool = False, deep_rules: bool = True,
-                  ecosystem_rules: bool = True) -> Knowledge:
+                  ecosystem_rules: bool = True, registry_rules: bool = True) -> Knowledge:
     """Load ``root/compat.yaml`` and its includes (tests use this with a copied tree).
 
     ``cache`` keeps the parsed YAML as JSON in the user's cache folder (keyed by the text's hash): only
@@ -176,12 +181,14 @@ def load_from_dir(root: Path, *, cache: bool = False, deep_rules: bool = True,
         rule_files.extend(include.get("deep_rules") or ())
     if ecosystem_rules:
         rule_files.extend(include.get("ecosystem_rules") or ())
+    if registry_rules:
+        rule_files.extend(include.get("registry_rules") or ())
     for rel in rule_files:
         path = root / str(rel)
         rules.extend(_rules_from_text(_read_text(path), str(path), tables, cache=cache))
     # A rule may yield to one in an optional set (deep, ecosystem); with that set left out, the reference
     # is checked when everything is loaded (the tests do), not here.
-    complete = deep_rules and ecosystem_rules
+    complete = deep_rules and ecosystem_rules and registry_rules
     return Knowledge(tables=tables, rules=_check_unique(tuple(rules), complete=complete), checked=checked)
 
 

@@ -56,9 +56,19 @@ PyTorch
     platform is linux-x86_64 | linux-aarch64 | windows-x86_64 (:func:`platform_key` builds it)
   - ``t.any_torch_cuda_build_serves(cc, driver, system, platform=, driver_cuda=)`` -> bool | None: some
     official CUDA wheel has code for the GPU and runs on the driver (False for a Tesla K40 today)
-  - ``t.torch_python_supported(torch, python)`` -> bool | None
+  - ``t.torch_python_supported(torch, python, platform=None)`` -> bool | None (torch 1.13: cp311 on
+    linux-x86_64 only; without a platform, None where platforms disagree)
+  - ``t.last_torch_for_cc(cc, platform=None)`` -> "2.14" (Maxwell, Pascal, Volta: 2.15 is CUDA 13 only),
+    "2.7" (K80) | None while the newest release serves it
+  - ``t.torch_platform_floor(version, system, arch=None)`` / ``t.tensorflow_platform_floor(...)`` ->
+    :class:`PlatformFloor` | None: the oldest OS the PyPI wheels install on (``glibc`` "2.28" for torch
+    >= 2.7 on Linux x86_64, >= 2.6 aarch64; ``macos`` "14.0" for torch >= 2.12; TF 2.21 glibc "2.27"),
+    ``since`` (the first release line with that floor: "torch<2.7" installs below it), ``source``;
+    ``t.wheel_os_floor(package, version, platform, field)`` -> "2.28" | "" (no floor) | None (unknown)
   - ``t.torchvision_matches_torch(torchvision, torch)``, ``t.torchaudio_matches_torch(torchaudio, torch)``
-  - ``t.torch_supports_numpy2(torch)`` -> bool | None; ``t.torch_numpy2_first``
+  - ``t.torch_supports_numpy2(torch, system=None)`` -> bool | None (Linux/macOS from 2.3.0, Windows from
+    2.4.1; system None: answered where they agree); ``t.torch_numpy2_first``,
+    ``t.torch_numpy2_first_for(system)``
   - ``t.torch_pytorch_channel_last`` ("2.5"), ``t.torch_macos_x86_64_last`` ("2.2")
   - ``t.conda_forge_pytorch_branch(version)`` -> :class:`CondaForgeBranch` | None;
     ``t.conda_forge_arch_list(torch, cuda, arch)``, ``t.conda_forge_glibc_min(cuda)`` (conda-forge builds)
@@ -69,6 +79,7 @@ PyTorch
     :func:`variant_cuda` ("cu128" -> "12.8")
 cuDNN
   - ``t.cudnn_min_cc(cudnn)`` -> "7.5" | None; ``t.cudnn_supports_cc(cudnn, cc)`` -> bool | None
+    (8.0-8.7: 3.5; 8.8-9.10: 5.0; 9.11+: 7.5, observed in NVIDIA's wheels)
 TensorFlow
   - ``t.knows_tensorflow(version)``, ``t.tensorflow_newer_than_tables(v)``, ``..._older_than_tables(v)``;
     ``t.tf_tested_config(version, system)`` -> :class:`TfConfig` | None
@@ -81,8 +92,10 @@ TensorFlow
 Transformers
   - ``t.knows_transformers(version)``, ``t.transformers_newer_than_tables(v)``,
     ``t.transformers_older_than_tables(v)``;
-    ``t.transformers_line(version)`` -> :class:`TransformersLine` | None
-    (python_min, torch_min, whether TensorFlow is supported)
+    ``t.transformers_line(version)`` -> :class:`TransformersLine` | None: python_min, two kinds of torch
+    floor (``torch_runtime_min``: below it Transformers disables PyTorch at import, from 4.52;
+    ``torch_extra_min``: the ``[torch]`` extra's floor, below it pip refuses transformers[torch]),
+    ``torch_min`` (the higher of the two: what a proposal respects), whether TensorFlow is supported
 Ecosystem packages (vLLM, xFormers, flash-attn, bitsandbytes, JAX and its CUDA plugins, ONNX Runtime GPU,
 DeepSpeed, PaddlePaddle; :mod:`envadvisor.knowledge.ecosystem`)
   - ``t.ecosystem`` (name -> EcoPackage); ``t.ecosystem_package(name)`` -> EcoPackage | None, whose
@@ -119,13 +132,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
+import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from envadvisor.errors import DataFileError
-from envadvisor.records import record
+from envadvisor.records import field, record, replace
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -304,6 +318,7 @@ class CcRange:
     extra: tuple[str, ...]
     source: str
     confidence: str = "high"
+    missing: tuple[str, ...] = ()  # inside [cc_min, cc_max] but not targetable (10.7 before CUDA 13.4)
 
 
 @record
@@ -347,6 +362,8 @@ class TorchRelease:
     numpy2: bool
     source: str
     confidence: str = "high"
+    # Platforms whose wheels cover another Python range (torch 1.13: cp311 on linux-x86_64 only)
+    python_by_platform: Mapping[str, PythonRange] = field(default_factory=dict)
 
     @property
     def all_variants(self) -> tuple[str, ...]:
@@ -376,6 +393,18 @@ class ArchList:
     def lowest(self) -> str | None:
         all_cc = [c for c in self.sass + self.ptx if vtuple(c)]
         return min(all_cc, key=lambda c: vtuple(c) or (0,)) if all_cc else None
+
+
+@record
+class PlatformFloor:
+    """The oldest OS a PyPI wheel installs on (its platform tag): glibc for Linux, macOS version."""
+
+    platform: str  # linux-x86_64 | linux-aarch64 | macos-arm64
+    glibc: str | None
+    macos: str | None
+    source: str
+    confidence: str = "high"
+    since: str = ""  # the first release line with this floor ("2.7": "torch<2.7" installs below it)
 
 
 @record
@@ -412,11 +441,18 @@ class TfAndCudaPins:
 class TransformersLine:
     version_from: str
     python_min: str
-    torch_min: str | None
+    torch_runtime_min: str | None  # import-time check: below it Transformers disables PyTorch (from 4.52)
+    torch_extra_min: str | None  # the `[torch]` extra's floor: below it pip refuses transformers[torch]
     tensorflow: bool
     tensorflow_max_exclusive: str | None
     source: str
     confidence: str = "high"
+
+    @property
+    def torch_min(self) -> str | None:
+        """The torch a release is meant for: the higher of the runtime and the install-time floor."""
+        floors = [f for f in (self.torch_runtime_min, self.torch_extra_min) if f]
+        return max(floors, key=lambda f: vtuple(f) or (0,)) if floors else None
 
 
 @record
@@ -657,11 +693,11 @@ class Tables:
             "transformers_lines",
             "_python_eol",
             "_conda_forge_branches",
-            "driver_branch_rows",
-            "_gpu_driver_arch",
-            "_gpu_driver_named",
         ):
             getattr(self, name)
+        # The driver tables (driver_branch_rows, _gpu_driver_arch, _gpu_driver_named) are built on first
+        # use: a machine without an NVIDIA driver never needs them, and diagnose must stay fast there.
+        # tests/test_knowledge_tables.py builds them, so a malformed row still fails before a release.
 
     # ---------------------------------------------------------------- plumbing
     def _table(self, name: str) -> Any:
@@ -943,18 +979,18 @@ class Tables:
             if system not in ("linux", "windows"):
                 raise DataFileError(rows.path, f"system '{system}' is not linux or windows",
                                     entry=f"driver_branch_cuda[{i}]", field="system")
-            lo = vtuple(row.get("from", branch))
-            hi = vtuple(row.get("below", branch + 1))
+            lo = vtuple(row["from"]) if "from" in row else (branch,)
+            hi = vtuple(row["below"]) if "below" in row else (branch + 1,)
             cuda = rows.text(row, "cuda", i)
             if lo is None or hi is None or _cmp(lo, hi) >= 0 or _line(cuda) is None:
                 raise DataFileError(rows.path, "bad from/below/cuda", entry=f"driver_branch_cuda[{i}]")
             out.append(BranchCuda(branch, system, lo, hi, cuda, _src(row, table, rows, i), _conf(row, table)))
-        for a in out:
-            for b in out:
-                if a is not b and a.system == b.system and _cmp(a.lo, b.hi) < 0 and _cmp(b.lo, a.hi) < 0:
-                    raise DataFileError(rows.path, f"R{a.branch} and R{b.branch} overlap on {a.system}",
-                                        entry="driver_branch_cuda")
-        return tuple(sorted(out, key=lambda r: (r.system, r.lo)))
+        out.sort(key=lambda r: (r.system, r.lo))
+        for a, b in itertools.pairwise(out):  # sorted by start: an overlap shows between neighbours
+            if a.system == b.system and _cmp(b.lo, a.hi) < 0:
+                raise DataFileError(rows.path, f"R{a.branch} and R{b.branch} overlap on {a.system}",
+                                    entry="driver_branch_cuda")
+        return tuple(out)
 
     def driver_branch_row(self, driver: str, system: str) -> BranchCuda | None:
         """The branch row of a driver on ``system`` (linux | windows): by number for a branch (570), by
@@ -1164,7 +1200,8 @@ class Tables:
             out.append(CcRange(rows.text(row, "cuda_from", i), rows.text(row, "cuda_to", i),
                                rows.text(row, "cc_min", i), rows.text(row, "cc_max", i),
                                tuple(str(x) for x in row.get("extra") or ()),
-                               _src(row, table, rows, i), _conf(row, table)))
+                               _src(row, table, rows, i), _conf(row, table),
+                               tuple(str(x) for x in row.get("missing") or ())))
         return tuple(out)
 
     def cc_range_for_cuda(self, cuda: str) -> CcRange | None:
@@ -1184,6 +1221,8 @@ class Tables:
             return None
         if cc in r.extra:
             return True
+        if any(_line(m) == _line(cc) for m in r.missing):
+            return False
         return _cmp(vtuple(r.cc_min) or (), target) <= 0 <= _cmp(vtuple(r.cc_max) or (), target)
 
     def last_cuda_for_cc(self, cc: str) -> str | None:
@@ -1266,6 +1305,8 @@ class Tables:
                 numpy2=bool(row.get("numpy2")),
                 source=_src(row, None, rows, i),
                 confidence=_conf(row),
+                python_by_platform={str(k): _pyrange(v, rows, i)
+                                    for k, v in (row.get("python_by_platform") or {}).items()},
             ))
         out.sort(key=lambda r: _line(r.version) or (0, 0), reverse=True)
         return tuple(out)
@@ -1402,9 +1443,129 @@ class Tables:
             return None
         return version_ge(ga.toolkit_driver, floor)
 
-    def torch_python_supported(self, torch: str, python: str) -> bool | None:
+    def _platform_floor(self, table: str, prefix: str, version: str, system: str | None,
+                        arch: str | None) -> PlatformFloor | None:
+        line = _line(version)
+        if line is None or not system:
+            return None
+        rows = self._rows(table)
+        wanted = platform_key(system, arch)
+        found: dict[str, PlatformFloor] = {}
+        listed = {str(p) for row in self._table(table) for p in row.get("platforms") or ()}
+        for i, row in enumerate(self._table(table)):
+            lo = _line(rows.text(row, f"{prefix}_from", i))
+            hi = _line(row.get(f"{prefix}_to")) if row.get(f"{prefix}_to") else None
+            if lo is None or line < lo or (hi is not None and line > hi):
+                continue
+            for plat in rows.need(row, "platforms", i):
+                found[str(plat)] = PlatformFloor(
+                    str(plat), str(row["glibc"]) if row.get("glibc") else None,
+                    str(row["macos"]) if row.get("macos") else None, _src(row, None, rows, i), _conf(row),
+                    rows.text(row, f"{prefix}_from", i))
+        if wanted is not None:
+            return found.get(wanted)
+        # No architecture: the floor every platform of the system (that the table lists) shares.
+        mine = sorted(p for p in listed if p.startswith(f"{system.lower()}-"))
+        if not mine or any(p not in found for p in mine):
+            return None
+        floors = {(found[p].glibc, found[p].macos) for p in mine}
+        if len(floors) != 1:
+            return None
+        first = found[mine[0]]
+        if len(mine) == 1:
+            return first
+        sources = "; ".join(dict.fromkeys(found[p].source for p in mine))
+        since = min((found[p].since for p in mine), key=lambda v: vtuple(v) or (0,))
+        return replace(first, platform=system.lower(), source=sources, since=since)
+
+    def torch_platform_floor(self, version: str, system: str | None,
+                             arch: str | None = None) -> PlatformFloor | None:
+        """The oldest OS the PyPI torch wheels of ``version`` install on: glibc 2.28 for Linux x86_64 from
+        2.7 (aarch64 from 2.6), macOS 14 for macOS arm64 from 2.12. None when no floor is recorded (older
+        releases, Windows) or, without ``arch``, when the system's architectures differ."""
+        return self._platform_floor("torch_platform_floors", "torch", version, system, arch)
+
+    def tensorflow_platform_floor(self, version: str, system: str | None,
+                                  arch: str | None = None) -> PlatformFloor | None:
+        """The oldest glibc the PyPI tensorflow wheels of ``version`` install on (2.21: 2.27; 2.19-2.20:
+        2.17 on x86_64); None when not recorded."""
+        return self._platform_floor("tf_platform_floors", "tf", version, system, arch)
+
+    def wheel_floor_platforms(self, package: str, system: str | None) -> list[str]:
+        """The platforms of ``system`` the floor table of ``package`` (torch | tensorflow) lists."""
+        table = "torch_platform_floors" if package == "torch" else "tf_platform_floors"
+        listed = {str(p) for row in self._table(table) for p in row.get("platforms") or ()}
+        return sorted(p for p in listed if system and p.startswith(f"{system.lower()}-"))
+
+    def wheel_os_floor(self, package: str, version: str, platform: str | None, field: str) -> str | None:
+        """The ``field`` (glibc | macos) floor of the PyPI wheels of ``package`` (torch | tensorflow)
+        ``version`` on ``platform``: the version ("2.28"); "" when there is none (a release before the
+        first recorded floor of that platform: manylinux1/2014 or macosx_11 tags); None when unknown (a
+        release newer than the tables, a platform the table does not list)."""
+        torch = package == "torch"
+        table, prefix = ("torch_platform_floors", "torch") if torch else ("tf_platform_floors", "tf")
+        newer = self.torch_newer_than_tables(version) if torch else self.tensorflow_newer_than_tables(version)
+        line = _line(version)
+        if newer is not False or line is None or not platform:
+            return None
+        system = platform.split("-", 1)[0]
+        floor = self._platform_floor(table, prefix, version, system, platform.split("-", 1)[1])
+        if floor is not None and getattr(floor, field) is not None:
+            return str(getattr(floor, field))
+        starts = [_line(r[f"{prefix}_from"]) for r in self._table(table)
+                  if platform in (r.get("platforms") or ()) and r.get(field)]
+        earliest = min((s for s in starts if s is not None), default=None)
+        return "" if earliest is not None and line < earliest else None
+
+    def last_torch_for_cc(self, compute_capability: str, platform: str | None = None) -> str | None:
+        """The newest torch release line with an official CUDA wheel that has code for this compute
+        capability, when a newer line has none: "2.14" for Maxwell, Pascal and Volta (2.15 ships CUDA 13
+        only), "2.7" for a Tesla K80 (3.7). None while the newest release still serves it, when no release
+        in the tables ever did (3.5), or when the tables cannot tell."""
+        if vtuple(compute_capability) is None:
+            return None
+        platforms = (platform,) if platform else ("linux-x86_64", "linux-aarch64", "windows-x86_64")
+
+        def serves(release: TorchRelease) -> bool | None:
+            answer: bool | None = False
+            for variant in release.all_variants:
+                cuda = variant_cuda(variant)
+                if cuda is None:
+                    continue
+                for plat in platforms:
+                    al = self.torch_arch_list(release.version, variant, plat)
+                    if al is not None:
+                        covered = arch_covers(al, compute_capability)
+                    else:
+                        targets = self.cuda_supports_cc(cuda, compute_capability)
+                        covered = False if targets is False else None
+                    if covered:
+                        return True
+                    if covered is None:
+                        answer = None
+            return answer
+
+        newest = self.torch_releases[0]
+        if serves(newest) is not False:
+            return None
+        for release in self.torch_releases[1:]:
+            verdict = serves(release)
+            if verdict:
+                return release.version
+            if verdict is None:
+                return None
+        return None
+
+    def torch_python_supported(self, torch: str, python: str, platform: str | None = None) -> bool | None:
+        """Whether ``torch`` has wheels for ``python`` (on ``platform``, e.g. linux-x86_64, when given: torch
+        1.13 has cp311 wheels there only). Without a platform, None where the platforms disagree."""
         r = self.torch_release(torch)
-        return None if r is None else r.python.contains(python)
+        if r is None:
+            return None
+        if platform is not None:
+            return r.python_by_platform.get(platform, r.python).contains(python)
+        answers = {rng.contains(python) for rng in (r.python, *r.python_by_platform.values())}
+        return answers.pop() if len(answers) == 1 else None
 
     def torchvision_matches_torch(self, torchvision: str, torch: str) -> bool | None:
         if is_prerelease(torchvision) or is_prerelease(torch):
@@ -1445,10 +1606,27 @@ class Tables:
 
     @property
     def torch_numpy2_first(self) -> str:
+        """The first torch built against NumPy 2 on Linux and macOS ("2.3"); Windows: 2.4.1."""
         return str(self._table("torch_numpy2")["first_torch"])
 
-    def torch_supports_numpy2(self, torch: str) -> bool | None:
-        return version_ge(torch, self.torch_numpy2_first)
+    def torch_numpy2_first_for(self, system: str | None) -> str | None:
+        """The first torch whose wheels for ``system`` work with NumPy 2: 2.3 (Linux, macOS), 2.4.1
+        (Windows); None when ``system`` is None and the answers differ."""
+        table = self._table("torch_numpy2")
+        by_system = table.get("first_torch_by_system") or {}
+        if system is None:
+            firsts = {self.torch_numpy2_first, *(str(v) for v in by_system.values())}
+            return firsts.pop() if len(firsts) == 1 else None
+        return str(by_system.get(system.lower(), self.torch_numpy2_first))
+
+    def torch_supports_numpy2(self, torch: str, system: str | None = None) -> bool | None:
+        """Whether ``torch``'s wheels for ``system`` work with NumPy 2 (built against it). ``system`` None:
+        answered where Linux, macOS and Windows agree (2.2: False, 2.5: True; 2.3.1: None)."""
+        if system is None:
+            systems = ("linux", "macos", "windows")
+            answers = {version_ge(torch, self.torch_numpy2_first_for(s)) for s in systems}
+            return answers.pop() if len(answers) == 1 else None
+        return version_ge(torch, self.torch_numpy2_first_for(system))
 
     @property
     def torch_pytorch_channel_last(self) -> str:
@@ -1671,7 +1849,8 @@ class Tables:
         for i, row in enumerate(rows.need(raw, "rows", "rows")):
             out.append(TransformersLine(
                 rows.text(row, "from", i), rows.text(row, "python_min", i),
-                str(row["torch_min"]) if row.get("torch_min") else None,
+                str(row["torch_runtime_min"]) if row.get("torch_runtime_min") else None,
+                str(row["torch_extra_min"]) if row.get("torch_extra_min") else None,
                 bool(rows.need(row, "tensorflow", i)) if "tensorflow" in row else False,
                 str(row["tensorflow_max_exclusive"]) if row.get("tensorflow_max_exclusive") else None,
                 _src(row, raw, rows, i), _conf(row, raw)))

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from envadvisor.glossary import Glossary, Term
+from envadvisor.records import field, record
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -84,14 +84,14 @@ def colon(lang: str) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Section:
     heading: str
     paragraphs: tuple[str, ...] = ()
     items: tuple[str, ...] = ()  # shown as a bulleted list
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Doc:
     title: str
     subtitle: str
@@ -436,7 +436,7 @@ def rule_data(doc: Mapping[str, Any], lang: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MapScope:
     """Which part of the map to draw: everything, one term's neighbourhood, or only some terms."""
 
@@ -447,6 +447,9 @@ class MapScope:
         if self.focus and self.focus not in (source, target):
             return False
         return self.only is None or (source in self.only and target in self.only)
+
+
+EVERYTHING = MapScope()  # the whole map (a record is immutable: safe as a default)
 
 
 def _edges(glossary: Glossary, scope: MapScope) -> list[tuple[Term, str, Term]]:
@@ -481,7 +484,7 @@ def _by_category(glossary: Glossary, terms: Iterable[Term]) -> dict[str, list[Te
     return {category: members for category, members in grouped.items() if members}
 
 
-def map_tree(glossary: Glossary, lang: str, scope: MapScope = MapScope()) -> Tree:
+def map_tree(glossary: Glossary, lang: str, scope: MapScope = EVERYTHING) -> Tree:
     from rich.text import Text
     from rich.tree import Tree
 
@@ -509,7 +512,7 @@ def _mermaid_label(text: str) -> str:
     return text.replace('"', "#quot;")
 
 
-def map_mermaid(glossary: Glossary, lang: str, scope: MapScope = MapScope()) -> str:
+def map_mermaid(glossary: Glossary, lang: str, scope: MapScope = EVERYTHING) -> str:
     """A Mermaid flowchart (GitHub renders it in Markdown): one subgraph per category."""
     edges = _edges(glossary, scope)
     lines = ["flowchart LR"]
@@ -529,7 +532,7 @@ def _dot_quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def map_dot(glossary: Glossary, lang: str, scope: MapScope = MapScope()) -> str:
+def map_dot(glossary: Glossary, lang: str, scope: MapScope = EVERYTHING) -> str:
     """Graphviz dot text (`dot -Tsvg`): one cluster per category."""
     edges = _edges(glossary, scope)
     lines = [
@@ -581,6 +584,24 @@ WHY_UI: dict[str, dict[str, str]] = {
         "this_file": "this file",
         "on_channel": "{spec} on {channel}",
         "unknown_term": "not in the glossary",
+        "arrives": "No line of the environment names it: it comes with {bringer} ({via}){version}.",
+        "arrives_version": ", at {version}",
+        "arrives_line": "{spec} (comes with {bringer})",
+        "via_requires_dist": "{table} {release}'s Requires-Dist on PyPI",
+        "via_variant": "the {variant} wheel's Requires-Dist",
+        "via_run_exports": "conda-forge pytorch {release}, CUDA build: the run_exports of its host "
+        "requirement {host}",
+        "via_run": "conda-forge pytorch {release}, CUDA build: a run requirement",
+        "built_for_cuda": "{version} (a build for cuda-version {cuda})",
+        "pinned_by_cuda": "{version} (cuda-version={cuda} pins it)",
+        "no_cuda_line": "its version follows the environment's cuda-version, which no line pins",
+        "variant_unknown": "the {variant} wheel from download.pytorch.org pins its own version, which the "
+        "tables do not hold; PyPI's torch {release} pins {pypi_pin}",
+        "version": "Version",
+        "target_from_header": "{target} (read from the file's header: no target was given)",
+        "listing_title": "What envadvisor propose would write for {wants}",
+        "listing_nothing_asked": "no packages (name them as for propose: envadvisor why --for pytorch)",
+        "listing_more": "One line: envadvisor why PACKAGE; what a line brings along: envadvisor why cudnn",
     },
     "zh": {
         "from_proposal": "由 envadvisor 提议",
@@ -604,11 +625,28 @@ WHY_UI: dict[str, dict[str, str]] = {
         "this_file": "本文件",
         "on_channel": "{spec}（来自 {channel}）",
         "unknown_term": "术语表中没有这一项",
+        "arrives": "环境中没有哪一行写着它：它随 {bringer} 一起安装（{via}）{version}。",
+        "arrives_version": "，版本 {version}",
+        "arrives_line": "{spec}（随 {bringer} 安装）",
+        "via_requires_dist": "PyPI 上 {table} {release} 的 Requires-Dist",
+        "via_variant": "{variant} wheel 的 Requires-Dist",
+        "via_run_exports": "conda-forge 的 pytorch {release} CUDA 构建：来自其构建依赖 {host} 的 run_exports",
+        "via_run": "conda-forge 的 pytorch {release} CUDA 构建：运行依赖",
+        "built_for_cuda": "{version}（针对 cuda-version {cuda} 的构建）",
+        "pinned_by_cuda": "{version}（由 cuda-version={cuda} 锁定）",
+        "no_cuda_line": "它的版本随环境的 cuda-version 而定，而没有哪一行固定了 cuda-version",
+        "variant_unknown": "download.pytorch.org 上的 {variant} wheel 自己固定版本，数据表中没有；"
+        "PyPI 上的 torch {release} 固定的是 {pypi_pin}",
+        "version": "版本",
+        "target_from_header": "{target}（取自文件头部：没有指定目标机器）",
+        "listing_title": "envadvisor propose 针对 {wants} 会写出的环境",
+        "listing_nothing_asked": "没有指定包（与 propose 一样传入：envadvisor why 包名 --for pytorch）",
+        "listing_more": "单独一行：envadvisor why 包名；某一行带来的包：envadvisor why cudnn、nccl …",
     },
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WhyAnswer:
     """Why one dependency is in an environment: the proposal's decision record, or a file line."""
 
@@ -625,14 +663,19 @@ class WhyAnswer:
     term: Term | None = None
     proposed: str | None = None  # file mode: the line envadvisor would write for this package
     remark: str | None = None  # file mode: how the file's line compares with the proposal
+    arrives_with: str | None = None  # not a line: the line that brings it (torch==2.13.0)
+    version_note: str | None = None  # not a line: what decides its version, or why it is not known
 
 
-def describe_target(target: Any) -> str:
+def describe_target(target: Any, lang: str = "en") -> str:
     """The target in one line: OS and glibc, GPUs, and the newest CUDA the driver supports.
 
     ``Linux x86_64, glibc 2.39, NVIDIA H200 (compute capability 9.0), driver 580.159.04 supports
-    CUDA <= 13.0``
+    CUDA <= 13.0``; in Chinese ``Linux x86_64，glibc 2.39，NVIDIA H200（计算能力 9.0），驱动 580.159.04
+    最高支持 CUDA 13.0``.
     """
+    if lang == "zh":
+        return _describe_target_zh(target)
     parts = [target.describe(), target.describe_gpus()]
     if target.gpus:
         if target.driver_cuda:
@@ -642,6 +685,28 @@ def describe_target(target: Any) -> str:
         else:
             parts.append(f"driver {target.describe_driver()}")
     return ", ".join(parts)
+
+
+def _describe_target_zh(target: Any) -> str:
+    os_name = {"linux": "Linux", "windows": "Windows", "macos": "macOS"}.get(target.system, target.system)
+    machine = f"{os_name} {target.arch}" + ("（WSL2）" if target.wsl else "")
+    parts = [machine]
+    if target.glibc:
+        parts.append(f"glibc {target.glibc}")
+    if not target.gpus:
+        parts.append("没有 NVIDIA GPU")
+    else:
+        counts: dict[tuple[str | None, str], int] = {}
+        for gpu in target.gpus:
+            counts[(gpu.name, gpu.compute_capability)] = counts.get((gpu.name, gpu.compute_capability), 0) + 1
+        for (name, cc), n in counts.items():
+            label = f"{n} x {name or 'NVIDIA GPU'}" if n > 1 else (name or "NVIDIA GPU")
+            parts.append(f"{label}（计算能力 {cc}）")
+        driver = target.driver or "（版本未知）"
+        parts.append(
+            f"驱动 {driver} 最高支持 CUDA {target.driver_cuda}" if target.driver_cuda else f"驱动 {driver}"
+        )
+    return "，".join(parts)
 
 
 def _key(name: str) -> str:
@@ -702,7 +767,7 @@ def chain_of(
     may name a step differently (a user's file shows its own line for the same package).
     """
     words = WHY_UI[lang]
-    target = describe_target(proposal.target)
+    target = describe_target(proposal.target, lang)
     chain = tuple(dep.chain) or (dep.name,)
 
     def show(line: Any) -> str:
@@ -754,7 +819,7 @@ def why_from_proposal(package: str, proposal: Any, glossary: Glossary, lang: str
         origin="proposal",
         line_number=None,
         wants=tuple(proposal.wants),
-        target=describe_target(proposal.target),
+        target=describe_target(proposal.target, lang),
         why=dep.why,
         chain=chain_of(dep, proposal, lang),
         based_on=tuple(dep.based_on),
@@ -774,6 +839,8 @@ def why_doc(answer: WhyAnswer, lang: str) -> Doc:
         sections.append(Section(words["chain"], paragraphs=(" <- ".join(answer.chain),)))
     if answer.based_on:
         sections.append(Section(words["chosen_by"], items=answer.based_on))
+    if answer.version_note:
+        sections.append(Section(words["version"], paragraphs=(answer.version_note,)))
     if answer.proposed is not None or answer.remark:
         text = answer.proposed or ""
         if answer.remark:
@@ -816,12 +883,14 @@ def why_data(answer: WhyAnswer, lang: str) -> dict[str, Any]:
         else {"id": term.id, "name": term.text(lang).name, "summary": term.text(lang).summary},
         "proposed": answer.proposed,
         "remark": answer.remark,
+        "arrives_with": answer.arrives_with,
+        "version_note": answer.version_note,
         "target": answer.target,
         "wants": list(answer.wants),
     }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FileLine:
     name: str
     spec: str
@@ -872,7 +941,7 @@ def why_from_file(
         origin=path,
         line_number=line.line,
         wants=tuple(proposal.wants) if proposal is not None else (),
-        target=describe_target(proposal.target) if proposal is not None else "",
+        target=describe_target(proposal.target, lang) if proposal is not None else "",
         term=glossary.for_package(line.name),
     )
     if proposal is None:
@@ -895,6 +964,147 @@ def why_from_file(
 
 
 def _replace(answer: WhyAnswer, **changes: Any) -> WhyAnswer:
-    import dataclasses
+    from envadvisor.records import replace
 
-    return dataclasses.replace(answer, **changes)
+    return replace(answer, **changes)
+
+
+def _arrival_spec(arrival: Any) -> str:
+    version = arrival.version or ""
+    return f"{arrival.package}{version}" if version[:1] in "=<>~!" else f"{arrival.package} {version}".strip()
+
+
+def _arrival_version(arrival: Any, lang: str) -> str | None:
+    """The version as the reader is told it: with what it follows, or why it is not known."""
+    words = WHY_UI[lang]
+    if arrival.follows == "no_cuda_line":
+        return None
+    if arrival.version and arrival.follows in ("built_for_cuda", "pinned_by_cuda"):
+        return str(words[arrival.follows].format(version=arrival.version, cuda=arrival.cuda))
+    return str(arrival.version) if arrival.version else None
+
+
+def _arrival_note(arrival: Any, lang: str) -> str | None:
+    words = WHY_UI[lang]
+    if arrival.follows == "no_cuda_line":
+        return words["no_cuda_line"]
+    if arrival.version is None and arrival.variant:
+        return words["variant_unknown"].format(
+            variant=arrival.variant, release=arrival.release, pypi_pin=arrival.pypi_pin
+        )
+    return None
+
+
+def _arrival_why(arrival: Any, lang: str) -> str:
+    words = WHY_UI[lang]
+    if arrival.how == "requires_dist":
+        via = (
+            words["via_variant"].format(variant=arrival.variant)
+            if arrival.variant
+            else words["via_requires_dist"].format(table=arrival.table, release=arrival.release)
+        )
+    else:
+        via = words[f"via_{arrival.how}"].format(release=arrival.release, host=arrival.host)
+    version = _arrival_version(arrival, lang)
+    said = words["arrives_version"].format(version=version) if version else ""
+    return words["arrives"].format(bringer=arrival.bringer, via=via, version=said)
+
+
+def why_from_arrival(package: str, arrival: Any, proposal: Any, glossary: Glossary, lang: str) -> WhyAnswer:
+    """A package no line of the proposal names, explained through the line that brings it."""
+    words = WHY_UI[lang]
+    spec = _arrival_spec(arrival)
+    bringer = next(
+        (d for d in proposal.dependencies if d.kind == "package" and d.spec.strip() == arrival.bringer), None
+    )
+    chain: tuple[str, ...] = (words["arrives_line"].format(spec=spec, bringer=arrival.bringer),)
+    if bringer is not None:
+        chain += chain_of(bringer, proposal, lang)
+    return WhyAnswer(
+        package=package,
+        spec=spec,
+        source=arrival.source,
+        origin="proposal",
+        line_number=None,
+        wants=tuple(proposal.wants),
+        target=describe_target(proposal.target, lang),
+        why=_arrival_why(arrival, lang),
+        chain=chain,
+        based_on=(arrival.reference,),
+        term=glossary.for_package(arrival.package.split(" ", 1)[0]) or glossary.for_package(package),
+        version_note=_arrival_note(arrival, lang),
+        arrives_with=arrival.bringer,
+    )
+
+
+def why_arrival_in_file(
+    package: str,
+    arrival: Any,
+    lines: Sequence[FileLine],
+    path: str,
+    target: str,
+    glossary: Glossary,
+    lang: str,
+) -> WhyAnswer:
+    """A package no line of the file names, explained through the file's line that brings it."""
+    words = WHY_UI[lang]
+    spec = _arrival_spec(arrival)
+    line = next((item for item in lines if item.spec.strip() == arrival.bringer), None)
+    chain: tuple[str, ...] = (words["arrives_line"].format(spec=spec, bringer=arrival.bringer),)
+    if line is not None:
+        chain += (f"{line.spec} ({line.source}, {words['this_file']})",)
+    return WhyAnswer(
+        package=package,
+        spec=spec,
+        source=arrival.source,
+        origin=path,
+        line_number=line.line if line is not None else None,
+        wants=(),
+        target=target,
+        why=_arrival_why(arrival, lang),
+        chain=chain,
+        based_on=(arrival.reference,),
+        term=glossary.for_package(arrival.package.split(" ", 1)[0]) or glossary.for_package(package),
+        version_note=_arrival_note(arrival, lang),
+        arrives_with=arrival.bringer,
+    )
+
+
+def proposal_listing_doc(proposal: Any, lang: str) -> Doc:
+    """``why`` with no package: every line of the environment ``propose`` would write, with its why."""
+    words = WHY_UI[lang]
+    wants = ", ".join(proposal.wants) if proposal.wants else words["listing_nothing_asked"]
+    items = tuple(
+        f"{_line_label(d, proposal, lang)}{colon(lang)}{d.why}"
+        for d in proposal.dependencies
+        if d.kind == "package"
+    )
+    sections = (
+        Section(words["proposal"], items=items),
+        Section(words["target"], paragraphs=(describe_target(proposal.target, lang),)),
+    )
+    return Doc(
+        title=words["listing_title"].format(wants=wants),
+        subtitle=words["from_proposal"],
+        lead=words["listing_more"],
+        sections=sections,
+    )
+
+
+def proposal_listing_data(proposal: Any, lang: str) -> dict[str, Any]:
+    return {
+        "lang": lang,
+        "wants": list(proposal.wants),
+        "target": describe_target(proposal.target),
+        "lines": [
+            {
+                "spec": d.spec,
+                "source": d.source,
+                "why": d.why,
+                "chain": list(d.chain),
+                "based_on": list(d.based_on),
+            }
+            for d in proposal.dependencies
+            if d.kind == "package"
+        ],
+    }

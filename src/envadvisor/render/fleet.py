@@ -448,7 +448,7 @@ class _FindingsTable:
         else:
             table.add_column(f"{ui['name']} · {ui['nodes']}")
         for code, name, severity, nodes in self.rows:
-            cells: list[Any] = [code, severity]
+            cells: list[Any] = [Text(code), Text(severity)]  # Text: a report's code is never markup
             if wide or not with_nodes:
                 cells.append(Wrap(name))
                 if with_nodes:

@@ -26,15 +26,14 @@ from envadvisor.records import record
 from envadvisor.render.wrap import Wrap, wrap_text
 
 if TYPE_CHECKING:
+    import datetime as _dt
+
     from rich.console import Console, ConsoleOptions, RenderResult
 
 # below this many columns the Meaning column moves behind `envadvisor explain`
 WIDE_COLUMNS = 110
 # below this many columns the components table becomes a two-column list
 TABLE_COLUMNS = 80
-
-if TYPE_CHECKING:
-    import datetime as _dt
 
 UI: dict[str, dict[str, str]] = {
     "en": {
