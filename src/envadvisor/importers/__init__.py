@@ -148,6 +148,6 @@ def _tables() -> Any:
         from envadvisor.knowledge import load_knowledge
 
         # the tables are the same in every load; this is the load diagnose itself starts with (cached)
-        return load_knowledge(deep_rules=False, ecosystem_rules=False).tables
+        return load_knowledge(deep_rules=False, ecosystem_rules=False, registry_rules=False).tables
     except (ImportError, EnvAdvisorError, AttributeError):
         return None
