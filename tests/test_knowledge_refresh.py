@@ -400,18 +400,24 @@ def test_rules_listing_carries_the_tables_age() -> None:
 
 def test_diagnose_loads_the_registry_rules_only_for_releases_beyond_the_tables(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A report with transformers 5.25.0 (newer than the tables) on Python 3.10 gets EA512 from
-    `diagnose --from`; with a release the tables know, diagnose never loads the registry rules."""
+    """A report with tensorflow 2.22.0rc0 (newer than the tables) on Python 3.9 gets EA512 from
+    `diagnose --from`; with a release the tables know, diagnose never loads the registry rules.
+    (Transformers 5.25.0 served here until the knowledge audit added 5.25 to the hand tables.)"""
     from envadvisor import knowledge
     from envadvisor.model import Origin, Report, to_data
     from tests.rule_cases import build_facts, load_cases
 
     cases = load_cases()
 
-    def report(transformers: str) -> Path:
-        facts = build_facts(cases["base"], {"python": {"version": "3.10.12"},
-                                            "packages": {"transformers": {"version": transformers}}})
-        path = tmp_path / f"report-{transformers}.json"
+    def report(transformers: str, tensorflow: str | None = None) -> Path:
+        overrides: dict[str, Any] = {"python": {"version": "3.10.12"},
+                                     "packages": {"transformers": {"version": transformers}}}
+        if tensorflow:
+            overrides = {"python": {"version": "3.9.18"},
+                         "packages": {"tensorflow": {"version": tensorflow}},
+                         "frameworks": {"tensorflow": {"version": tensorflow}}}
+        facts = build_facts(cases["base"], overrides)
+        path = tmp_path / f"report-{transformers}-{tensorflow}.json"
         data = to_data(Report(tool_version="0", origin=Origin(kind="machine"), facts=facts,
                               tables_checked="2026-11-28"))
         path.write_text(json.dumps(data), encoding="utf-8")
@@ -430,7 +436,8 @@ def test_diagnose_loads_the_registry_rules_only_for_releases_beyond_the_tables(
         code, out, _err = _run("diagnose", "--from", str(report("5.20.0")), "--json", "--fail-on", "never")
         assert code == 0 and "EA512" not in out
         assert loads and not any(loads)  # the registry rules were never loaded
-        code, out, _err = _run("diagnose", "--from", str(report("5.25.0")), "--json", "--fail-on", "never")
+        beyond = report("5.20.0", tensorflow="2.22.0rc0")
+        code, out, _err = _run("diagnose", "--from", str(beyond), "--json", "--fail-on", "never")
         findings = {f["code"]: f for f in json.loads(out)["findings"]}
         assert "EA512" in findings and "read on 2026-12-04" in findings["EA512"]["message"]
         assert loads[-1] is True

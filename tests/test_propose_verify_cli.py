@@ -83,3 +83,14 @@ def test_output_folder_is_refused_at_once(tmp_path: Path, capsys: pytest.Capture
     assert main(["propose", "torch", *TARGET, "-o", str(existing), "--verify", UNREACHABLE]) == 2
     assert "already exists; pass --force" in capsys.readouterr().err
     assert existing.read_text(encoding="utf-8") == "keep me\n"
+
+
+def test_an_unknown_package_gets_a_note(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["propose", "torch", "foobarpkg", "accelerate", *TARGET]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        "envadvisor: note: foobarpkg is not in the knowledge tables: written unpinned"
+    ]
+    assert "  - foobarpkg" in captured.out
+    assert main(["propose", "torch", *TARGET]) == 0
+    assert capsys.readouterr().err == ""

@@ -12,6 +12,7 @@ from envadvisor.cli import _common
 from envadvisor.cli.propose import (
     add_proposal_arguments,
     pip_packages,
+    unknown_packages,
     verify_exit_code,
     verify_header,
     verify_proposal,
@@ -143,6 +144,8 @@ def _propose(args: argparse.Namespace, summary: FleetSummary, lang: str) -> int:
         raise UsageError("no report says which operating system its node runs; cannot propose for the fleet")
     options = ProposeOptions(python=args.python, name=args.name, source=source, target_is_host=False)
     proposal = propose(target.facts, list(args.propose), options, knowledge)
+    for name in unknown_packages(list(args.propose)):
+        print(f"envadvisor: note: {name} is not in the knowledge tables: written unpinned", file=sys.stderr)
     filename = os.path.basename(args.output) if args.output else "environment.yml"
     text = with_fleet_header(proposal.to_yaml(filename), summary, target, proposal.conda_override_cuda)
     solved = unverified = None

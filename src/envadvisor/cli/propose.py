@@ -80,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
         python=args.python, name=args.name, source=args.source or "auto", target_is_host=target_is_host
     )
     proposal = propose(gathered.facts, args.packages, options, knowledge)
+    for name in unknown_packages(args.packages):
+        print(f"envadvisor: note: {name} is not in the knowledge tables: written unpinned", file=sys.stderr)
     filename = os.path.basename(args.output) if args.output else "environment.yml"
     text = proposal.to_yaml(filename)
     solved = unverified = None
@@ -111,6 +113,20 @@ def run(args: argparse.Namespace) -> int:
     if args.verify and (unverified is not None or not args.json):
         print(verify_summary(proposal, solved, unverified), file=sys.stderr)
     return verify_exit_code(solved, unverified)
+
+
+def unknown_packages(packages: list[str]) -> list[str]:
+    """The requested packages envadvisor knows nothing of: neither propose's own (pytorch, accelerate
+    ...) nor a glossary term's package (numpy, cudnn ...). propose passes them through as written."""
+    from envadvisor.propose.decide import ALIASES
+
+    names = [name for name in dict.fromkeys(packages) if name.strip().lower() not in ALIASES]
+    if not names:
+        return []
+    from envadvisor.glossary import load_glossary
+
+    glossary = load_glossary()
+    return [name for name in names if glossary.for_package(name.strip()) is None]
 
 
 # propose --verify: the conda part could not be checked (no py-rattler, channel unreachable)
