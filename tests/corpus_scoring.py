@@ -204,6 +204,18 @@ def figures(name: str, outcomes: Sequence[Outcome]) -> Figures:
     )
 
 
+def by_expected_category(outcomes: Sequence[Outcome]) -> dict[str, tuple[int, int, int]]:
+    """Per expected category ("healthy" for the healthy reports): (reports, verdict right, category
+    right). For a healthy report the category is right when its verdict is (nothing serious named)."""
+    rows: dict[str, list[int]] = {}
+    for o in outcomes:
+        row = rows.setdefault(o.expected_category or "healthy", [0, 0, 0])
+        row[0] += 1
+        row[1] += o.verdict_right
+        row[2] += o.category_right if o.expected_verdict == "problem" else o.verdict_right
+    return {name: (row[0], row[1], row[2]) for name, row in sorted(rows.items())}
+
+
 def coverage(splits: Iterable[str] = SPLITS) -> dict[str, Counter[str]]:
     """How the corpus spreads over formats, years, systems, languages, tags and expected categories."""
     counts: dict[str, Counter[str]] = {

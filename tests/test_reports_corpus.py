@@ -23,7 +23,16 @@ import pytest
 
 from envadvisor.importers import read_report
 from envadvisor.model import Category
-from tests.corpus_scoring import HELD_OUT, REPORTS, SPLITS, Outcome, diagnose_all, figures, index
+from tests.corpus_scoring import (
+    HELD_OUT,
+    REPORTS,
+    SPLITS,
+    Outcome,
+    by_expected_category,
+    diagnose_all,
+    figures,
+    index,
+)
 
 # Floors for the train part, set from measurement a little below it (docs/accuracy.md), so a change that
 # loses ground fails here. 2026-12-04, 147 train reports after the signature library and the reader
@@ -173,19 +182,21 @@ def test_scoring_counts_what_it_says() -> None:
     def outcome(exp: str, cat: str | None, got: str, got_cat: str | None, worst: str | None, crash=None):  # type: ignore[no-untyped-def]
         return Outcome("f", "train", exp, cat, got, got_cat, worst, (), (), crash)
 
-    figs = figures(
-        "made-up",
-        [
-            outcome("problem", "no_driver", "problem", "no_driver", "error"),
-            outcome("problem", "no_driver", "problem", "driver_too_old", "error"),
-            outcome("problem", "no_driver", "crash", None, None, crash="KeyError: x"),
-            outcome("healthy", None, "problem", "cpu_only_build", "error"),
-            outcome("healthy", None, "problem", "cpu_only_build", "warning"),
-            outcome("healthy", None, "healthy", None, None),
-        ],
-    )
+    made_up = [
+        outcome("problem", "no_driver", "problem", "no_driver", "error"),
+        outcome("problem", "no_driver", "problem", "driver_too_old", "error"),
+        outcome("problem", "no_driver", "crash", None, None, crash="KeyError: x"),
+        outcome("healthy", None, "problem", "cpu_only_build", "error"),
+        outcome("healthy", None, "problem", "cpu_only_build", "warning"),
+        outcome("healthy", None, "healthy", None, None),
+    ]
+    figs = figures("made-up", made_up)
     assert (figs.reports, figs.problems, figs.healthy) == (6, 3, 3)
     assert figs.verdict_right == 3  # two problems seen as problems, one healthy as healthy
     assert figs.category_right == 1
     assert (figs.false_alarms, figs.warned_healthy, figs.crashes) == (1, 1, 1)
     assert len(figs.misses) == 4  # all but the one right problem and the one right healthy
+    # per expected category: (reports, verdict right, category right); the rows add up to the figures
+    rows = by_expected_category(made_up)
+    assert rows == {"healthy": (3, 1, 1), "no_driver": (3, 2, 1)}
+    assert sum(r[1] for r in rows.values()) == figs.verdict_right
