@@ -19,6 +19,7 @@ that does blow up is stopped by a timeout instead of hanging the suite.
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib
 import inspect
 import json
@@ -168,79 +169,153 @@ def adversarial_inputs(pattern: re.Pattern[str], size: int) -> list[str]:
     parsed = sre_parse.parse(pattern.pattern, pattern.flags)
     seen: set[tuple[str, str]] = set()
     inputs = []
-    for prefix, unit in _pumps(list(parsed), ""):
-        if (prefix, unit) in seen or not unit:
-            continue
-        seen.add((prefix, unit))
-        body = unit * max(1, (size - len(prefix)) // len(unit))
-        for end in ("\x00", "\n"):
-            inputs.append(prefix + body + end)
+    for prefix, char in _pumps(list(parsed), ""):
+        # the repetition's character pumped after one prefix (one long attempt), and the prefix with
+        # that character pumped together (an attempt starting at every repeat, each running far)
+        units = [char] if not prefix or len(prefix) > 64 else [char, prefix + char]
+        for unit in units:
+            if (prefix, unit) in seen or not unit:
+                continue
+            seen.add((prefix, unit))
+            body = unit * max(1, (size - len(prefix)) // len(unit))
+            for end in ("\x00", "\n"):
+                inputs.append(prefix + body + end)
     return inputs
 
 
 # ------------------------------------------------------------------------------- finding patterns
+def untrusted_reader_modules() -> list[str]:
+    """Every module that reads text written by someone else: pasted reports and their readers, probes
+    (tool output, files on the machine), fleet node reports, environment files, overrides, redaction and
+    display cleaning. A new importer or probe module is included by itself."""
+    import pkgutil
+
+    import envadvisor.importers
+    import envadvisor.probes
+
+    names = {"envadvisor.importers", "envadvisor.probes"}
+    for package in (envadvisor.importers, envadvisor.probes):
+        names.update(m.name for m in pkgutil.walk_packages(package.__path__, package.__name__ + "."))
+    names.update(
+        f"envadvisor.{name}" for name in ("redact", "safetext", "fleet", "envfile", "lint", "target", "model")
+    )
+    return sorted(names)
+
+
 _RE_FUNCTIONS = {"compile", "match", "search", "fullmatch", "findall", "finditer", "sub", "subn", "split"}
 
 
-def patterns_in(module_name: str) -> dict[str, re.Pattern[str]]:
-    """Every pattern of a module: compiled at module level (also inside tuples, lists, dicts) and literal
-    patterns passed inline to the ``re`` functions. Keys name where each was found."""
-    module = importlib.import_module(module_name)
-    found: dict[str, re.Pattern[str]] = {}
+_ANCHORED = frozenset({"match", "fullmatch"})
 
-    def add(name: str, value: Any) -> None:
+
+def patterns_in(module_name: str) -> dict[str, tuple[re.Pattern[str], bool]]:
+    """Every pattern of a module: compiled at module level (also inside tuples, lists, dicts), module-level
+    pattern strings, literal patterns passed inline to the ``re`` functions, and (for the signatures
+    module) the error signatures of data/signatures.yaml. Keys name where each was found; the flag says
+    the source only ever anchors it (``.match``/``.fullmatch``), so a search over every start position
+    is not how it runs."""
+    module = importlib.import_module(module_name)
+    try:
+        tree: ast.AST | None = ast.parse(inspect.getsource(module))
+    except (OSError, TypeError):
+        tree = None
+    # how each module-level name is used: _X.match(...) / _X.search(...) / re.search(_X, ...)
+    uses: dict[str, set[str]] = {}
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            target = node.func.value
+            if isinstance(target, ast.Name) and target.id != "re":
+                uses.setdefault(target.id, set()).add(node.func.attr)
+            elif isinstance(target, ast.Name) and node.args and isinstance(node.args[0], ast.Name):
+                uses.setdefault(node.args[0].id, set()).add(node.func.attr)
+    found: dict[str, tuple[re.Pattern[str], bool]] = {}
+
+    def anchored(name: str) -> bool:
+        used = uses.get(name)
+        return bool(used) and used <= _ANCHORED  # type: ignore[operator]
+
+    def add(where: str, value: Any, name: str = "") -> None:
         if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
-            found.setdefault(name, value)
+            found.setdefault(where, (value, anchored(name)))
         elif isinstance(value, (tuple, list)):
             for i, item in enumerate(value):
-                add(f"{name}[{i}]", item)
+                add(f"{where}[{i}]", item)
         elif isinstance(value, dict):
             for key, item in value.items():
-                add(f"{name}[{key!r}]", item)
+                add(f"{where}[{key!r}]", item)
 
+    loader = getattr(module, "load_signatures", None)
+    if callable(loader):  # error signatures are data (data/signatures.yaml) that read the pasted report
+        for sig in loader():
+            add(f"{module_name} signature {sig.id}", sig.pattern)
     for name, value in vars(module).items():
-        add(f"{module_name}.{name}", value)
-    try:
-        source = inspect.getsource(module)
-    except (OSError, TypeError):
-        return found
-    for node in ast.walk(ast.parse(source)):
+        add(f"{module_name}.{name}", value, name)
+        if isinstance(value, str) and name.startswith("_") and name.lstrip("_").isupper():
+            # a module-level pattern string (re.search(_PATTERN, text)); a non-pattern costs nothing
+            with contextlib.suppress(re.error):
+                add(f"{module_name}.{name}", re.compile(value), name)
+    for node in ast.walk(tree) if tree is not None else ():
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             continue
         if node.func.attr not in _RE_FUNCTIONS or not (
             isinstance(node.func.value, ast.Name) and node.func.value.id == "re"
         ):
             continue
-        if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+        first = node.args[0] if node.args else None
+        if isinstance(first, ast.Name) and isinstance(getattr(module, first.id, None), str):
+            first = ast.Constant(getattr(module, first.id))  # a module-level pattern string
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
             flags = 0
+            for arg in node.args[1:]:
+                if isinstance(arg, ast.Attribute) and arg.attr in ("IGNORECASE", "I", "MULTILINE", "M"):
+                    flags |= getattr(re, arg.attr)
             for keyword in node.keywords:
                 if keyword.arg == "flags" and isinstance(keyword.value, ast.Attribute):
                     flags |= getattr(re, keyword.value.attr, 0)
             try:
-                found.setdefault(f"{module_name}:{node.lineno}", re.compile(node.args[0].value, flags))
+                compiled = re.compile(first.value, flags)
             except re.error:
                 continue
+            found.setdefault(f"{module_name}:{node.lineno}", (compiled, node.func.attr in _ANCHORED))
     return found
 
 
-def time_patterns(module_names: list[str], size: int) -> Iterator[dict[str, Any]]:
-    """For each pattern: the slowest of its adversarial inputs (search and finditer to the end)."""
+def time_patterns(module_names: list[str], size: int, *, trace: bool = False) -> Iterator[dict[str, Any]]:
+    """For each pattern: the slowest of its adversarial inputs (search and finditer to the end), in CPU
+    seconds (a loaded machine does not make a pattern look slow). A pattern found twice is timed once."""
+    seen: set[tuple[str, int]] = set()
     for module_name in module_names:
-        for where, pattern in patterns_in(module_name).items():
+        for where, (pattern, is_anchored) in patterns_in(module_name).items():
+            if (pattern.pattern, pattern.flags) in seen:
+                continue
+            seen.add((pattern.pattern, pattern.flags))
+            if trace:
+                print(json.dumps({"start": where}), flush=True)
             worst, worst_input = 0.0, ""
             inputs = adversarial_inputs(pattern, size)
             for text in inputs:
-                start = time.perf_counter()
-                pattern.search(text)
-                for _ in pattern.finditer(text):
-                    pass
-                elapsed = time.perf_counter() - start
+                start = time.process_time()
+                if is_anchored:
+                    pattern.match(text)
+                    pattern.fullmatch(text)
+                else:
+                    pattern.search(text)
+                    for _ in pattern.finditer(text):
+                        pass
+                elapsed = time.process_time() - start
                 if elapsed > worst:
                     worst, worst_input = elapsed, repr(text[:40])
-            yield {"pattern": where, "inputs": len(inputs), "worst_s": round(worst, 4), "input": worst_input}
+            yield {
+                "pattern": where,
+                "anchored": is_anchored,
+                "inputs": len(inputs),
+                "worst_s": round(worst, 4),
+                "input": worst_input,
+            }
 
 
 if __name__ == "__main__":
     size_arg, *modules = sys.argv[1:]
-    for row in time_patterns(modules, int(size_arg)):
+    modules = modules or untrusted_reader_modules()
+    for row in time_patterns(modules, int(size_arg), trace=True):
         print(json.dumps(row), flush=True)

@@ -258,9 +258,13 @@ def parse_conda_spec(text: str) -> CondaSpec:
             # build (an export's h1234abc_0) pins one exact package on purpose
             exact_with_build = not version.endswith("*") and "*" in build
     elif rest[0] in "<>!=~":
-        m2 = re.fullmatch(r"(.+?)(?:\s+([A-Za-z0-9_*.]+))?", rest)
-        assert m2 is not None
-        version, build = m2.group(1).strip(), m2.group(2)
+        # "VERSION BUILD": the last word is the build when it looks like one (split in code: a lazy
+        # pattern before an optional group backtracks quadratically on a long line)
+        words = rest.rsplit(None, 1)
+        if len(words) == 2 and not rest[-1].isspace() and re.fullmatch(r"[A-Za-z0-9_*.]{1,256}", words[1]):
+            version, build = words[0].strip(), words[1]
+        else:
+            version, build = rest.strip(), None
         for piece in re.split(r"[,|]", version):
             if not _CONSTRAINT_RE.match(piece.strip()):
                 raise SpecError(f"unable to parse version spec '{version}'")
@@ -309,7 +313,7 @@ def parse_pip_line(text: str) -> PipLine:
     """A pip requirements-file line; :class:`SpecError` when pip would reject it."""
     from packaging.requirements import InvalidRequirement, Requirement
 
-    line = re.split(r"\s+#", text, maxsplit=1)[0].strip()
+    line = re.split(r"\s#", text, maxsplit=1)[0].strip()  # one character: "\s+#" backtracks on long blanks
     if line.startswith("-"):
         opt, _, value = (
             line.partition("=")
@@ -830,7 +834,7 @@ def _resolve_conda_torch(
     if legacy:
         pc = d.conda_named("pytorch-cuda")
         if pc and pc[0].spec and pc[0].spec.version:
-            m = re.search(r"(\d+)\.(\d+)", pc[0].spec.version)
+            m = re.search(r"(?<!\d)(\d{1,3})\.(\d{1,3})", pc[0].spec.version)
             out["torch_variant"] = f"cu{m.group(1)}{m.group(2)}" if m else None
         elif d.conda_named("cpuonly"):
             out["torch_variant"] = "cpu"
@@ -982,12 +986,14 @@ def _pinned_torch_line(d: _Decoded) -> str | None:
 
 
 def _major(version: str | None) -> int | None:
-    m = re.match(r"\s*[=<>!~]*\s*(\d+)", version or "")
+    m = re.match(r"\s{0,16}[=<>!~]{0,3}\s{0,16}(\d{1,6})", version or "")
     return int(m.group(1)) if m else None
 
 
 def _vkey(v: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in re.findall(r"\d+", v))
+    from envadvisor.safetext import version_numbers
+
+    return version_numbers(v)
 
 
 def _version_le(a: str, b: str) -> bool:

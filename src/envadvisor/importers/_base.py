@@ -42,10 +42,12 @@ class Parsed:
     consumed: frozenset[int] = field(default_factory=frozenset)  # line numbers this format explained
 
 
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_QUOTE = re.compile(r"^(?:\s{0,3}>\s?)+")
-_HTML_WRAP = re.compile(r"</?(?:details|summary|pre|code|p|br)\b[^>]*>", re.IGNORECASE)
-_PROMPT = re.compile(r"^\s*(?:\(\S+\)\s*)?(?:[\w.@-]+[:~][^$#\n]*)?[$#]\s+\S")
+_FENCE = re.compile(r"^\s{0,64}(```|~~~)")
+_QUOTE = re.compile(r"^(?:\s{0,3}>\s?){1,16}")
+_HTML_WRAP = re.compile(r"</?(?:details|summary|pre|code|p|br)\b[^<>]{0,512}>", re.IGNORECASE)
+_PROMPT = re.compile(
+    r"^\s{0,16}(?:\([^()\s]{1,64}\)\s{0,4})?(?:[\w.@-]{1,128}[:~][^$#\n]{0,256})?[$#]\s{1,8}\S"
+)
 
 
 def clean_lines(text: str) -> tuple[Line, ...]:
@@ -90,9 +92,9 @@ _SENTINEL_REASONS = {
     "": "the report leaves it empty",
 }
 
-VERSION = r"\d+(?:\.\d+)+(?:(?:\.|-|\+)?[A-Za-z]+[\w.]*)?"
+VERSION = r"\d{1,12}(?:\.\d{1,12}){1,12}(?:[.+-]?[A-Za-z]{1,32}[\w.]{0,64})?"
 _VERSION_RE = re.compile(r"(?<![\w.])v?(" + VERSION + r")(?![\w])")
-_MAJOR_MINOR = re.compile(r"^(\d+)\.(\d+)")
+_MAJOR_MINOR = re.compile(r"^(\d{1,6})\.(\d{1,6})")
 
 
 def strip_decoration(value: str) -> str:

@@ -20,9 +20,9 @@ from envadvisor.importers._base import (
 from envadvisor.importers._system import device, is_tensorflow_distribution, os_observations, typed_gpus
 from envadvisor.model import canonical_name
 
-_EXAMPLE = re.compile(r"\((?:e\.g\.?|eg\.?|if |for example|such as|optional)[^)]*\)", re.IGNORECASE)
-_FLAG = re.compile(r"\((?P<flag>[^)]*\?[^)]*)\)")
-_GENERIC_PACKAGE = re.compile(r"^(?P<name>[a-z][a-z0-9_.+-]*?)(?:\s+version)?$")
+_EXAMPLE = re.compile(r"\((?:e\.g\.?|eg\.?|if |for example|such as|optional)[^()]{0,256}\)", re.IGNORECASE)
+_FLAG = re.compile(r"\((?P<flag>[^()?]{0,128}\?[^()]{0,128})\)")
+_GENERIC_PACKAGE = re.compile(r"^(?P<name>[a-z][a-z0-9_.+-]{0,127})(?:\s{1,8}version)?$")
 
 _OS_LABELS = frozenset(
     {
@@ -192,7 +192,7 @@ def normalise_label(label: str) -> tuple[str, str | None]:
     flag = flag_match.group("flag").lower() if flag_match else None
     text = _FLAG.sub("", text)
     # "(use command below)", "(source or binary)", "（选填）"
-    text = re.sub(r"\([^)]*\)|（[^）]*）", "", text)
+    text = re.sub(r"\([^()]{0,256}\)|（[^（）]{0,256}）", "", text)
     text = re.sub(r"\s+", " ", text).strip(" -:").lower()
     return text, flag
 
@@ -232,7 +232,9 @@ def version_of(value: str) -> str | None:
     tokens = [strip_decoration(token) for token in value.replace(",", " ").split()]
     for token in tokens:
         if re.fullmatch(
-            r"v?\d+(?:\.\d+)+(?:[a-z]+\d*)?(?:\.(?:dev|post)\d+)?(?:\+[\w.]+)?", token, re.IGNORECASE
+            r"v?\d{1,12}(?:\.\d{1,12}){1,12}(?:[a-z]{1,16}\d{0,12})?(?:\.(?:dev|post)\d{1,12})?(?:\+[\w.]{1,64})?",
+            token,
+            re.IGNORECASE,
         ):
             return token.lstrip("v")
     return first_version(value)
@@ -266,7 +268,7 @@ def interpret(
     if name in _GPU_LABELS:
         return _gpus(value, line)
     if name in _DRIVER_LABELS:
-        driver = re.search(r"\b(\d{3}\.\d{1,3}(?:\.\d{1,3})?)\b", value)
+        driver = re.search(r"(?<!\d)(\d{3}\.\d{1,3}(?:\.\d{1,3})?)\b", value)
         if not driver:
             return []
         return [
@@ -300,14 +302,14 @@ def _cuda_and_cudnn(value: str, line: Line) -> list[Observation]:
     """``12.1/8.8.0.121``, ``CUDA 12.6; CUDNN 9.0``, ``CUDA 10.0``, ``11.5``, and installer names as people
     paste them: ``cuda_11.8.0_522.06_windows / cudnn-windows-x86_64-8.6.0.163_cuda11``."""
     value = _ARCH_WORDS.sub(" ", value)
-    named_cuda = re.search(r"cuda(?!\s*nn)\D{0,12}?(\d+\.\d+)", value, re.IGNORECASE)
-    named_cudnn = re.search(r"cudnn\D{0,12}?(\d+(?:\.\d+)*)", value, re.IGNORECASE)
+    named_cuda = re.search(r"cuda(?!\s{0,8}nn)\D{0,12}?(\d{1,6}\.\d{1,6})", value, re.IGNORECASE)
+    named_cudnn = re.search(r"cudnn\D{0,12}?(\d{1,6}(?:\.\d{1,6}){0,4})", value, re.IGNORECASE)
     if named_cuda or named_cudnn:
         out = _cuda(named_cuda.group(1), line) if named_cuda else []
         if named_cudnn:
             out.append(Observation("cudnn.version", named_cudnn.group(1), line))
         return out
-    parts = re.split(r"\s*[/,;]\s*|\s+and\s+", value, maxsplit=1)
+    parts = re.split(r"\s{0,16}[/,;]\s{0,16}|\s{1,16}and\s{1,16}", value, maxsplit=1)
     out = _cuda(parts[0], line)
     if len(parts) > 1 and first_version(parts[1]):
         out.append(Observation("cudnn.version", first_version(parts[1]), line))
@@ -368,7 +370,7 @@ def _framework(name: str, value: str, flag: str | None, line: Line) -> list[Obse
     elif name == "jaxlib":
         out.append(Observation("frameworks.jax.jaxlib", version, line))
     out.append(Observation(f"packages.{canonical}", {"version": version}, line))
-    accel = re.search(r"\(([^()]*)\)\s*$", value)
+    accel = re.search(r"\(([^()]{0,256})\)\s{0,16}$", value)
     if accel and flag is not None:
         answer = accel.group(1).strip()
         available = parse_bool(answer)

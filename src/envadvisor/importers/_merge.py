@@ -44,9 +44,10 @@ _COLLECTED = frozenset(
         "env.ld_library_path_cuda",
     }
 )
-_LOCAL_TAG = re.compile(r"\+(?P<tag>[A-Za-z][\w.]*)$")
+_LOCAL_TAG = re.compile(r"\+(?P<tag>[A-Za-z][\w.]{0,63})$")
 # GPU and MIG UUIDs identify a machine; quotes echo report lines, so they leave them out.
-_UUID_NOTE = re.compile(r"\s*\(UUID:\s*[^)]*\)")
+# the spaces before the note are tried only after a non-space, not at every blank of a long run
+_UUID_NOTE = re.compile(r"(?:(?<=\S)\s{1,8})?\(UUID:\s{0,8}[^()]{0,128}\)")
 _UUID = re.compile(r"\b(?:GPU|MIG)-[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b")
 
 
@@ -232,7 +233,7 @@ def _derive(builder: _Builder, packages: dict[str, dict[str, Any]], tables: Any)
     tag = _LOCAL_TAG.search(version) if isinstance(version, str) else None
     if tag:
         local = tag.group("tag").lower()
-        cu = re.fullmatch(r"cu(\d+)(\d)", local)
+        cu = re.fullmatch(r"cu(\d{1,3})(\d)", local)
         if cu:
             derive("frameworks.torch.variant", local, "frameworks.torch.version")
             derive("frameworks.torch.cuda", f"{int(cu.group(1))}.{cu.group(2)}", "frameworks.torch.version")
@@ -264,7 +265,7 @@ def _derive(builder: _Builder, packages: dict[str, dict[str, Any]], tables: Any)
         if name in packages:
             derive(key, packages[name]["version"], f"packages.{name}.version")
     for name in packages:
-        plugin = re.fullmatch(r"jax-cuda(\d+)-(?:plugin|pjrt)", name)
+        plugin = re.fullmatch(r"jax-cuda(\d{1,3})-(?:plugin|pjrt)", name)
         if plugin:
             derive("frameworks.jax.cuda_plugin", plugin.group(1), f"packages.{name}.version")
     if "transformers" not in packages and values.get("packages.transformers.version"):
@@ -363,7 +364,9 @@ def _coerce(tp: Any, value: Any) -> Any:
             return None
         if isinstance(value, int):
             return value
-        return int(value) if isinstance(value, str) and value.isdigit() else None
+        from envadvisor.safetext import parse_int
+
+        return parse_int(value) if isinstance(value, str) else None
     if str in allowed:
         return value if isinstance(value, str) else str(value)
     return value

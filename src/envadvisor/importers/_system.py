@@ -37,19 +37,19 @@ _LINUX_DISTROS = (
     ("gentoo", r"gentoo"),
 )
 _DISTRO_RES = tuple(
-    (name, re.compile(rf"(?:{pattern})(?:\D{{0,12}}?(\d+(?:\.\d+)?))?", re.I))
+    (name, re.compile(rf"(?:{pattern})(?:\D{{0,12}}?(\d{{1,6}}(?:\.\d{{1,6}})?))?", re.I))
     for name, pattern in _LINUX_DISTROS
 )
-_WINDOWS = re.compile(r"\bwindows(?:[\s-]*(?:server\s*)?(\d{2,4}))?|\bwin\s?(1[01])\b", re.I)
-_MACOS = re.compile(r"\b(?:macos|mac\s?os\s?x?|osx|darwin)\b[\s-]*(\d+(?:\.\d+)*)?", re.I)
+_WINDOWS = re.compile(r"\bwindows(?:[\s-]{0,8}(?:server\s{0,8})?(\d{2,4}))?|\bwin\s?(1[01])\b", re.I)
+_MACOS = re.compile(r"\b(?:macos|mac\s?os\s?x?|osx|darwin)\b[\s-]{0,8}(\d{1,6}(?:\.\d{1,6}){0,4})?", re.I)
 _WSL = re.compile(r"\bwsl2?\b|microsoft-standard", re.I)
 _ARCH = re.compile(r"\b(x86_64|amd64|aarch64|arm64)\b", re.I)
-_GLIBC = re.compile(r"glibc[-\s]?(\d+\.\d+)", re.I)
+_GLIBC = re.compile(r"glibc[-\s]?(\d{1,6}\.\d{1,6})", re.I)
 # A form that lists the choices before the answer ("操作系统 (Linux/macOS/Windows)：windows",
 # "OS (Linux/Mac/Windows): Linux"): the parenthesised list names every system, the answer only one.
 _CHOICE_LIST = re.compile(r"[(（][^()（）/\n]{1,24}(?:/[^()（）/\n]{1,24}){1,6}[)）]")
-_KERNEL = re.compile(r"^Linux-(?P<kernel>\d+\.\d+[\w.+-]*?)-(?:x86_64|aarch64|arm64)", re.I)
-_MACOS_PLATFORM = re.compile(r"^macOS-(?P<version>\d+(?:\.\d+)*)-(?P<arch>arm64|x86_64)", re.I)
+_KERNEL = re.compile(r"^Linux-(?P<kernel>\d{1,6}\.\d{1,6}[\w.+-]{0,128}?)-(?:x86_64|aarch64|arm64)", re.I)
+_MACOS_PLATFORM = re.compile(r"^macOS-(?P<version>\d{1,6}(?:\.\d{1,6}){0,4})-(?P<arch>arm64|x86_64)", re.I)
 
 
 def _arch_name(raw: str) -> str:
@@ -115,14 +115,14 @@ def os_observations(value: str, line: Line | None, *, platform_string: bool = Fa
 # "NVIDIA"/"Tesla" prefix or a "GPU" suffix: on their own they are too easily something else.
 _GPU_NAME = re.compile(
     r"(?<![\w-])(?P<name>"
-    r"(?:NVIDIA\s+)?(?:GeForce\s+)?(?:RTX|GTX)\s?\d{3,4}(?:\s?(?:Ti|SUPER|Super))*(?:\s(?:Laptop\sGPU|Max-Q))?"
-    r"|(?:NVIDIA\s+)?(?:Quadro\s+)?RTX\s?(?:PRO\s)?[A-Z]?\d{4}(?:\s(?:Ada|Blackwell)(?:\sGeneration)?)?"
-    r"|(?:NVIDIA\s+)?Quadro\s+[A-Z]{0,3}\d{3,4}"
-    r"|(?:NVIDIA\s+)?TITAN\s+(?:RTX|V|Xp|X)"
-    r"|(?:NVIDIA\s+)?(?:Tesla\s+)?(?:A100|A800|H100|H200|H800|H20|B200|B100|B300|GB200|GB10|GH200|A6000|A5000"
-    r"|A4000|V100|P100|K80|K40|M40|M60|P40|L40S?|L20|A40|A30|A16|A10G?)(?:[-\s](?:SXM\d?|PCIe|NVL|\d+GB(?:\sHBM\d\w*)?))*"
-    r"|(?:NVIDIA|Tesla)\s+(?:T4|L4|A2|P4)"
-    r"|(?:T4|L4|A2|P4)(?=\s+GPU)"
+    r"(?:NVIDIA\s{1,4})?(?:GeForce\s{1,4})?(?:RTX|GTX)\s?\d{3,4}(?:\s?(?:Ti|SUPER|Super)){0,2}(?:\s(?:Laptop\sGPU|Max-Q))?"
+    r"|(?:NVIDIA\s{1,4})?(?:Quadro\s{1,4})?RTX\s?(?:PRO\s)?[A-Z]?\d{4}(?:\s(?:Ada|Blackwell)(?:\sGeneration)?)?"
+    r"|(?:NVIDIA\s{1,4})?Quadro\s{1,4}[A-Z]{0,3}\d{3,4}"
+    r"|(?:NVIDIA\s{1,4})?TITAN\s{1,4}(?:RTX|V|Xp|X)"
+    r"|(?:NVIDIA\s{1,4})?(?:Tesla\s{1,4})?(?:A100|A800|H100|H200|H800|H20|B200|B100|B300|GB200|GB10|GH200|A6000|A5000"
+    r"|A4000|V100|P100|K80|K40|M40|M60|P40|L40S?|L20|A40|A30|A16|A10G?)(?:[-\s](?:SXM\d?|PCIe|NVL|\d{1,4}GB(?:\sHBM\d\w{0,4})?)){0,4}"
+    r"|(?:NVIDIA|Tesla)\s{1,4}(?:T4|L4|A2|P4)"
+    r"|(?:T4|L4|A2|P4)(?=\s{1,4}GPU)"
     r")(?![\w])",
     re.IGNORECASE,
 )
@@ -132,7 +132,7 @@ def gpu_names(text: str) -> list[str]:
     """NVIDIA GPU names in free text, in order, without duplicates."""
     names: list[str] = []
     for match in _GPU_NAME.finditer(text):
-        name = re.sub(r"\s+", " ", match.group("name")).strip()
+        name = " ".join(match.group("name").split())
         if name not in names:
             names.append(name)
     return names
@@ -219,9 +219,9 @@ _TF_DISTRIBUTIONS = frozenset(
         "intel-tensorflow",
     }
 )
-_CONDA_BUILD_CUDA = re.compile(r"cuda(\d+)\.(\d+)|cuda(\d{2})(\d)(?!\d)", re.I)
-_CONDA_BUILD_CUDNN = re.compile(r"cudnn(\d+(?:\.\d+)+)", re.I)
-_NVIDIA_WHEEL = re.compile(r"^nvidia-(?P<lib>[a-z-]+?)-cu(?P<major>\d+)$")
+_CONDA_BUILD_CUDA = re.compile(r"cuda(\d{1,3})\.(\d{1,3})|cuda(\d{2})(\d)(?!\d)", re.I)
+_CONDA_BUILD_CUDNN = re.compile(r"cudnn(\d{1,6}(?:\.\d{1,6}){1,4})", re.I)
+_NVIDIA_WHEEL = re.compile(r"^nvidia-(?P<lib>[a-z-]{1,64}?)-cu(?P<major>\d{1,3})$")
 
 
 def package_observations(
@@ -306,7 +306,7 @@ def is_tensorflow_distribution(canonical: str) -> bool:
 
 
 _FREEZE = re.compile(
-    r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:===?\s*(?P<version>[^\s;#,]+)|\s@\s+(?P<url>\S+))"
+    r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]{0,127})\s{0,8}(?:===?\s{0,8}(?P<version>[^\s;#,]{1,128})|\s@\s{1,8}(?P<url>\S{1,4096}))"
 )
 
 
@@ -318,5 +318,7 @@ def freeze_line(text: str) -> tuple[str, str] | None:
     if match.group("version"):
         return match.group("name"), match.group("version")
     url = match.group("url") or ""
-    wheel = re.search(r"/[A-Za-z0-9_.]+-(\d+(?:\.\d+)+[^-/]*)-[^/]*\.whl", url)
+    wheel = re.search(
+        r"/[A-Za-z0-9_.]{1,128}-(\d{1,12}(?:\.\d{1,12}){1,12}[^-/]{0,64})-[^/]{0,256}\.whl", url
+    )
     return (match.group("name"), wheel.group(1)) if wheel else None

@@ -70,17 +70,21 @@ _MULTILINE = frozenset(
     {"gpu models and configuration", "cudnn version", "cpu", "gpu topology", "vllm build flags"}
 )
 # ":" or the full-width "：" of localised systems; the first label is sometimes pasted without its colon
-_FIELD = re.compile(r"^(?P<label>[A-Za-z][A-Za-z0-9 _./()-]*?)\s*[:：]\s?(?P<value>.*)$")
-_BARE_TORCH_VERSION = re.compile(r"^(?P<label>PyTorch version)\s+(?P<value>\d\S*)$", re.IGNORECASE)
+_FIELD = re.compile(
+    r"^(?P<label>[A-Za-z](?:[A-Za-z0-9 _./()-]{0,80}[A-Za-z0-9_./()-])?)\s{0,16}[:：]\s?(?P<value>.*)$"
+)
+_BARE_TORCH_VERSION = re.compile(r"^(?P<label>PyTorch version)\s{1,16}(?P<value>\d\S{0,64})$", re.IGNORECASE)
 _INLINE_LABELS = re.compile(
     r"(?:^|\s)(?P<label>"
     + "|".join(re.escape(lab) for lab in sorted(LABELS, key=len, reverse=True))
-    + r")\s*:(?:\s|$)",
+    + r")\s{0,16}:(?:\s|$)",
     re.IGNORECASE,
 )
-_PACKAGE = re.compile(r"^\[(?P<tag>[A-Za-z0-9_.+-]+)\]\s+(?P<payload>.*)$")
-_GPU_LINE = re.compile(r"^\s*GPU\s+(?P<index>\d+)\s*[:：]\s*(?P<name>.+?)(?:\s*\(UUID:[^)]*\))?\s*$")
-_CUDNN_FILE = re.compile(r"cudnn[\w]*?(?:\.so\.|64_)(?P<version>\d+(?:\.\d+)*)", re.IGNORECASE)
+_PACKAGE = re.compile(r"^\[(?P<tag>[A-Za-z0-9_.+-]{1,32})\]\s{1,16}(?P<payload>.*)$")
+_GPU_LINE = re.compile(
+    r"^\s{0,16}GPU\s{1,8}(?P<index>\d{1,3})\s{0,8}[:：]\s{0,8}(?P<name>\S.{0,254}?)(?:\s{0,8}\(UUID:[^)]{0,128}\))?\s{0,16}$"
+)
+_CUDNN_FILE = re.compile(r"cudnn\w{0,32}?(?:\.so\.|64_)(?P<version>\d{1,6}(?:\.\d{1,6}){0,4})", re.IGNORECASE)
 
 
 def _label_of(text: str) -> tuple[str, str] | None:
@@ -329,7 +333,9 @@ def _cpu(value: str, continuation: list[Line]) -> list[Observation]:
     entries = [line for line in continuation if line.text.strip()]
     for entry in entries:
         text = entry.text.strip()
-        match = re.match(r"^(?:model name|name|processor)\s*[:=：]\s*(?P<cpu>.+)$", text, re.IGNORECASE)
+        match = re.match(
+            r"^(?:model name|name|processor)\s{0,16}[:=：]\s{0,16}(?P<cpu>.+)$", text, re.IGNORECASE
+        )
         if match:
             return [Observation("os.cpu", match.group("cpu").strip(), entry)]
     if value.strip():
@@ -354,7 +360,8 @@ def _package(tag: str, payload: str, line: Line) -> list[Observation]:
 
 
 _CONDA_ROW = re.compile(
-    r"^(?P<name>[A-Za-z0-9_][A-Za-z0-9._-]*)\s+(?P<version>\d[\w.+!-]*)(?:\s+(?P<build>\S+))?(?:\s+(?P<channel>\S+))?\s*$"
+    r"^(?P<name>[A-Za-z0-9_][A-Za-z0-9._-]{0,127})\s{1,64}(?P<version>\d[\w.+!-]{0,63})"
+    r"(?:\s{1,64}(?P<build>\S{1,128}))?(?:\s{1,64}(?P<channel>\S{1,256}))?\s{0,16}$"
 )
 
 

@@ -15,9 +15,15 @@ from envadvisor.importers.collect_env import conda_row
 
 NAME = "conda_list"
 
-_ENV_HEADER = re.compile(r"^#\s*packages in environment at\s+(?P<prefix>.+?):?\s*$", re.IGNORECASE)
-_COLUMNS = re.compile(r"^#?\s*Name\s+Version\s+Build(?:\s+Channel)?\s*$", re.IGNORECASE)
-_BUILD_LIKE = re.compile(r"^(?:py\w*|h[0-9a-f]{6,}\w*|pypi_0|cuda\w*|cpu\w*|\d+|[\w.]*_\d+)$")
+_ENV_HEADER = re.compile(
+    r"^#\s{0,8}packages in environment at\s{1,8}(?P<prefix>\S.{0,1023}?):?\s{0,16}$", re.IGNORECASE
+)
+_COLUMNS = re.compile(
+    r"^#?\s{0,16}Name\s{1,64}Version\s{1,64}Build(?:\s{1,64}Channel)?\s{0,16}$", re.IGNORECASE
+)
+_BUILD_LIKE = re.compile(
+    r"^(?:py\w{0,128}|h[0-9a-f]{6,64}\w{0,64}|pypi_0|cuda\w{0,128}|cpu\w{0,128}|\d{1,32}|[\w.]{0,128}_\d{1,32})$"
+)
 
 
 def _row_like(text: str) -> bool:

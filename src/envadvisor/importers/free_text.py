@@ -42,51 +42,60 @@ _PACKAGES = (
     r"|paddlepaddle-gpu|paddlepaddle|huggingface[-_]hub|mmcv|ctranslate2|faster-whisper"
 )
 _PACKAGE_STATEMENT = re.compile(
-    rf"(?<![\w/.-])(?P<name>{_PACKAGES})(?:\s*(?:==|=|:)\s*|\s+(?:version\s*[:=]?\s*)?|\s*-\s*|\s*版本\s*[:：]?\s*)v?"
-    r"(?P<version>\d+\.\d+(?:\.\d+)*(?:(?:\.?(?:post|dev|rc|a|b)\d+)|(?:\+[\w.]+))*)(?![\w.])",
+    rf"(?<![\w/.-])(?P<name>{_PACKAGES})(?:\s{{0,8}}(?:==|=|:|-)\s{{0,8}}|\s{{1,8}}(?:version(?:\s{{0,8}}[:=])?\s{{0,8}})?"
+    r"|\s{0,8}版本(?:\s{0,8}[:：])?\s{0,8})v?"
+    r"(?P<version>\d{1,6}\.\d{1,6}(?:\.\d{1,6}){0,4}(?:\.?(?:post|dev|rc|a|b)\d{1,6}|\+[\w.]{1,64}){0,4})(?![\w.])",
     re.IGNORECASE,
 )
 _PYTHON = re.compile(
-    r"\bpython\s*(?:==|=|:|\s+version\s*[:=]?|\s+v?|-|版本\s*[:：]?)?\s*(?P<version>3\.\d{1,2}(?:\.\d{1,2})?)(?![\d.])",
+    r"\bpython(?:\s{0,8}(?:==|=|:|-)|\s{1,8}version(?:\s{0,8}[:=])?|\s{1,8}v|\s{0,8}版本(?:\s{0,8}[:：])?)?"
+    r"\s{0,8}(?P<version>3\.\d{1,2}(?:\.\d{1,2})?)(?![\d.])",
     re.IGNORECASE,
 )
-_NVCC = re.compile(r"Cuda compilation tools, release (?P<release>\d+\.\d+), V(?P<full>\d+\.\d+\.\d+)")
+_NVCC = re.compile(
+    r"Cuda compilation tools, release (?P<release>\d{1,3}\.\d{1,3}), V(?P<full>\d{1,3}\.\d{1,3}\.\d{1,6})"
+)
 _CUDA = re.compile(
-    r"\bCUDA(?:\s+toolkit)?(?:\s+version|\s*版本)?\s*(?:[:=：]|==|是|为)?\s*v?(?P<version>\d{1,2}\.\d)(?:\.\d+)?(?![\d])",
+    r"\bCUDA(?:\s{1,8}toolkit)?(?:\s{1,8}version|\s{0,8}版本)?(?:\s{0,8}(?:[:=：]|==|是|为))?\s{0,8}"
+    r"v?(?P<version>\d{1,2}\.\d)(?:\.\d{1,6})?(?![\d])",
     re.IGNORECASE,
 )
-_NOT_A_TOOLKIT = re.compile(r"cuda\s*(?:capability|error|out of memory|kernel)", re.IGNORECASE)
+_NOT_A_TOOLKIT = re.compile(r"cuda\s{0,8}(?:capability|error|out of memory|kernel)", re.IGNORECASE)
 _CUDNN = re.compile(
-    r"\bcuDNN(?:\s+version|\s*版本)?\s*(?:[:=：]|==|是|为)?\s*v?(?P<version>\d\.\d+(?:\.\d+)*)", re.IGNORECASE
+    r"\bcuDNN(?:\s{1,8}version|\s{0,8}版本)?(?:\s{0,8}(?:[:=：]|==|是|为))?\s{0,8}"
+    r"v?(?P<version>\d\.\d{1,6}(?:\.\d{1,6}){0,4})",
+    re.IGNORECASE,
 )
 _DRIVER = re.compile(
-    r"\bdriver(?:\s+version)?\s*(?:[:=]|is)?\s*(?P<version>\d{3}\.\d{1,3}(?:\.\d{1,3})?)\b", re.IGNORECASE
+    r"\bdriver(?:\s{1,8}version)?(?:\s{0,8}(?:[:=]|is))?\s{0,8}(?P<version>\d{3}\.\d{1,3}(?:\.\d{1,3})?)\b",
+    re.IGNORECASE,
 )
 _DRIVER_ZH = re.compile(
-    r"驱动(?:程序)?(?:版本|版本号)?\s*(?:[:：]|是|为)?\s*(?P<version>\d{3}\.\d{1,3}(?:\.\d{1,3})?)"
+    r"驱动(?:程序)?(?:版本|版本号)?(?:\s{0,8}(?:[:：]|是|为))?\s{0,8}(?P<version>\d{3}\.\d{1,3}(?:\.\d{1,3})?)"
 )
 # nvidia-smi's own header pieces typed or pasted outside its table: the CUDA there is the driver's.
-_SMI_HEADER = re.compile(r"NVIDIA-SMI\s+(?P<version>\d{3}\.\d{1,3}(?:\.\d{1,3})?)")
+_SMI_HEADER = re.compile(r"NVIDIA-SMI\s{1,8}(?P<version>\d{3}\.\d{1,3}(?:\.\d{1,3})?)")
 _SMI_CUDA = re.compile(
-    r"(?:Driver Version|NVIDIA-SMI|nvidia-smi)[^\n]{0,80}?CUDA(?:\s*Version|\s*版本)?\s*"
-    r"(?:[:：=]|is|是|为|shows?)?\s*(?P<version>\d{1,2}\.\d)(?![\d])",
+    r"(?:Driver Version|NVIDIA-SMI|nvidia-smi)[^\n]{0,80}?CUDA(?:\s{0,8}Version|\s{0,8}版本)?"
+    r"(?:\s{0,8}(?:[:：=]|is|是|为|shows?))?\s{0,8}(?P<version>\d{1,2}\.\d)(?![\d])",
     re.IGNORECASE,
 )
 _OS_HINT = re.compile(
-    r"\b(?:ubuntu\s*\d|windows\s*(?:1[01]|server)|win\s?1[01]|macos|mac\s?os|os\s?x|wsl2?|centos|debian|fedora|"
+    r"\b(?:ubuntu\s{0,4}\d|windows\s{0,4}(?:1[01]|server)|win\s?1[01]|macos|mac\s?os|os\s?x|wsl2?|centos|debian|fedora|"
     r"rocky linux|red hat|rhel|arch linux|linux mint|pop!_os|amazon linux)",
     re.IGNORECASE,
 )
 _APPLE_SILICON = re.compile(
-    r"\bapple\s+(?:silicon|m[1-5])\b|\bm[1-5](?:\s+(?:pro|max|ultra))?\s+(?:chip|mac|macbook|mac\s?mini|mac\s?studio|imac)\b"
-    r"|\bm[1-5]\s+(?:pro|max|ultra)\b|\bmacbook[\w ]{0,20}\bm[1-5]\b|苹果\s*m[1-5]|m[1-5]\s*芯片",
+    r"\bapple\s{1,8}(?:silicon|m[1-5])\b"
+    r"|\bm[1-5](?:\s{1,8}(?:pro|max|ultra))?\s{1,8}(?:chip|mac|macbook|mac\s?mini|mac\s?studio|imac)\b"
+    r"|\bm[1-5]\s{1,8}(?:pro|max|ultra)\b|\bmacbook[\w ]{0,20}\bm[1-5]\b|苹果\s{0,8}m[1-5]|m[1-5]\s{0,8}芯片",
     re.IGNORECASE,
 )
 _INTEL_MAC = re.compile(
-    r"\bintel(?:-based)?\s+mac(?:book)?\b|\bmac(?:book)?[\w ]{0,20}\bintel\b", re.IGNORECASE
+    r"\bintel(?:-based)?\s{1,8}mac(?:book)?\b|\bmac(?:book)?[\w ]{0,20}\bintel\b", re.IGNORECASE
 )
 _HOSTED = re.compile(
-    r"\b(?:on|in|using|with|from)\s+(?:google\s+)?(?:colab|kaggle)\b|\bgoogle colab\b", re.IGNORECASE
+    r"\b(?:on|in|using|with|from)\s{1,8}(?:google\s{1,8})?(?:colab|kaggle)\b|\bgoogle colab\b", re.IGNORECASE
 )
 _WORKS = re.compile(r"\bwork(?:s|ed|ing)?\b|\bfine\b", re.IGNORECASE)
 _NVIDIA_CUDA_IMAGE = re.compile(
@@ -94,31 +103,32 @@ _NVIDIA_CUDA_IMAGE = re.compile(
     r"-(?P<os>ubuntu|ubi|rockylinux|centos)(?P<osver>\d{1,2}(?:\.\d{2})?)"
 )
 _PYTORCH_IMAGE = re.compile(
-    r"\bpytorch/pytorch:(?P<torch>\d+\.\d+\.\d+)-cuda(?P<cuda>\d{1,2}\.\d)-cudnn(?P<cudnn>\d{1,2})-(?:runtime|devel)"
+    r"\bpytorch/pytorch:(?P<torch>\d{1,6}\.\d{1,6}\.\d{1,6})-cuda(?P<cuda>\d{1,2}\.\d)-cudnn(?P<cudnn>\d{1,2})-(?:runtime|devel)"
 )
-_TF_IMAGE = re.compile(r"\btensorflow/tensorflow:(?P<tf>\d+\.\d+\.\d+)(?P<gpu>-gpu)?")
+_TF_IMAGE = re.compile(r"\btensorflow/tensorflow:(?P<tf>\d{1,6}\.\d{1,6}\.\d{1,6})(?P<gpu>-gpu)?")
 _CU_TAG = re.compile(
-    r"(?:\b(?:py)?torch[\s=:-]{0,3}v?\d+\.\d+(?:\.\d+)?[\s,(/]{1,3}|download\.pytorch\.org/whl/(?:nightly/)?)"
+    r"(?:\b(?:py)?torch[\s=:-]{0,3}v?\d{1,6}\.\d{1,6}(?:\.\d{1,6})?[\s,(/]{1,3}|download\.pytorch\.org/whl/(?:nightly/)?)"
     r"cu(?P<major>1[0-3]|[89])(?P<minor>\d)(?![\w.])",
     re.IGNORECASE,
 )
-_NVRM = re.compile(r"NVRM version:.*?Kernel Module\s+(?P<version>\d{3}\.\d{1,3}(?:\.\d{1,3})?)")
-_LD_PATH = re.compile(r"\bLD_LIBRARY_PATH\s*[=:]\s*(?P<value>\S+)")
+_NVRM = re.compile(r"NVRM version:.{0,128}?Kernel Module\s{1,8}(?P<version>\d{3}\.\d{1,3}(?:\.\d{1,3})?)")
+_LD_PATH = re.compile(r"\bLD_LIBRARY_PATH\s{0,8}[=:]\s{0,8}(?P<value>\S{1,65536})")
 _CUDA_DIR = re.compile(r"cuda|cudnn|nvidia", re.IGNORECASE)
 _COMPILER_LINE = re.compile(r"\b(?:gcc|clang|g\+\+|msvc)\b", re.IGNORECASE)
 _KEY_VALUE = re.compile(
-    r"^\s*(?:[-*+]\s+)?(?P<label>[A-Za-z\u4e00-\u9fff][\w ./()（）`-]{1,40}?)\s*[:：]\s*(?P<value>\S.*)$"
+    r"^\s{0,32}(?:[-*+]\s{1,8})?(?P<label>[A-Za-z\u4e00-\u9fff][\w ./()（）`-]{0,38}[\w./()（）`-])"
+    r"\s{0,16}[:：]\s{0,16}(?P<value>\S.*)$"
 )
 
 # A Python session: the expression, then its value (on the same line or the next one).
 _REPL = re.compile(
-    r"^\s*(?:>>>\s*|In \[\d+\]:\s*)?(?:print\(\s*)?(?P<expr>"
+    r"^\s{0,32}(?:>>>\s{0,8}|In \[\d{1,6}\]:\s{0,8})?(?:print\(\s{0,8})?(?P<expr>"
     r"(?P<module>torch|tf|tensorflow|np|numpy|jax|jaxlib|transformers|keras|xformers|triton|torchvision"
     r"|torchaudio|accelerate|vllm|diffusers|bitsandbytes|bnb|onnxruntime|ort|deepspeed|paddle)\.__version__"
     r"|torch\.version\.cuda|torch\.backends\.cudnn\.version\(\)|torch\.cuda\.is_available\(\)"
-    r"|torch\.cuda\.get_device_name\(\s*\d?\s*\)|tf\.test\.is_gpu_available\(\)"
-    r"|tf\.config\.list_physical_devices\(\s*['\"]GPU['\"]\s*\)|sys\.version)"
-    r"\s*\)?\s*(?:[=:#]|->|,)?\s*(?P<rest>.*)$"
+    r"|torch\.cuda\.get_device_name\(\s{0,8}\d?\s{0,8}\)|tf\.test\.is_gpu_available\(\)"
+    r"|tf\.config\.list_physical_devices\(\s{0,8}['\"]GPU['\"]\s{0,8}\)|sys\.version)"
+    r"\s{0,8}\)?\s{0,8}(?:[=:#]|->|,)?\s{0,8}(?P<rest>.*)$"
 )
 _MODULES = {
     "torch": "torch",
@@ -128,7 +138,7 @@ _MODULES = {
     "ort": "onnxruntime",
     "paddle": "paddlepaddle",
 }
-_VALUE = re.compile(r"^\s*(?:Out\[\d+\]:\s*)?['\"]?(?P<value>[^'\"\s][^'\"]{0,120}?)['\"]?\s*$")
+_VALUE = re.compile(r"^\s{0,32}(?:Out\[\d{1,6}\]:\s{0,8})?['\"]?(?P<value>[^'\"\s][^'\"]{0,120}?)['\"]?\s{0,32}$")
 
 # Cheap first test: a line is read only if it holds one of these (lower-cased substrings), or a GeForce
 # model number with Ti/SUPER/a memory size. `in` on a short tuple is far faster than one big alternation.
@@ -562,7 +572,8 @@ def _repl_value(expression: str, module: str | None, raw: str, line: Line) -> li
         return []
     if module:
         version = re.search(
-            r"(?<![\w.])v?(\d+\.\d+(?:\.\d+)*(?:(?:\.?(?:post|dev|rc|a|b)\d+)|(?:\+[\w.]+))*)", value
+            r"(?<![\w.])v?(\d{1,6}\.\d{1,6}(?:\.\d{1,6}){0,4}(?:\.?(?:post|dev|rc|a|b)\d{1,6}|\+[\w.]{1,64}){0,4})",
+            value,
         )
         return _package(_MODULES.get(module, module), version.group(1), line) if version else []
     if expression == "torch.version.cuda":
@@ -570,7 +581,7 @@ def _repl_value(expression: str, module: str | None, raw: str, line: Line) -> li
             return [
                 Observation("frameworks.torch.cuda", None, line, reason="torch.version.cuda printed None")
             ]
-        cuda = re.fullmatch(r"(\d{1,2}\.\d)(?:\.\d+)?", value)
+        cuda = re.fullmatch(r"(\d{1,2}\.\d)(?:\.\d{1,6})?", value)
         return [Observation("frameworks.torch.cuda", cuda.group(1), line)] if cuda else []
     if expression == "torch.backends.cudnn.version()":
         number = re.fullmatch(r"\d{4,6}", value)

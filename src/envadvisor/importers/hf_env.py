@@ -17,7 +17,10 @@ from envadvisor.importers._labels import interpret, is_known, normalise_label
 
 NAME = "hf_env"
 
-_BULLET = re.compile(r"^(?P<indent>\s*)(?P<bullet>[-*+]\s+)?(?P<label>[^:]{1,80}?)\s*:\s*(?P<value>.*)$")
+# label: starts and ends with a non-space, so the spaces around it belong to one quantifier each
+_BULLET = re.compile(
+    r"^(?P<indent>\s{0,32})(?P<bullet>[-*+]\s{1,8})?(?P<label>[^:\s](?:[^:]{0,78}[^:\s])?)\s{0,16}:\s{0,16}(?P<value>.*)$"
+)
 _BANNER = re.compile(r"Copy-and-paste the text below in your GitHub issue", re.IGNORECASE)
 _TOOL_KEYS = frozenset(
     {

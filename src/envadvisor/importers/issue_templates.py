@@ -17,7 +17,8 @@ from envadvisor.importers._labels import interpret, is_known
 
 NAME = "issue_templates"
 
-_HEADING = re.compile(r"^\s{0,3}#{2,4}\s+(?P<title>.+?)\s*#*\s*$")
+# the title starts and ends with a character that is neither a space nor "#": the closing run is unambiguous
+_HEADING = re.compile(r"^\s{0,3}#{2,4}\s{1,8}(?P<title>[^\s#](?:.{0,254}[^\s#])?)[\s#]{0,64}$")
 _MAX_ANSWER_LINES = 4
 
 

@@ -12,17 +12,21 @@ from envadvisor.importers._system import freeze_line, package_observations
 
 NAME = "pip_freeze"
 
-_LIST_HEADER = re.compile(r"^Package\s+Version(?:\s+\w.*)?$")
-_LIST_RULE = re.compile(r"^-{3,}\s+-{3,}")
-_LIST_ROW = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s+(?P<version>\d[\w.+!-]*)(?:\s+\S.*)?$")
+_LIST_HEADER = re.compile(r"^Package\s{1,64}Version(?:\s{1,64}\w.*)?$")
+_LIST_RULE = re.compile(r"^-{3,128}\s{1,64}-{3,}")
+_LIST_ROW = re.compile(
+    r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]{0,127})\s{1,64}(?P<version>\d[\w.+!-]{0,63})(?:\s{1,64}\S.*)?$"
+)
 # `pip list` pasted without its header (or `pip list | grep torch`): name, spaces, version (a name as
 # wide as its column leaves one space); a few such rows are needed before they count as a listing.
-_BARE_ROW = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s+(?P<version>\d[\w.+!-]*)(?:\s+\S+)?$")
+_BARE_ROW = re.compile(
+    r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]{0,127})\s{1,64}(?P<version>\d[\w.+!-]{0,63})(?:\s{1,64}\S{1,256})?$"
+)
 _MIN_BARE_ROWS = 3
-_SHOW_NAME = re.compile(r"^Name:\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*$")
-_SHOW_VERSION = re.compile(r"^Version:\s*(?P<version>\d[\w.+!-]*)\s*$")
-_INSTALLED = re.compile(r"^Successfully installed\s+(?P<items>.+)$")
-_INSTALLED_ITEM = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*?)-(?P<version>\d[\w.+!]*)$")
+_SHOW_NAME = re.compile(r"^Name:\s{0,16}(?P<name>[A-Za-z0-9][A-Za-z0-9._-]{0,127})\s{0,16}$")
+_SHOW_VERSION = re.compile(r"^Version:\s{0,16}(?P<version>\d[\w.+!-]{0,63})\s{0,16}$")
+_INSTALLED = re.compile(r"^Successfully installed\s{1,16}(?P<items>.+)$")
+_INSTALLED_ITEM = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]{0,127}?)-(?P<version>\d[\w.+!]{0,63})$")
 
 
 def _freeze_lines(lines: Sequence[Line]) -> list[tuple[Line, str, str]]:

@@ -29,7 +29,7 @@ SECTION_TITLES = frozenset(
     }
 )
 _BAR = re.compile(r"^={10,}$")
-_ENV_VAR = re.compile(r"^(?P<name>[A-Z_][A-Z0-9_]*)=(?P<value>.*)$")
+_ENV_VAR = re.compile(r"^(?P<name>[A-Z_][A-Z0-9_]{0,127})=(?P<value>.*)$")
 _CUDA_DIR = re.compile(r"cuda|cudnn|nvidia", re.IGNORECASE)
 
 

@@ -24,7 +24,7 @@ from envadvisor.probes._base import CondaRecord, Contribution, ProbeContext, ope
 
 WHOLE_RECORD_LIMIT = 64 * 1024
 _HEAD_BYTES = 16 * 1024
-_HEAD_FIELD = r'"(channel|name|version|build|url)"\s*:\s*"((?:[^"\\]|\\.)*)"'
+_HEAD_FIELD = r'"(channel|name|version|build|url)"\s{0,16}:\s{0,16}"((?:[^"\\]|\\.){0,4096})"'
 
 
 def probe(ctx: ProbeContext) -> Contribution:

@@ -32,8 +32,8 @@ from envadvisor.probes._base import (
 )
 from envadvisor.probes._commands import run_command, which
 
-_NVCC_RELEASE = r"release (\d+\.\d+), V(\d+(?:\.\d+)*)"
-_VERSION_TXT = r"CUDA Version (\d+\.\d+(?:\.\d+)*)"
+_NVCC_RELEASE = r"release (\d{1,4}\.\d{1,4}), V(\d{1,4}(?:\.\d{1,6}){0,4})"
+_VERSION_TXT = r"CUDA Version (\d{1,4}\.\d{1,4}(?:\.\d{1,6}){0,4})"
 
 
 def probe(ctx: ProbeContext) -> Contribution:

@@ -37,7 +37,9 @@ TENSORFLOW_DISTRIBUTIONS = (
 )
 # Libraries whose versions the rules read through Facts.packages; absent ones get a reason.
 WATCHED_PACKAGES = ("transformers", "accelerate", "numpy", "torchvision", "torchaudio", "tf-keras", "keras")
-_CUDNN_PIN = r"(?mi)^Requires-Dist:\s*nvidia-cudnn(?:-cu\d+)?\s*[=~]=\s*([\w.]+)"
+_CUDNN_PIN = (
+    r"(?mi)^Requires-Dist:[ \t]{0,16}nvidia-cudnn(?:-cu\d{1,3})?[ \t]{0,16}[=~]=[ \t]{0,16}([\w.]{1,64})"
+)
 
 
 def probe(ctx: ProbeContext) -> Contribution:
@@ -231,10 +233,10 @@ def tf_version_text(value: Any) -> str | None:
         return None
     if value.startswith("64_"):
         digits = value[3:]
-        if not digits.isdigit():
+        if not (digits.isascii() and digits.isdigit()):
             return None
         return digits if len(digits) == 1 else f"{digits[:-1]}.{digits[-1]}"
-    return value if re.fullmatch(r"\d+(\.\d+)*", value) else None
+    return value if re.fullmatch(r"\d{1,6}(?:\.\d{1,6}){0,6}", value) else None
 
 
 # --------------------------------------------------------------------------------------------------

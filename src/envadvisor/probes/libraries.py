@@ -257,9 +257,9 @@ def _toolkit_runtime(lib_dir: str, toolkit_homes: list[str]) -> str | None:
             continue
         text, _ = try_read_text(os.path.join(home, "version.json"))
         if text:
-            match = re.search(r'"cuda_cudart"\s*:\s*\{[^}]*"version"\s*:\s*"([\d.]+)"', text)
-            if match:
-                return match.group(1)
+            version = _cudart_in_version_json(text)
+            if version:
+                return version
         try:
             for name in os.listdir(os.path.join(home, "dist-info")):
                 version = dist_info_version(name, "nvidia_cuda_runtime")
@@ -268,10 +268,26 @@ def _toolkit_runtime(lib_dir: str, toolkit_homes: list[str]) -> str | None:
         except OSError:
             pass
         header, _ = try_read_text(os.path.join(home, "include", "cuda_runtime_api.h"))
-        match = re.search(r"#define\s+CUDART_VERSION\s+(\d+)", header or "")
+        match = re.search(r"#define\s{1,16}CUDART_VERSION\s{1,16}(\d{1,9})", header or "")
         if match:
             value = int(match.group(1))
             return f"{value // 1000}.{(value % 1000) // 10}"
+    return None
+
+
+def _cudart_in_version_json(text: str) -> str | None:
+    """``cuda_cudart.version`` of a CUDA install's version.json (a parser, not a pattern: the file is
+    JSON, and a pattern over it could be made to backtrack)."""
+    import json
+
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    entry = data.get("cuda_cudart") if isinstance(data, dict) else None
+    version = entry.get("version") if isinstance(entry, dict) else None
+    if isinstance(version, str) and re.fullmatch(r"\d{1,4}(?:\.\d{1,6}){0,4}", version):
+        return version
     return None
 
 
@@ -285,7 +301,7 @@ def _header_version(include_dir: str, spec: LibrarySpec) -> str | None:
         return None
     parts = []
     for macro in spec.header_macros:
-        match = re.search(rf"#define\s+{macro}\s+(\d+)", text)
+        match = re.search(rf"#define\s{{1,16}}{macro}\s{{1,16}}(\d{{1,9}})", text)
         if not match:
             return None
         parts.append(match.group(1))

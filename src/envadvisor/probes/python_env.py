@@ -20,11 +20,13 @@ from envadvisor.probes._base import CondaRecord, Contribution, DistInfo, ProbeCo
 
 _HEAD_BYTES = 4096
 # PEP 440 versions in their common canonical spelling; anything else goes to packaging to decide.
-_SIMPLE_VERSION = r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?(\+[a-z0-9]+(\.[a-z0-9]+)*)?$"
+_SIMPLE_VERSION = (
+    r"^\d{1,12}(\.\d{1,12}){0,12}((a|b|rc)\d{1,12})?(\.post\d{1,12})?(\.dev\d{1,12})?(\+[a-z0-9]{1,64}(\.[a-z0-9]{1,64}){0,12})?$"
+)
 # conda package names that install a Python distribution under another name
 _META_SUFFIXES = (".dist-info", ".egg-info")
-_NAME_HEADER = r"(?mi)^Name:[ \t]*(\S[^\r\n]*?)[ \t\r]*$"
-_VERSION_HEADER = r"(?mi)^Version:[ \t]*(\S[^\r\n]*?)[ \t\r]*$"
+_NAME_HEADER = r"(?mi)^Name:[ \t]{0,64}(\S(?:[^\r\n]{0,254}\S)?)[ \t\r]{0,64}$"
+_VERSION_HEADER = r"(?mi)^Version:[ \t]{0,64}(\S(?:[^\r\n]{0,254}\S)?)[ \t\r]{0,64}$"
 CONDA_TO_PYPI = {
     "pytorch": "torch",
     "pytorch-cpu": "torch",
