@@ -1,8 +1,14 @@
-"""Running outside programs (nvcc, nvidia-smi) safely: fixed argv, no shell, a timeout, any bytes.
+"""Running outside programs (nvcc, nvidia-smi) safely: fixed argv, no shell, a timeout, bounded output.
 
-A hung ``nvidia-smi`` (a wedged driver) must cost at most the timeout. ``subprocess.run`` kills only
-the direct child on timeout; a wrapper script's grandchildren would keep running and holding the
-pipes. So the child gets its own session and the whole process group is killed.
+A hung ``nvidia-smi`` (a wedged driver) must cost at most the timeout, and one that floods its output
+(``cat /dev/zero`` in its place) at most a bounded read: ``communicate()`` would keep gigabytes in memory
+until the timeout. Output is read as it comes, up to :data:`OUTPUT_LIMIT` bytes; past the limit or the
+timeout the program is stopped.
+
+``subprocess.run`` kills only the direct child on timeout; a wrapper script's grandchildren would keep
+running and holding the pipes. So the child gets its own session and the whole process group is killed,
+and every process that inherited this run's marker variable (:data:`MARKER`, unique per run) is killed
+too: that reaches a grandchild that called ``setsid`` (it left the group, not the environment).
 """
 
 from __future__ import annotations
@@ -11,8 +17,16 @@ import contextlib
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple
+
+# What a driver tool prints is kilobytes (nvidia-smi -q on eight GPUs: ~100 KB); more is a broken or
+# hostile program, stopped there.
+OUTPUT_LIMIT = 1 << 20
+ERROR_LIMIT = 256 << 10
+# Set in every child's environment, unique per run: the processes to stop are the ones that carry it.
+MARKER = "ENVADVISOR_PROBE_RUN"
 
 
 class CommandResult(NamedTuple):
@@ -55,15 +69,24 @@ def which(name: str, environ: Mapping[str, str]) -> str | None:
     return None
 
 
-def run_command(argv: Sequence[str], *, timeout: float, environ: Mapping[str, str]) -> CommandResult:
-    """Run ``argv`` (absolute program path first), capture both streams as text, never raise."""
+def run_command(
+    argv: Sequence[str], *, timeout: float, environ: Mapping[str, str], limit: int = OUTPUT_LIMIT
+) -> CommandResult:
+    """Run ``argv`` (absolute program path first), capture both streams as text, never raise.
+
+    At most ``limit`` bytes of standard output (a quarter of it of standard error) are kept; a program
+    that prints more, or runs past ``timeout`` seconds, is stopped with all its descendants.
+    """
     args = tuple(argv)
     env = dict(environ)
     # The CUDA runtime hides or reorders GPUs by this variable; driver tools should see them all
     # (conda's CUDA probe drops it for the same reason), and an empty value breaks cuInit.
     env.pop("CUDA_VISIBLE_DEVICES", None)
     env.setdefault("LC_ALL", "C")
+    marker = f"{os.getpid()}-{time.monotonic_ns()}"
+    env[MARKER] = marker
     new_session = os.name != "nt"
+    deadline = time.monotonic() + timeout
     try:
         proc = subprocess.Popen(
             args,
@@ -75,15 +98,94 @@ def run_command(argv: Sequence[str], *, timeout: float, environ: Mapping[str, st
         )
     except OSError as exc:
         return CommandResult(args, None, error=f"cannot run: {exc.strerror or exc}")
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill(proc, new_session)
-        return CommandResult(args, None, error=f"timed out after {timeout:g} s")
+    assert proc.stdout is not None and proc.stderr is not None
+    limits = (limit, max(limit // 4, 1))
+    if os.name == "nt":
+        out, err, problem = _read_with_threads(proc.stdout, proc.stderr, limits, deadline)
+    else:
+        out, err, problem = _read_with_poll(proc.stdout, proc.stderr, limits, deadline)
+    if problem is None:
+        try:
+            proc.wait(timeout=max(deadline - time.monotonic(), 0.0))
+        except subprocess.TimeoutExpired:
+            problem = "timeout"
+    if problem is not None:
+        _kill(proc, new_session, marker)
+        error = f"timed out after {timeout:g} s" if problem == "timeout" else problem
+        return CommandResult(args, None, _decode(out), _decode(err), error=error)
+    _close(proc)
     return CommandResult(args, proc.returncode, _decode(out), _decode(err))
 
 
-def _kill(proc: subprocess.Popen[bytes], whole_group: bool) -> None:
+def _read_with_poll(
+    stdout: IO[bytes], stderr: IO[bytes], limits: tuple[int, int], deadline: float
+) -> tuple[bytes, bytes, str | None]:
+    """Read both pipes as data arrives until both end; stop at a limit or the deadline."""
+    import selectors
+
+    buffers = (bytearray(), bytearray())
+    names = ("output", "error output")
+    with selectors.DefaultSelector() as selector:
+        selector.register(stdout, selectors.EVENT_READ, 0)
+        selector.register(stderr, selectors.EVENT_READ, 1)
+        while selector.get_map():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return bytes(buffers[0]), bytes(buffers[1]), "timeout"
+            for key, _ in selector.select(remaining):
+                which = key.data
+                try:
+                    chunk = os.read(key.fd, 65536)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    selector.unregister(key.fileobj)
+                    continue
+                buffers[which].extend(chunk)
+                if len(buffers[which]) > limits[which]:
+                    del buffers[which][limits[which] :]
+                    problem = f"printed more than {limits[which]:,} bytes of {names[which]}; stopped"
+                    return bytes(buffers[0]), bytes(buffers[1]), problem
+    return bytes(buffers[0]), bytes(buffers[1]), None
+
+
+def _read_with_threads(
+    stdout: IO[bytes], stderr: IO[bytes], limits: tuple[int, int], deadline: float
+) -> tuple[bytes, bytes, str | None]:
+    """Windows, where pipes cannot be polled: one reader thread per pipe, the same limits."""
+    import threading
+
+    buffers = (bytearray(), bytearray())
+    over = threading.Event()
+
+    def pump(stream: IO[bytes], which: int) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            while not over.is_set():
+                chunk = stream.read1(65536)  # type: ignore[attr-defined]
+                if not chunk:
+                    return
+                buffers[which].extend(chunk)
+                if len(buffers[which]) > limits[which]:
+                    over.set()
+
+    streams = (stdout, stderr)
+    threads = [threading.Thread(target=pump, args=(pipe, i), daemon=True) for i, pipe in enumerate(streams)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive() and not over.is_set() and time.monotonic() < deadline:
+            thread.join(timeout=min(0.05, max(deadline - time.monotonic(), 0.0)))
+    out, err = bytes(buffers[0][: limits[0]]), bytes(buffers[1][: limits[1]])
+    if over.is_set():
+        which = 0 if len(buffers[0]) > limits[0] else 1
+        name = ("output", "error output")[which]
+        return out, err, f"printed more than {limits[which]:,} bytes of {name}; stopped"
+    if any(thread.is_alive() for thread in threads):
+        return out, err, "timeout"
+    return out, err, None
+
+
+def _kill(proc: subprocess.Popen[bytes], whole_group: bool, marker: str) -> None:
     try:
         if whole_group:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -91,9 +193,32 @@ def _kill(proc: subprocess.Popen[bytes], whole_group: bool) -> None:
             proc.kill()
     except OSError:
         pass  # already gone
+    _kill_marked(marker, proc.pid)
     # Reap the child; its pipes may stay open in an orphan that ignores us, so do not read them.
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=1.0)
+    _close(proc)
+
+
+def _kill_marked(marker: str, child: int) -> None:
+    """Kill the processes that carry this run's marker: descendants that left the process group
+    (``setsid``), and were perhaps reparented away from the child."""
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - a dependency; without it the group kill still runs
+        return
+    own = os.getpid()
+    for process in psutil.process_iter():
+        if process.pid in (own, child):
+            continue
+        try:
+            if process.environ().get(MARKER) == marker:
+                process.kill()
+        except (psutil.Error, OSError):
+            continue
+
+
+def _close(proc: subprocess.Popen[bytes]) -> None:
     for stream in (proc.stdout, proc.stderr):
         if stream is not None:
             with contextlib.suppress(OSError):
@@ -196,13 +321,14 @@ def run_bounded(
     args = tuple(argv)
     new_session = os.name != "nt"
     started = time.perf_counter()
+    marker = f"{os.getpid()}-{time.monotonic_ns()}"
     try:
         proc = subprocess.Popen(
             args,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=dict(environ),
+            env={**environ, MARKER: marker},
             cwd=cwd,
             start_new_session=new_session,
         )
@@ -226,6 +352,7 @@ def run_bounded(
     finally:  # Ctrl-C too: the child is in its own session, the terminal's interrupt never reaches it
         returncode = proc.returncode if error is None else None
         _kill_group(proc, new_session)
+        _kill_marked(marker, proc.pid)  # a descendant that left the group (setsid) still carries it
     # The pipes close when the last process holding them is gone; one that left the group (setsid)
     # may keep them open: give the readers a moment, then go on without them.
     for reader in readers:
