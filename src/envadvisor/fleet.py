@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -305,7 +304,9 @@ def version_key(version: str | None) -> tuple[int, ...]:
     """Numeric sort key for driver and CUDA versions ("580.65.06" -> (580, 65, 6)); junk sorts first."""
     if not version:
         return ()
-    return tuple(int(p) for p in re.findall(r"\d+", version))
+    from envadvisor.safetext import version_numbers
+
+    return version_numbers(version)
 
 
 # --------------------------------------------------------------------------------------------------

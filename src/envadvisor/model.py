@@ -582,6 +582,56 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
+def printable_facts(facts: Facts) -> Facts:
+    """``facts`` with every string valid, printable UTF-8 (see :func:`envadvisor.safetext.model_text`).
+
+    A probe reads file names, environment variables and files as the system gives them: a folder name
+    or a ``CUDA_VISIBLE_DEVICES`` byte that is not UTF-8 arrives as a lone surrogate, which no JSON or
+    terminal writer accepts (``diagnose --json`` wrote JSON envadvisor then refused to read). Each
+    replacement is recorded in ``facts.sources`` beside the fact, so the change is said, not hidden.
+    Costs a walk of the strings (well under a millisecond) and copies only what changes.
+    """
+    cleaned: dict[str, int] = {}
+
+    def walk(value: Any, key: str) -> Any:
+        if isinstance(value, str):
+            if value.isprintable():
+                return value
+            from envadvisor.safetext import REPLACEMENT, model_text
+
+            new = model_text(value)
+            if new != value:
+                cleaned[key] = cleaned.get(key, 0) + new.count(REPLACEMENT) - value.count(REPLACEMENT)
+            return new
+        if isinstance(value, tuple):
+            items = tuple(walk(item, key) for item in value)
+            return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+        if isinstance(value, Mapping):
+            pairs = {walk(k, key): walk(v, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
+            same = len(pairs) == len(value) and all(
+                k in value and value[k] is v for k, v in pairs.items()
+            )
+            return value if same else pairs
+        if is_record(value) and not isinstance(value, type):
+            changes = {}
+            for name in record_fields(value):
+                old = getattr(value, name)
+                new = walk(old, f"{key}.{name}" if key else name)
+                if new is not old:
+                    changes[name] = new
+            return _replace_record(value, **changes) if changes else value
+        return value
+
+    result: Facts = walk(facts, "")
+    if not cleaned:
+        return facts
+    sources = dict(result.sources)
+    for key, count in cleaned.items():
+        note = f"{count} character(s) not valid UTF-8 or not printable shown as U+FFFD"
+        sources[key] = f"{sources[key]}; {note}" if sources.get(key) else note
+    return _replace_record(result, sources=sources)
+
+
 def iter_devices(facts: Facts) -> Iterator[GpuDevice]:
     yield from facts.gpu.devices
 

@@ -56,6 +56,11 @@ def _parse_yaml(text: str, path: str) -> object:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         return yaml.load(text, Loader=loader)
+    except (ValueError, OverflowError) as exc:
+        # a scalar the safe constructors cannot build: an integer of more than 4,300 digits (Python's
+        # int() limit), a date like 2026-13-45
+        detail = str(exc).split(";")[0][:120]
+        raise DataFileError(path, f"holds a value that cannot be read ({detail})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""

@@ -141,4 +141,8 @@ def _fail(message: str) -> None:
         first_line = redact_message(first_line)
     # a file name from a non-UTF-8 system holds surrogate escapes; a strict stderr would raise on them
     first_line = first_line.encode("utf-8", "backslashreplace").decode("utf-8")
+    if not first_line.isprintable():  # text quoted from a report or a file: no escape sequence passes
+        from envadvisor.safetext import printable
+
+        first_line = printable(first_line)
     print(f"envadvisor: error: {first_line}", file=sys.stderr)

@@ -255,11 +255,11 @@ def make_console(stream: TextIO | None = None, *, width: int | None = None) -> C
     Its width is the terminal's (or ``COLUMNS``, also for a pipe: ``COLUMNS=80 envadvisor diagnose |
     less`` lays the report out for 80 columns); a pipe without ``COLUMNS`` gets 120.
     """
-    from rich.console import Console
+    console_class = _data_safe_console()
 
     stream = stream or sys.stdout
     terminal = stdout_is_terminal(stream)
-    return Console(
+    return console_class(
         file=stream,
         force_terminal=terminal,
         no_color=("NO_COLOR" in os.environ) or not terminal,
@@ -273,7 +273,52 @@ def make_console(stream: TextIO | None = None, *, width: int | None = None) -> C
     )
 
 
+def write_text(text: str, stream: TextIO | None = None) -> None:
+    """Plain text output (check, why, explain, rules without a terminal): line breaks kept, nothing a
+    terminal would act on (escape sequences, other controls, bidirectional overrides) passed through."""
+    from envadvisor.safetext import printable
+
+    (stream or sys.stdout).write(printable(text, keep_newlines=True))
+
+
+_SAFE_CONSOLE: type[Console] | None = None
+
+
+def _data_safe_console() -> type[Console]:
+    """rich's Console whose output never carries a control character from the data.
+
+    Text from reports, files and tools (a GPU name, a path, a package) can hold escape sequences
+    (``\\e]0;title\\a``, ``\\e[2J``), other controls, bidirectional overrides or lone surrogates;
+    rich passes most of them through. Every segment rendered is cleaned
+    (:func:`envadvisor.safetext.printable`) on its way out, whatever renderer built it; rich's own
+    control segments (cursor moves of a progress bar) and styles are untouched.
+    """
+    global _SAFE_CONSOLE
+    if _SAFE_CONSOLE is None:
+        from rich.console import Console
+        from rich.segment import Segment
+
+        from envadvisor.safetext import printable
+
+        class DataSafeConsole(Console):
+            def render(self, renderable: Any, options: Any = None) -> Any:
+                for segment in super().render(renderable, options):
+                    text = segment.text
+                    if segment.control is None and not text.isprintable() and text != "\n":
+                        cleaned = printable(text, keep_newlines=True)
+                        if cleaned != text:
+                            segment = Segment(cleaned, segment.style, segment.control)
+                    yield segment
+
+        _SAFE_CONSOLE = DataSafeConsole
+    return _SAFE_CONSOLE
+
+
 def print_json(data: Any, stream: TextIO | None = None) -> None:
+    """JSON on ``stream``; characters a terminal would act on (C1 controls, bidirectional overrides,
+    line separators, lone surrogates) are written as ``\\uXXXX`` escapes, which JSON reads back the same."""
+    from envadvisor.safetext import json_safe
+
     stream = stream or sys.stdout
-    stream.write(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False))
+    stream.write(json_safe(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)))
     stream.write("\n")

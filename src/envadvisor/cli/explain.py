@@ -124,9 +124,8 @@ def unknown_topic_message(topic: str, glossary: Glossary) -> str:
 
 def _emit(text: str, renderable: Any) -> None:
     """Rich output on a terminal (NO_COLOR honoured by the console); plain text when piped."""
-    import sys
 
     if _common.stdout_is_terminal():
         _common.make_console().print(renderable())
     else:
-        sys.stdout.write(text)
+        _common.write_text(text)

@@ -182,7 +182,7 @@ def _propose(args: argparse.Namespace, summary: FleetSummary, lang: str) -> int:
     else:
         sys.stdout.write(text)
     if args.verify and (unverified is not None or not args.json):
-        print(verify_summary(proposal, solved, unverified), file=sys.stderr)
+        _common.write_text(verify_summary(proposal, solved, unverified) + "\n", sys.stderr)
     return exit_code
 
 

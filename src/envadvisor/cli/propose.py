@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"envadvisor: wrote {args.output}", file=sys.stderr)
     if args.verify and (unverified is not None or not args.json):
-        print(verify_summary(proposal, solved, unverified), file=sys.stderr)
+        _common.write_text(verify_summary(proposal, solved, unverified) + "\n", sys.stderr)
     return verify_exit_code(solved, unverified)
 
 

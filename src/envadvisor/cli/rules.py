@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING, Any
 
 from envadvisor.cli import _common
@@ -65,9 +64,9 @@ def run(args: argparse.Namespace) -> int:
     from envadvisor.render.explain import RulesView, rules_text
 
     if not _common.stdout_is_terminal():
-        sys.stdout.write(rules_text(data, lang))
+        _common.write_text(rules_text(data, lang))
         if data["tables_notice"]:
-            sys.stdout.write(data["tables_notice"] + "\n")
+            _common.write_text(data["tables_notice"] + "\n")
         return 0
     console = _common.make_console()
     console.print(RulesView(data, lang))

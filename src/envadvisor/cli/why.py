@@ -119,9 +119,7 @@ def _print_doc(doc: Any) -> None:
     if _common.stdout_is_terminal():
         _common.make_console().print(render.doc_renderable(doc))
     else:
-        import sys
-
-        sys.stdout.write(render.doc_text(doc))
+        _common.write_text(render.doc_text(doc))
 
 
 _TARGET_DESTS = (

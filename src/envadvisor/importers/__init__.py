@@ -34,7 +34,7 @@ from envadvisor.importers import (
 from envadvisor.importers._base import Line, Parsed, clean_lines
 from envadvisor.importers._environments import choose as choose_environment
 from envadvisor.importers._merge import Tagged, merge
-from envadvisor.model import Facts, replace
+from envadvisor.model import Facts, printable_facts, replace
 from envadvisor.records import field, record
 
 MAX_BYTES = 5 * 1024 * 1024  # a pasted report is kilobytes; megabytes of text are a log, not a report
@@ -84,7 +84,9 @@ def read_report(text: str, *, source_name: str, format: str | None = None) -> Im
     if format in (None, envadvisor_json.NAME) and envadvisor_json.detect_text(text):
         facts = envadvisor_json.read(text)
         if facts is not None:
-            return ImportedReport(facts=facts, formats=(envadvisor_json.NAME,), quotes={}, text=text)
+            return ImportedReport(
+                facts=printable_facts(facts), formats=(envadvisor_json.NAME,), quotes={}, text=text
+            )
     if format == envadvisor_json.NAME:
         raise InputError(f"{source_name}: not an envadvisor diagnose --json report")
 
@@ -123,7 +125,7 @@ def read_report(text: str, *, source_name: str, format: str | None = None) -> Im
         reasons["report"] = f"{source_name}: no known report format or version statement found"
         facts = replace(facts, reasons=reasons)
     return ImportedReport(
-        facts=facts, formats=tuple(found), quotes=merged.quotes, text=text, note=choice.note
+        facts=printable_facts(facts), formats=tuple(found), quotes=merged.quotes, text=text, note=choice.note
     )
 
 

@@ -21,8 +21,10 @@ def detect_text(text: str) -> bool:
 
 def read(text: str) -> Facts | None:
     """The facts of a ``diagnose --json`` report, or ``None`` when the text is not one."""
+    from envadvisor.safetext import json_int
+
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=json_int)  # one absurd number is an unknown, not a lost report
     except (ValueError, RecursionError):
         return None
     if not isinstance(data, Mapping) or not isinstance(data.get("facts"), Mapping):

@@ -19,18 +19,26 @@ from typing import Any
 
 from envadvisor.importers._base import Line, Observation, Parsed, major_minor
 from envadvisor.importers._system import device
+from envadvisor.safetext import parse_int
 
 NAME = "nvidia_smi"
 
-_HEADER_SMI = re.compile(r"NVIDIA-SMI\s+(?P<smi>\d[\w.]*)")
+_HEADER_SMI = re.compile(r"NVIDIA-SMI\s{1,16}(?P<smi>\d[\w.]{0,32})")
 # "Driver Version" / "CUDA Version" before R610, "KMD Version" / "CUDA UMD Version" from R610.
-_HEADER_DRIVER = re.compile(r"(?:Driver|KMD) Version:\s*(?P<driver>\d[\w.]*)")
-_HEADER_CUDA = re.compile(r"CUDA(?: UMD)? Version:\s*(?P<cuda>\d[\w.]*|N/A)")
-_ROW = re.compile(r"^\|\s+(?P<index>\d+)\s+(?P<name>.+?)\s+(?:On|Off|WDDM|TCC|N/A)\s+\|")
-_MEMORY = re.compile(r"(?P<used>\d+)\s*MiB\s*/\s*(?P<total>\d+)\s*MiB")
-_LIST = re.compile(r"^GPU\s+(?P<index>\d+):\s+(?P<name>.+?)\s+\(UUID:\s*GPU-[^)]*\)\s*$")
+_HEADER_DRIVER = re.compile(r"(?:Driver|KMD) Version:\s{0,16}(?P<driver>\d[\w.]{0,32})")
+_HEADER_CUDA = re.compile(r"CUDA(?: UMD)? Version:\s{0,16}(?P<cuda>\d[\w.]{0,32}|N/A)")
+# the name is words with single spaces between them: its words and the column padding cannot overlap
+_ROW = re.compile(
+    r"^\|\s{1,16}(?P<index>\d{1,3})\s{1,16}(?P<name>\S{1,64}(?:\s\S{1,64}){0,15}?)\s{1,64}"
+    r"(?:On|Off|WDDM|TCC|N/A)\s{1,16}\|"
+)
+_MEMORY = re.compile(r"(?<!\d)(?P<used>\d{1,9})\s{0,8}MiB\s{0,8}/\s{0,8}(?P<total>\d{1,9})\s{0,8}MiB")
+_LIST = re.compile(
+    r"^GPU\s{1,8}(?P<index>\d{1,3}):\s{1,8}(?P<name>\S{1,64}(?:\s\S{1,64}){0,15}?)\s{1,8}"
+    r"\(UUID:\s{0,8}GPU-[^)\s]{1,64}\)\s{0,16}$"
+)
 _CSV_HEADER = re.compile(
-    r"^\s*(?:index|name|driver_version|pci\.bus_id)\s*(?:,\s*[\w.\[\] ]+)+$", re.IGNORECASE
+    r"^\s{0,16}(?:index|name|driver_version|pci\.bus_id)\s{0,16}(?:,[\w.\[\] ]{1,64}){1,64}$", re.IGNORECASE
 )
 _ERRORS = re.compile(
     r"NVIDIA-SMI has failed|Failed to initialize NVML|No devices were found|NVML library version|"
@@ -155,9 +163,11 @@ def _csv_row(text: str, columns: list[str] | None = None) -> dict[str, str] | No
             fields["driver_version"] = value
         elif _CC_VALUE.match(value):
             fields["compute_cap"] = value
-        elif plain.isdigit() and "index" not in fields and int(plain) < 64 and "name" not in fields:
+        elif (
+            (number := parse_int(plain)) is not None and number < 64 and "index" not in fields
+        ) and "name" not in fields:
             fields["index"] = plain
-        elif plain.isdigit() and int(plain) >= 256:
+        elif number is not None and number >= 256:
             fields["memory.total"] = plain
     return fields if "name" in fields and ("driver_version" in fields or "compute_cap" in fields) else None
 
@@ -169,15 +179,15 @@ def _csv_observations(fields: dict[str, str], line: Line) -> list[Observation]:
     if name and not name.startswith("["):
         entry["name"] = name
     index = fields.get("index", "")
-    if index.isdigit():
-        entry["index"] = int(index)
+    if (number := parse_int(index, digits=3)) is not None:
+        entry["index"] = number
     cc = fields.get("compute_cap", "")
     if _CC_VALUE.match(cc):
         entry["compute_capability"] = cc
         entry["compute_capability_source"] = "nvidia-smi"
     memory = fields.get("memory.total", "").removesuffix(" MiB").strip()
-    if memory.isdigit():
-        entry["memory_mib"] = int(memory)
+    if (mib := parse_int(memory, digits=9)) is not None:
+        entry["memory_mib"] = mib
     if entry.get("name"):
         out.append(Observation("gpu.devices", entry, line))
     driver = fields.get("driver_version", "")

@@ -40,17 +40,21 @@ _SOURCE_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+ \S|^[A-Z][\w .+/-]+[:
 
 
 def _cc_from_sm(value: str) -> str | None:
+    from envadvisor.safetext import parse_int
+
     digits = value.strip()
-    if not digits.isdigit() or len(digits) < 2:
+    if parse_int(digits, digits=4) is None or len(digits) < 2:
         return None
     return f"{int(digits[:-1])}.{digits[-1]}"
 
 
 def _cuda_from_int(value: str) -> str | None:
     # The CUDA API integer: 11040 -> 11.4, 9000 -> 9.0 (CUDA's own encoding: 1000 * major + 10 * minor).
-    if not value.strip().isdigit():
+    from envadvisor.safetext import parse_int
+
+    number = parse_int(value, digits=7)
+    if number is None:
         return None
-    number = int(value)
     return f"{number // 1000}.{(number % 1000) // 10}"
 
 

@@ -149,7 +149,8 @@ if TYPE_CHECKING:
 
 Version = tuple[int, ...]
 
-_NUM_RE = re.compile(r"^\s*v?(\d+(?:\.\d+)*)")
+# ASCII digits, each part at most nine of them (a longer run is no version part: None, not a guess)
+_NUM_RE = re.compile(r"^\s{0,16}v?([0-9]{1,9}(?:\.[0-9]{1,9}){0,15})(?![0-9])")
 
 
 def vtuple(text: object) -> Version | None:

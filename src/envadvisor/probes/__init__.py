@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from envadvisor.model import Facts, GpuFacts, NvmlState, ProbeOutcome, replace
+from envadvisor.model import Facts, GpuFacts, NvmlState, ProbeOutcome, printable_facts, replace
 from envadvisor.probes._base import Contribution, ProbeContext, describe_error
 
 __all__ = ["collect"]
@@ -90,7 +90,8 @@ def collect(
             nvml_state=NvmlState.UNAVAILABLE.value, nvml_error="the nvidia probe failed"
         )
     _note_failed_sections(outcomes, reasons)
-    return Facts(**facts_sections, reasons=reasons, sources=sources), tuple(outcomes)
+    facts = Facts(**facts_sections, reasons=reasons, sources=sources)
+    return printable_facts(facts), tuple(outcomes)
 
 
 # Which Facts sections each probe owns, so a failed probe leaves a reason on its facts.

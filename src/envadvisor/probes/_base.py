@@ -137,7 +137,7 @@ def describe_error(exc: BaseException) -> str:
 
 def is_dotted_number(text: str) -> bool:
     """ "13.0.88" yes; "", "13..0", "13.0a" no."""
-    return bool(text) and all(part.isdigit() for part in text.split("."))
+    return bool(text) and text.isascii() and all(part.isdigit() for part in text.split("."))
 
 
 def wheel_name_matches(name: str, base: str) -> bool:
@@ -160,7 +160,7 @@ def major_minor(version: str | None) -> str | None:
     if not version:
         return None
     parts = version.split(".")
-    if len(parts) < 2 or not parts[0].isdigit():
+    if len(parts) < 2 or not parts[0].isdigit() or not version.isascii():
         return None
     minor = ""
     for char in parts[1]:

@@ -152,8 +152,11 @@ def _meminfo_total_mib(ctx: ProbeContext, out: Contribution) -> int | None:
     for line in text.splitlines():
         if line.startswith("MemTotal:"):
             parts = line.split()
-            if len(parts) >= 2 and parts[1].isdigit():
-                return int(parts[1]) // 1024  # the file says kB, meaning KiB
+            from envadvisor.safetext import parse_int
+
+            kib = parse_int(parts[1]) if len(parts) >= 2 else None
+            if kib is not None:
+                return kib // 1024  # the file says kB, meaning KiB
     out.unknown("os.memory_mib", "/proc/meminfo has no MemTotal line")
     return None
 

@@ -366,7 +366,7 @@ def _no_driver_reason(reading: NvmlReading, module_why: str) -> str:
 def kernel_module_version(ctx: ProbeContext) -> tuple[str | None, str | None, str]:
     """The loaded kernel module's version from /sys, else /proc: (version, source, why-not)."""
     text, sys_why = try_read_text(ctx.system_path("/sys/module/nvidia/version"))
-    if text is not None and text.strip() and re.fullmatch(r"[\w.\-]+", text.strip()):
+    if text is not None and text.strip() and re.fullmatch(r"[\w.\-]{1,64}", text.strip()):
         return text.strip(), "sysfs", ""
     version, proc_why = parse_procfs_version(ctx)
     if version is not None:
@@ -376,7 +376,7 @@ def kernel_module_version(ctx: ProbeContext) -> tuple[str | None, str | None, st
     return None, None, f"/sys/module/nvidia/version {sys_why}; /proc/driver/nvidia/version {proc_why}"
 
 
-_PROC_VERSION = r"Kernel Module(?: for \S+)?\s+(\d+(?:\.\d+)+)"
+_PROC_VERSION = r"Kernel Module(?: for \S{1,64})?\s{1,16}(\d{1,6}(?:\.\d{1,6}){1,4})"
 
 
 def parse_procfs_version(ctx: ProbeContext) -> tuple[str | None, str]:
@@ -413,6 +413,8 @@ def _query_smi(
     ctx: ProbeContext, smi: str
 ) -> tuple[list[GpuDevice] | None, str | None, str, NvmlState | None]:
     """(devices, driver version, why-not, state from its failure text)."""
+    from envadvisor.safetext import parse_int
+
     fields = list(SMI_FIELDS)
     result = _run_smi_query(ctx, smi, fields)
     # Old drivers reject the compute_cap field and fail the whole query: ask again without it. R610
@@ -438,10 +440,10 @@ def _query_smi(
         cc = row.get("compute_cap")
         devices.append(
             GpuDevice(
-                index=int(index) if index and index.isdigit() else None,
+                index=parse_int(index, digits=3),
                 name=row["name"],
-                compute_capability=cc if cc and re.fullmatch(r"\d+\.\d+", cc) else None,
-                memory_mib=int(memory) if memory and memory.isdigit() else None,
+                compute_capability=cc if cc and re.fullmatch(r"\d{1,3}\.\d{1,3}", cc) else None,
+                memory_mib=parse_int(memory, digits=9),
                 compute_capability_source="nvidia-smi" if cc else None,
             )
         )
@@ -472,8 +474,8 @@ def _smi_failure_state(result: CommandResult) -> NvmlState | None:
 # The default table's header: "Driver Version: X ... CUDA Version: Y" before R610, "KMD Version: X ...
 # CUDA UMD Version: Y" from R610 (docs.nvidia.com/deploy/nvidia-smi: "deprecated Driver Version and CUDA
 # Version in favor of KMD Version and CUDA UMD Version").
-_SMI_HEADER_CUDA = re.compile(r"CUDA(?: UMD)? Version:\s*(\d+\.\d+)")
-_SMI_HEADER_DRIVER = re.compile(r"(?:Driver|KMD) Version:\s*(\d+\.\d+(?:\.\d+)?)")
+_SMI_HEADER_CUDA = re.compile(r"CUDA(?: UMD)? Version:\s{0,16}(\d{1,3}\.\d{1,3})")
+_SMI_HEADER_DRIVER = re.compile(r"(?:Driver|KMD) Version:\s{0,16}(\d{1,4}\.\d{1,4}(?:\.\d{1,4})?)")
 
 
 def _smi_header(ctx: ProbeContext, smi: str) -> tuple[str | None, str | None]:

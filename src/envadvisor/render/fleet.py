@@ -165,8 +165,9 @@ NOTE_TEXTS_ZH: dict[str, str] = {
     "没有它们，其余节点可以用到 CUDA {without} 的构建",
 }
 
-_NUMBERED = re.compile(r"^(.*?)(\d+)$")
-_CC_IN_VALUE = re.compile(r" ?\(CC ([^)]*)\)")
+# a host name is at most 253 characters; its number at most nine digits (a longer run is no node number)
+_NUMBERED = re.compile(r"^(.{0,253}?)(?<![0-9])([0-9]{1,9})$")
+_CC_IN_VALUE = re.compile(r" ?\(CC ([^()]{0,64})\)")
 
 
 def compress_hostlist(
