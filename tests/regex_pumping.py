@@ -210,8 +210,9 @@ _ANCHORED = frozenset({"match", "fullmatch"})
 
 def patterns_in(module_name: str) -> dict[str, tuple[re.Pattern[str], bool]]:
     """Every pattern of a module: compiled at module level (also inside tuples, lists, dicts), module-level
-    pattern strings, literal patterns passed inline to the ``re`` functions, and (for the signatures
-    module) the error signatures of data/signatures.yaml. Keys name where each was found; the flag says
+    pattern strings and literal patterns passed inline to the ``re`` functions (the error signatures of
+    data/signatures.yaml run only inside windows around their anchor words: tests/test_hostile_regex.py
+    times them the way the matcher runs them). Keys name where each was found; the flag says
     the source only ever anchors it (``.match``/``.fullmatch``), so a search over every start position
     is not how it runs."""
     module = importlib.import_module(module_name)
@@ -244,10 +245,6 @@ def patterns_in(module_name: str) -> dict[str, tuple[re.Pattern[str], bool]]:
             for key, item in value.items():
                 add(f"{where}[{key!r}]", item)
 
-    loader = getattr(module, "load_signatures", None)
-    if callable(loader):  # error signatures are data (data/signatures.yaml) that read the pasted report
-        for sig in loader():
-            add(f"{module_name} signature {sig.id}", sig.pattern)
     for name, value in vars(module).items():
         add(f"{module_name}.{name}", value, name)
         if isinstance(value, str) and name.startswith("_") and name.lstrip("_").isupper():

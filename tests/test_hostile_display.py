@@ -174,7 +174,7 @@ def test_escape_sequences_from_a_report_never_reach_the_terminal(
         argv = ["diagnose", "--from", str(src), "--lang", lang, "--fail-on", "never"]
         code, out, _ = run_cli(argv, capsys)
         assert code == 0 and CONTROL.search(out) is None, repr(out)
-        assert "NVIDIA H200" in out
+        assert "H200" in out  # the name (wrapped in its cell), without its escape sequences
     code, out, _ = run_cli(["diagnose", "--from", str(src), "--json", "--fail-on", "never"], capsys)
     assert CONTROL.search(out) is None
     # the JSON keeps the value (escaped), so a program reading it sees what the report said

@@ -87,6 +87,34 @@ def _pumped_lines(module: str, width: int) -> list[str]:
     return lines
 
 
+def _signature_lines(width: int) -> list[str]:
+    """Each error signature's pattern (and its ``before`` pattern) pumped to a line of ``width``: the
+    matcher reads lines of up to 4,000 characters and tries a signature only in a window around one of
+    its anchor words, so a line full of them is the hardest input it can get."""
+    from envadvisor.importers.signatures import load_signatures
+
+    lines: list[str] = []
+    for sig in load_signatures():
+        for pattern in (sig.pattern, sig.before):
+            if pattern is not None:
+                lines.extend(
+                    t.replace("\n", " ").replace("\x00", " ") for t in adversarial_inputs(pattern, width)
+                )
+    return lines
+
+
+def test_the_error_signatures_read_1_mb_of_their_own_adversarial_lines_in_time() -> None:
+    lines = _signature_lines(3_900)
+    assert len(lines) > 200  # every signature contributes
+    text = "\n".join(lines)
+    while len(text) < MB:
+        text += "\n" + text
+    start = time.process_time()
+    read_report(text[:MB], source_name="adversarial", format="free_text")
+    elapsed = time.process_time() - start
+    assert elapsed < 10.0, f"{elapsed:.1f} s of CPU for 1 MB"
+
+
 # The reproductions from the issue, and lines of the same kind for every reader
 ISSUE_LINES = (
     "- " + " " * 20_000,  # the transformers-env bullet: 26 s before
@@ -113,7 +141,7 @@ def test_each_report_reader_reads_1_mb_of_adversarial_lines_in_time(fmt: str) ->
         *_pumped_lines(module, 20_000),
         *_pumped_lines(module, 3_900),
         *_pumped_lines("envadvisor.importers._base", 3_900),
-        *_pumped_lines("envadvisor.importers.signatures", 3_900),
+        *_signature_lines(3_900),
     ]
     text = "\n".join(lines)
     while len(text) < MB:

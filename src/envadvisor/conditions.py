@@ -1320,13 +1320,13 @@ def _p_registry_requires_python(ctx: Context, args: Sequence[Any]) -> Tri:
     if release is None or not release.requires_python:
         return None
     _derive(ctx, "requires_python", release.requires_python)
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-    from packaging.version import InvalidVersion, Version
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
 
     try:
         spec = SpecifierSet(release.requires_python)
         interpreter = Version(python)
-    except (InvalidSpecifier, InvalidVersion):
+    except ValueError:  # InvalidSpecifier/InvalidVersion, or a number int() refuses
         return None
     if spec.contains(Version(interpreter.base_version), prereleases=True):
         return True

@@ -881,11 +881,11 @@ def _transformers_version(tr_pip: list[_Pip], tr_conda: list[_Conda], tables: Ta
         spec = _conda_to_pep440(tr_conda[0].spec.version)
         if spec is None:
             return None
-        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+        from packaging.specifiers import SpecifierSet
 
         try:
             return _pep440_pick(SpecifierSet(spec), lines)
-        except InvalidSpecifier:
+        except ValueError:  # InvalidSpecifier, or a number int() refuses
             return None
     return None
 
@@ -912,7 +912,7 @@ def _tf_version_of(entry: Any, tables: Tables | None) -> str | None:
 
 def _pep440_pick(specifier: Any, candidates: Sequence[str]) -> str | None:
     """The newest candidate line the specifier allows (checked at X.Y.0 and, for ranges, X.Y.99)."""
-    from packaging.version import InvalidVersion, Version
+    from packaging.version import Version
 
     best = None
     for c in candidates:
@@ -922,7 +922,7 @@ def _pep440_pick(specifier: Any, candidates: Sequence[str]) -> str | None:
                     if best is None or _vkey(c) > _vkey(best):
                         best = c
                     break
-            except InvalidVersion:
+            except ValueError:  # InvalidVersion, or a version part int() refuses (4,300+ digits)
                 continue
     return best
 
@@ -930,7 +930,10 @@ def _pep440_pick(specifier: Any, candidates: Sequence[str]) -> str | None:
 def _allows(specifier: Any, version: str) -> bool:
     from packaging.version import Version
 
-    return not str(specifier) or bool(specifier.contains(Version(version)))
+    try:
+        return not str(specifier) or bool(specifier.contains(Version(version)))
+    except ValueError:  # a specifier's version int() refuses (4,300+ digits): cannot tell, no false alarm
+        return False
 
 
 def _conda_allows(version: str | None, probe: str) -> bool:
@@ -939,12 +942,12 @@ def _conda_allows(version: str | None, probe: str) -> bool:
     spec = _conda_to_pep440(version)
     if spec is None:
         return False  # cannot tell: no false alarm
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.specifiers import SpecifierSet
     from packaging.version import Version
 
     try:
         return bool(SpecifierSet(spec).contains(Version(probe)))
-    except InvalidSpecifier:
+    except ValueError:  # InvalidSpecifier, or a number int() refuses
         return False
 
 

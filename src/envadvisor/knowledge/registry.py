@@ -49,7 +49,7 @@ def registry_releases(doc: Any, *, source: str,
 
     Versions that are not PEP 440 and releases with no file are left out: pip cannot install them.
     """
-    from packaging.version import InvalidVersion, Version
+    from packaging.version import Version
 
     if not isinstance(doc, Mapping) or not isinstance(doc.get("info"), Mapping) or not isinstance(
             doc.get("releases"), Mapping):
@@ -59,7 +59,7 @@ def registry_releases(doc: Any, *, source: str,
     for version, raw_files in doc["releases"].items():
         try:
             parsed = Version(str(version))
-        except InvalidVersion:
+        except ValueError:  # InvalidVersion, or a part int() refuses
             continue
         files = tuple(_file(f) for f in raw_files or () if isinstance(f, Mapping) and f.get("filename"))
         if not files:

@@ -808,12 +808,12 @@ class Tables:
         found = self.release_list(package)
         if found is None:
             return None
-        from packaging.version import InvalidVersion, Version
+        from packaging.version import Version
 
         text = str(version).strip()
         try:
             wanted = Version(Version(text).public)
-        except InvalidVersion:
+        except ValueError:  # InvalidVersion, or a part int() refuses
             return None
         for r in (*found.releases, *found.prereleases):
             if r.version == text or Version(r.version) == wanted:
@@ -823,11 +823,11 @@ class Tables:
     def has_release(self, package: str, version: str) -> bool | None:
         if self.release_list(package) is None:
             return None
-        from packaging.version import InvalidVersion, Version
+        from packaging.version import Version
 
         try:
             Version(str(version).strip())
-        except InvalidVersion:
+        except ValueError:  # InvalidVersion, or a part int() refuses
             return None
         return self.release_of(package, version) is not None
 

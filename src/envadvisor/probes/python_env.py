@@ -209,11 +209,11 @@ def _canonical(name: str) -> str:
 def is_valid_version(version: str) -> bool:
     if re.match(_SIMPLE_VERSION, version):
         return True
-    from packaging.version import InvalidVersion, Version  # rare: only for unusual spellings
+    from packaging.version import Version  # rare: only for unusual spellings
 
     try:
         Version(version)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a part int() refuses
         return False
     return True
 
