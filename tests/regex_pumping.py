@@ -247,6 +247,9 @@ def patterns_in(module_name: str) -> dict[str, tuple[re.Pattern[str], bool]]:
 
     for name, value in vars(module).items():
         add(f"{module_name}.{name}", value, name)
+        if isinstance(value, type) and name.endswith("Patterns"):  # compiled lazily, on first use
+            for attr, pattern in vars(value()).items():
+                add(f"{module_name}.{name}.{attr}", pattern)
         if isinstance(value, str) and name.startswith("_") and name.lstrip("_").isupper():
             # a module-level pattern string (re.search(_PATTERN, text)); a non-pattern costs nothing
             with contextlib.suppress(re.error):

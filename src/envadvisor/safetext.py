@@ -48,10 +48,12 @@ class _Patterns:
         self.not_on_a_terminal = re.compile(f"[{_CONTROL}]")
         self.not_on_a_terminal_nor_tab = re.compile(f"[{_CONTROL}\t]")
         # An escape sequence as a terminal reads it: ESC or a C1 introducer, then its parameters.
-        # Removed whole so that its printable tail ("]0;title", "[2J") does not stay behind as noise.
+        # Removed whole so that its printable tail ("]0;title", "[2J") does not stay behind as noise; a
+        # string sequence (OSC, DCS ...) only with its terminator, else only its introducer goes.
         self.escape_sequence = re.compile(
             r"(?:\x1b\[|\x9b)[0-?]{0,64}[ -/]{0,16}[@-~]?"  # CSI ... final byte
-            r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]{0,4096}(?:\x07|\x1b\\|\x9c)?"  # OSC
+            r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])"  # OSC, DCS, SOS, PM, APC: their body, terminated
+            r"[^\x07\x1b\x9c\x90\x98\x9d\x9e\x9f]{0,4096}(?:\x07|\x1b\\|\x9c)"
             r"|\x1b[ -/]{0,4}[0-~]?"  # other ESC sequences (ESC c, ESC ( B ...)
         )
         self.version_number = re.compile(r"(?<![0-9])[0-9]{1,9}(?![0-9])")
