@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from envadvisor.model import (
-    SCHEMA_VERSION,
     Facts,
     GpuDevice,
     GpuFacts,
@@ -35,6 +34,7 @@ from envadvisor.model import (
     OsFacts,
     PythonFacts,
     Severity,
+    newer_schema,
 )
 from envadvisor.records import field, record
 
@@ -193,11 +193,9 @@ def node_from_report(data: Any, *, source: str, fallback_name: str) -> NodeRecor
         raise ReportShapeError(
             "not a diagnose report: no 'facts' object (write it with `envadvisor diagnose --json`)"
         )
-    schema = data.get("schema_version", SCHEMA_VERSION)
-    if isinstance(schema, int) and not isinstance(schema, bool) and schema > SCHEMA_VERSION:
-        raise ReportShapeError(
-            f"written by a newer envadvisor (report schema {schema}; this one reads {SCHEMA_VERSION})"
-        )
+    newer = newer_schema(data)
+    if newer is not None:
+        raise ReportShapeError(newer)
     os_facts = _section(facts, "os", "facts")
     py = _section(facts, "python", "facts")
     gpu = _section(facts, "gpu", "facts")

@@ -1,4 +1,10 @@
-"""Writing files without losing anything: atomic, permission-keeping, never clobbering by default."""
+"""Writing files without losing anything: atomic, permission-keeping, never clobbering by default.
+
+Without ``--force`` the file is put in place with a primitive that refuses to replace anything (a hard
+link, or an exclusive create where the file system has no links), so a file created between the check
+and the write is never replaced; the temporary file has a short name of its own (a legal 250-character
+target name would be too long with a suffix) and is removed on SIGTERM as on any error.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from envadvisor.errors import InputError
@@ -17,6 +24,7 @@ def write_atomic(path: str | os.PathLike[str], text: str, *, force: bool = False
     Refuses to replace an existing file unless ``force``; keeps the replaced file's permission bits;
     refuses a symlink that points out of the target's folder (it would write somewhere unexpected).
     """
+    _refuse_folder_name(path)
     target = Path(path)
     if not str(target).isprintable():  # a non-UTF-8 byte (surrogate escape) or a control character
         shown = str(target).encode("utf-8", "backslashreplace").decode("utf-8")
@@ -30,6 +38,7 @@ def write_atomic(path: str | os.PathLike[str], text: str, *, force: bool = False
 def check_output_path(path: str | os.PathLike[str], *, force: bool = False) -> None:
     """Refuse an output path at once, before any slow work: a folder, a missing folder, or (without
     ``force``) a file that exists. :func:`write_atomic` checks again when it writes."""
+    _refuse_folder_name(path)
     target = Path(path)
     try:
         if target.is_dir():
@@ -41,6 +50,13 @@ def check_output_path(path: str | os.PathLike[str], *, force: bool = False) -> N
             raise InputError(f"{target}: already exists; pass --force to replace it")
     except OSError as exc:  # a name too long
         raise InputError(f"{target}: cannot write it ({exc.strerror or exc})") from None
+
+
+def _refuse_folder_name(path: str | os.PathLike[str]) -> None:
+    """``-o missing-dir/`` names a folder: ``Path`` would drop the slash and write a file of that name."""
+    name = os.fspath(path)
+    if isinstance(name, str) and name.endswith(("/", os.sep)) and name.strip("/" + os.sep):
+        raise InputError(f"{name}: ends with '{name[-1]}', so it names a folder; give a file name")
 
 
 def _write_atomic(target: Path, text: str, *, force: bool) -> Path:
@@ -62,7 +78,8 @@ def _write_atomic(target: Path, text: str, *, force: bool) -> Path:
         if not target.is_file():  # /dev/null, a FIFO, a socket: a rename would replace the device
             raise InputError(f"{target}: is not a regular file; refusing to replace it")
         mode = stat.S_IMODE(target.stat().st_mode)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    fd, tmp_name = tempfile.mkstemp(prefix=".envadvisor-", suffix=".tmp", dir=folder)
+    restore = _remove_on_sigterm()
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
@@ -73,12 +90,58 @@ def _write_atomic(target: Path, text: str, *, force: bool) -> Path:
             os.umask(umask)
             mode = 0o666 & ~umask
         os.chmod(tmp_name, mode)
-        os.replace(tmp_name, target)
+        if force:
+            os.replace(tmp_name, target)
+        else:
+            _put_in_place_without_replacing(tmp_name, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         raise
+    finally:
+        restore()
     return target
+
+
+def _put_in_place_without_replacing(tmp_name: str, target: Path) -> None:
+    """Move the finished temporary file to ``target`` only if nothing is there, in one step the file
+    system refuses when something is: a hard link (then the temporary name is removed), or where links
+    are not supported, an exclusive create that reserves the name before the rename."""
+    try:
+        os.link(tmp_name, target)
+    except FileExistsError:
+        raise InputError(f"{target}: already exists; pass --force to replace it") from None
+    except OSError:  # no hard links here (FAT, some network file systems): reserve the name instead
+        try:
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            raise InputError(f"{target}: already exists; pass --force to replace it") from None
+        os.replace(tmp_name, target)  # over our own empty reservation
+        return
+    os.unlink(tmp_name)
+
+
+def _remove_on_sigterm() -> Callable[[], None]:
+    """While a file is written, SIGTERM ends the command through the normal error path (which removes the
+    temporary file) instead of killing it mid-write. Returns the function restoring the old handler."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        return lambda: None
+
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except (ValueError, OSError):
+        return lambda: None
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return restore
 
 
 def read_user_text(path_or_dash: str | os.PathLike[str], *, limit: int, what: str) -> tuple[str, str]:
@@ -116,6 +179,15 @@ def decode_user_text(data: bytes, name: str, *, limit: int, what: str) -> str:
     """UTF-8 text (a BOM allowed) of at most ``limit`` bytes without NUL bytes, or one-line InputError."""
     if len(data) > limit:
         raise InputError(f"{name}: too large for {what} (limit {limit:,} bytes)")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its BOM: PowerShell's `>` redirect
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            where = f"byte {exc.start}"
+            raise InputError(f"{name}: not UTF-16 text after its byte-order mark ({where})") from None
+        if "\x00" in text:
+            raise InputError(f"{name}: binary data (NUL characters), not {what}")
+        return text
     if b"\x00" in data:
         raise InputError(f"{name}: binary data (NUL bytes), not {what}")
     try:

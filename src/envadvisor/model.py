@@ -582,6 +582,16 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
+def newer_schema(report: Mapping[str, Any]) -> str | None:
+    """Why a ``diagnose --json`` report cannot be read here: written by a newer envadvisor (its
+    ``schema_version`` is above :data:`SCHEMA_VERSION`); ``None`` when it can. One rule for ``--from``
+    and ``fleet``."""
+    schema = report.get("schema_version", SCHEMA_VERSION)
+    if isinstance(schema, int) and not isinstance(schema, bool) and schema > SCHEMA_VERSION:
+        return f"written by a newer envadvisor (report schema {schema}; this one reads {SCHEMA_VERSION})"
+    return None
+
+
 def printable_facts(facts: Facts) -> Facts:
     """``facts`` with every string valid, printable UTF-8 (see :func:`envadvisor.safetext.model_text`).
 

@@ -79,6 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     global _redact_errors
     _redact_errors = "--redact" in args_list
+    if sys.stdout is None:  # started with stdout closed (`envadvisor diagnose >&-`)
+        _fail("standard output is closed; run it with somewhere to print (a terminal, a file, a pipe)")
+        return EXIT_USAGE
     try:
         parser = build_parser(only=_command_in(args_list))
         args = parser.parse_args(args_list)
@@ -87,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # error, as for any other missing argument
             parser.print_help(sys.stderr)
             return EXIT_USAGE
+        _ascii_fallback(args)
         exit_code = int(args.func(args))
         sys.stdout.flush()  # a full disk fails here, inside the handlers below, not at exit
         return exit_code
@@ -133,6 +137,47 @@ def main(argv: Sequence[str] | None = None) -> int:
 _redact_errors = False
 
 
+# What English output holds beyond ASCII, and its ASCII spelling for an output that cannot show it
+_ASCII_SPELLING = {
+    "\u2014": "-", "\u2013": "-", "\u2192": "->", "\u2190": "<-", "\u2265": ">=", "\u2264": "<=",
+    "\u2260": "!=", "\u00b7": "*", "\u2022": "*", "\u2026": "...", "\u201c": '"', "\u201d": '"',
+    "\u2018": "'", "\u2019": "'", "\u00d7": "x", "\u2713": "ok", "\u2717": "x", "\u00a0": " ",
+}  # fmt: skip
+
+
+def _ascii_fallback(args: Any) -> None:
+    """English on an output that cannot show non-ASCII text (``PYTHONIOENCODING=ascii``, a C locale):
+    dashes, arrows and bullets are spelled in ASCII and anything else becomes ``?``, instead of the
+    command failing. Chinese output still says the encoding cannot show it (it would be all ``?``)."""
+    import codecs
+
+    stream = sys.stdout
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        "\u2014\u2192".encode(encoding)
+        return
+    except (UnicodeError, LookupError):
+        pass
+    lang = getattr(args, "lang", None) or ""
+    if lang == "zh" or (not lang and os.environ.get("LC_ALL", os.environ.get("LANG", "")).startswith("zh")):
+        return
+    if not hasattr(stream, "reconfigure"):
+        return
+
+    def spell(exc: UnicodeError) -> tuple[str, int]:
+        if not isinstance(exc, UnicodeEncodeError):
+            raise exc
+        text = exc.object[exc.start : exc.end]
+        return "".join(_ASCII_SPELLING.get(ch, "?") for ch in text), exc.end
+
+    with contextlib.suppress(LookupError):
+        codecs.lookup_error("envadvisor-ascii")
+        stream.reconfigure(errors="envadvisor-ascii")
+        return
+    codecs.register_error("envadvisor-ascii", spell)
+    stream.reconfigure(errors="envadvisor-ascii")
+
+
 def _fail(message: str) -> None:
     first_line = message.strip().splitlines()[0] if message.strip() else "error"
     if _redact_errors:  # `--redact` promises no identifier or secret in any output, error lines included
@@ -145,4 +190,5 @@ def _fail(message: str) -> None:
         from envadvisor.safetext import printable
 
         first_line = printable(first_line)
-    print(f"envadvisor: error: {first_line}", file=sys.stderr)
+    if sys.stderr is not None:
+        print(f"envadvisor: error: {first_line}", file=sys.stderr)

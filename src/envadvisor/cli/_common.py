@@ -242,11 +242,21 @@ MIN_COLUMNS = 40
 def output_width(stream: TextIO | None = None, environ: Mapping[str, str] | None = None) -> int | None:
     """The columns to lay the output out in: ``COLUMNS`` when set, else the terminal's own width (rich
     asks it, ``None`` here), else :data:`PIPE_COLUMNS` for a pipe or file."""
+    from envadvisor.safetext import parse_int
+
     environ = os.environ if environ is None else environ
-    columns = environ.get("COLUMNS", "").strip()
-    if columns.isdigit() and int(columns) > 0:
-        return max(int(columns), MIN_COLUMNS)
-    return None if stdout_is_terminal(stream or sys.stdout) else PIPE_COLUMNS
+    columns = parse_int(environ.get("COLUMNS", ""), digits=5)  # "²" or 5,000 digits are no width
+    if columns:
+        return max(columns, MIN_COLUMNS)
+    stream = stream or sys.stdout
+    if not stdout_is_terminal(stream):
+        return PIPE_COLUMNS
+    # the terminal's own width, asked here: rich would take COLUMNS=0 (or junk) at its word and print
+    # nothing at all
+    try:
+        return max(os.get_terminal_size(stream.fileno()).columns, MIN_COLUMNS)
+    except (AttributeError, ValueError, OSError):
+        return 80
 
 
 def make_console(stream: TextIO | None = None, *, width: int | None = None) -> Console:
@@ -270,7 +280,20 @@ def make_console(stream: TextIO | None = None, *, width: int | None = None) -> C
         # text is never markup: a path like /home/[redacted]/x or a GPU name with "[/]" is data;
         # styles come from Text objects only
         markup=False,
+        # rich reads COLUMNS and LINES itself and takes "0", "²" or 5,000 digits at their word (no output,
+        # or an int() traceback): it sees them only when they are a usable size
+        _environ=_sizes_that_are_sizes(os.environ),
     )
+
+
+def _sizes_that_are_sizes(environ: Mapping[str, str]) -> dict[str, str]:
+    from envadvisor.safetext import parse_int
+
+    return {
+        key: value
+        for key, value in environ.items()
+        if key not in ("COLUMNS", "LINES") or parse_int(value, digits=5)
+    }
 
 
 def write_text(text: str, stream: TextIO | None = None) -> None:

@@ -31,7 +31,7 @@ from envadvisor.importers import (
     signatures,
     vllm,
 )
-from envadvisor.importers._base import Line, Parsed, clean_lines
+from envadvisor.importers._base import Line, Parsed, clean_lines, split_lines
 from envadvisor.importers._environments import choose as choose_environment
 from envadvisor.importers._merge import Tagged, merge
 from envadvisor.model import Facts, printable_facts, replace
@@ -94,7 +94,7 @@ def read_report(text: str, *, source_name: str, format: str | None = None) -> Im
     # Two environments (working/failing, before/after, machine A/B): read the failing one, never a mix.
     choice = choose_environment(lines, lambda part: bool(signatures.parse(part).observations))
     lines = choice.lines
-    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    raw_lines = split_lines(text)
     tagged: list[Tagged] = []
     found: list[str] = []
     consumed: set[int] = set()

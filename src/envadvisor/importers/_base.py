@@ -53,7 +53,7 @@ _PROMPT = re.compile(
 def clean_lines(text: str) -> tuple[Line, ...]:
     """Split a paste into lines without the Markdown around them (report-formats.md section 0)."""
     lines: list[Line] = []
-    for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
+    for number, raw in enumerate(split_lines(text), start=1):
         stripped = _QUOTE.sub("", raw, count=1) if raw.lstrip().startswith(">") else raw
         if _FENCE.match(stripped):
             continue
@@ -61,6 +61,13 @@ def clean_lines(text: str) -> tuple[Line, ...]:
             stripped = _HTML_WRAP.sub("", stripped)
         lines.append(Line(number, stripped.rstrip()))
     return tuple(lines)
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of a paste, on every line break people's tools write: \\n, \\r\\n, \\r and the Unicode
+    ones (U+2028/U+2029 line and paragraph separators, NEL, VT, FF: a report copied through some editors
+    or web pages uses them), so the readers and the quoted lines agree on line numbers."""
+    return text.splitlines() or [""]
 
 
 def is_prompt(text: str) -> bool:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from envadvisor.model import DataError, Facts, from_data
+from envadvisor.errors import InputError
+from envadvisor.model import DataError, Facts, from_data, newer_schema
 
 NAME = "envadvisor_json"
 
@@ -29,6 +30,9 @@ def read(text: str) -> Facts | None:
         return None
     if not isinstance(data, Mapping) or not isinstance(data.get("facts"), Mapping):
         return None
+    newer = newer_schema(data)  # the same rule as fleet: a newer report is refused, not half read
+    if newer is not None:
+        raise InputError(f"report: {newer}; update envadvisor to read it")
     try:
         return from_data(Facts, data["facts"])
     except (DataError, RecursionError, TypeError, ValueError):

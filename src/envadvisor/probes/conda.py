@@ -91,7 +91,7 @@ def read_conda_meta(meta_dir: str) -> tuple[list[CondaRecord], list[str]]:
         path = os.path.join(meta_dir, name)
         try:
             record = _read_record(path)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError, MemoryError) as exc:  # nesting deeper than the stack
             broken.append(f"{name} ({_short(exc)})")
             continue
         records.append(record)

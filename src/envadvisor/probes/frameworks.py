@@ -18,10 +18,18 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from envadvisor.model import Frameworks, JaxBuild, TensorflowBuild, TorchBuild
-from envadvisor.probes._base import Contribution, DistInfo, ProbeContext, is_dotted_number, try_read_text
+from envadvisor.probes._base import (
+    Contribution,
+    DistInfo,
+    ProbeContext,
+    describe_error,
+    is_dotted_number,
+    try_read_text,
+)
 
 TENSORFLOW_DISTRIBUTIONS = (
     "tensorflow",
@@ -44,9 +52,10 @@ _CUDNN_PIN = (
 
 def probe(ctx: ProbeContext) -> Contribution:
     out = Contribution()
-    torch = _torch(ctx, out)
-    tensorflow = _tensorflow(ctx, out)
-    jax = _jax(ctx, out)
+    # each framework on its own: a hostile torch/version.py costs torch's facts, not TensorFlow's or JAX's
+    torch = _isolated("torch", lambda: _torch(ctx, out), TorchBuild, out)
+    tensorflow = _isolated("tensorflow", lambda: _tensorflow(ctx, out), TensorflowBuild, out)
+    jax = _isolated("jax", lambda: _jax(ctx, out), JaxBuild, out)
     out.sections["frameworks"] = Frameworks(torch=torch, tensorflow=tensorflow, jax=jax)
     for name in WATCHED_PACKAGES:
         if name not in ctx.distributions:
@@ -54,6 +63,21 @@ def probe(ctx: ProbeContext) -> Contribution:
     if torch.version is None and tensorflow.version is None and jax.version is None:
         out.status, out.detail = "absent", "no torch, TensorFlow or JAX in this Python environment"
     return out
+
+
+_T = TypeVar("_T")
+
+
+def _isolated(name: str, read: Callable[[], _T], empty: Callable[[], _T], out: Contribution) -> _T:
+    """``read()``, or (when it raises) the framework unknown with the reason and the probe ``partial``."""
+    try:
+        return read()
+    except Exception as exc:  # RecursionError and MemoryError (hostile nesting) included
+        why = f"its files could not be read: {describe_error(exc)}"
+        out.unknown(f"frameworks.{name}.version", why)
+        out.status = "partial"
+        out.detail = "; ".join(filter(None, [out.detail, f"{name}: {why}"]))
+        return empty()
 
 
 def _find_in_path(ctx: ProbeContext, relative: str, dist: DistInfo | None) -> str | None:
@@ -205,7 +229,7 @@ def parse_tf_build_info(text: str) -> dict[str, Any]:
 
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # hostile nesting, a huge line
         return {}
     for node in tree.body:
         if not (isinstance(node, ast.Assign) and any(_is_name(t, "build_info") for t in node.targets)):
@@ -220,7 +244,7 @@ def parse_tf_build_info(text: str) -> dict[str, Any]:
                 data = {k.arg: ast.literal_eval(k.value) for k in value.keywords if k.arg}
             else:
                 continue
-        except (ValueError, TypeError, SyntaxError):
+        except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
             continue
         if isinstance(data, dict):
             return {str(k): v for k, v in data.items()}
@@ -273,7 +297,7 @@ def literal_assignments(text: str) -> dict[str, Any]:
 
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # hostile nesting, a huge line
         return {}
     values: dict[str, Any] = {}
     for node in tree.body:
@@ -286,7 +310,7 @@ def literal_assignments(text: str) -> dict[str, Any]:
             continue
         try:
             literal = ast.literal_eval(value)
-        except (ValueError, TypeError, SyntaxError):
+        except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
             continue
         for target in targets:
             if isinstance(target, ast.Name):

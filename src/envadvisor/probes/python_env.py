@@ -96,12 +96,20 @@ def scan_distributions(sys_path: tuple[str, ...] | list[str]) -> tuple[dict[str,
         if not entry or entry in seen_dirs:
             continue  # '' is the current folder: not an installation
         seen_dirs.add(entry)
+        found: list[tuple[str, bool]] = []
         try:
             # scandir's entries know whether they are folders without another stat call
             with os.scandir(entry) as listing:
-                found = sorted((e.name, e.is_dir()) for e in listing if e.name.endswith(_META_SUFFIXES))
+                for item in listing:
+                    if not item.name.endswith(_META_SUFFIXES):
+                        continue
+                    try:
+                        found.append((item.name, item.is_dir()))
+                    except OSError as exc:  # a symlink loop, a permission: this entry, not the folder
+                        problems.append(f"{os.path.join(entry, item.name)}: {exc.strerror or exc}; skipped")
         except OSError:
             continue  # missing folders and zip files on sys.path are normal
+        found.sort()
         for name, is_dir in found:
             if name.endswith(".dist-info"):
                 if not is_dir:
