@@ -174,6 +174,9 @@ class _Nvml(FakeNvmlQueriesFail):
         return SERIAL
 
 
+PAT = "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqr"
+
+
 def test_live_machine_route(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -191,7 +194,8 @@ def test_live_machine_route(
         monkeypatch,
         environ={
             "PATH": f"{home}/bin:/usr/bin:/bin",
-            "CUDA_HOME": f"/opt/{USER}_tools/cuda-12.4",
+            # secrets where this machine shows a path: token-named folders
+            "CUDA_HOME": f"/opt/{USER}_tools/hf_Ab12Cd34Ef/{PAT}/cuda-12.4",
             "LD_LIBRARY_PATH": f"/opt/{USER}_tools/cuda-12.4/lib64",
             "CONDA_PREFIX": f"{home}/miniconda3/envs/{USER}_env",
             "CONDA_DEFAULT_ENV": f"{USER}_env",
@@ -200,9 +204,9 @@ def test_live_machine_route(
         nvml=_Nvml(),
         prefix=Path(f"{home}/miniconda3/envs/{USER}_env"),
     )
-    needles = (USER, HOST, "lab.example.org", UUID, SERIAL)
+    needles = (USER, HOST, "lab.example.org", UUID, SERIAL, "hf_Ab12Cd34Ef", "github_pat_11AB")
     code, out, _ = run_cli(["diagnose", "--json", "--fail-on", "never"], capsys)
-    missing = [n for n in (USER, HOST, UUID, SERIAL) if n not in out]
+    missing = [n for n in (USER, HOST, UUID, SERIAL, "hf_Ab12Cd34Ef", "github_pat_11AB") if n not in out]
     assert not missing, f"the planted values must be there to find: {missing}"
     for argv in FORMATS:
         code, out, err = run_cli(["diagnose", "--redact", "--fail-on", "never", *argv], capsys)

@@ -182,12 +182,12 @@ def decode_user_text(data: bytes, name: str, *, limit: int, what: str) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its BOM: PowerShell's `>` redirect
         try:
             text = data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            where = f"byte {exc.start}"
-            raise InputError(f"{name}: not UTF-16 text after its byte-order mark ({where})") from None
-        if "\x00" in text:
-            raise InputError(f"{name}: binary data (NUL characters), not {what}")
-        return text
+        except UnicodeDecodeError:
+            text = None  # not UTF-16 after all: said below as what it is not (UTF-8)
+        if text is not None:
+            if "\x00" in text:
+                raise InputError(f"{name}: binary data (NUL characters), not {what}")
+            return text
     if b"\x00" in data:
         raise InputError(f"{name}: binary data (NUL bytes), not {what}")
     try:

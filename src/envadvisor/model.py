@@ -599,7 +599,7 @@ def printable_facts(facts: Facts) -> Facts:
     or a ``CUDA_VISIBLE_DEVICES`` byte that is not UTF-8 arrives as a lone surrogate, which no JSON or
     terminal writer accepts (``diagnose --json`` wrote JSON envadvisor then refused to read). Each
     replacement is recorded in ``facts.sources`` beside the fact, so the change is said, not hidden.
-    Costs a walk of the strings (well under a millisecond) and copies only what changes.
+    A first pass only looks (joined strings checked at once); the copying walk runs when it finds one.
     """
     cleaned: dict[str, int] = {}
 
@@ -632,6 +632,8 @@ def printable_facts(facts: Facts) -> Facts:
             return _replace_record(value, **changes) if changes else value
         return value
 
+    if _all_printable(facts):  # the usual case, checked at C speed where it can be: nothing to copy
+        return facts
     result: Facts = walk(facts, "")
     if not cleaned:
         return facts
@@ -640,6 +642,39 @@ def printable_facts(facts: Facts) -> Facts:
         note = f"{count} character(s) not valid UTF-8 or not printable shown as U+FFFD"
         sources[key] = f"{sources[key]}; {note}" if sources.get(key) else note
     return _replace_record(result, sources=sources)
+
+
+def _all_printable(value: Any) -> bool:
+    """Whether every string in ``value`` (records, tuples, mappings) is printable: the strings are
+    gathered without recursion (each record's fields read by one C-level getter) and checked at once."""
+    import operator
+
+    strings: list[str] = []
+    stack = [value]
+    getters: dict[type, Any] = {}
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            strings.append(item)
+        elif item is None or kind is int or kind is bool or kind is float:
+            continue
+        elif kind is tuple or kind is list:
+            stack.extend(item)
+        elif kind is dict:
+            stack.extend(item)
+            stack.extend(item.values())
+        elif hasattr(kind, "__record_fields__"):
+            getter = getters.get(kind)
+            if getter is None:
+                fields = kind.__record_fields__
+                getter = operator.attrgetter(*fields) if len(fields) > 1 else None
+                getters[kind] = getter
+            stack.extend(getter(item) if getter is not None else [getattr(item, kind.__record_fields__[0])])
+        elif isinstance(item, Mapping):  # a mapping that is not a dict (rare: a read-only view)
+            stack.extend(item)
+            stack.extend(item.values())
+    return "".join(strings).isprintable()
 
 
 def iter_devices(facts: Facts) -> Iterator[GpuDevice]:

@@ -179,7 +179,9 @@ def _ascii_fallback(args: Any) -> None:
 
 
 def _fail(message: str) -> None:
-    first_line = message.strip().splitlines()[0] if message.strip() else "error"
+    # the first line at \n or \r only: splitlines() would also cut at NEL or U+2028 quoted from the input,
+    # leaving a fragment; those are cleaned below like any other control character
+    first_line = message.strip().replace("\r", "\n").split("\n", 1)[0] if message.strip() else "error"
     if _redact_errors:  # `--redact` promises no identifier or secret in any output, error lines included
         from envadvisor.redact import redact_message
 
@@ -189,6 +191,6 @@ def _fail(message: str) -> None:
     if not first_line.isprintable():  # text quoted from a report or a file: no escape sequence passes
         from envadvisor.safetext import printable
 
-        first_line = printable(first_line)
+        first_line = printable(first_line) or "error"
     if sys.stderr is not None:
         print(f"envadvisor: error: {first_line}", file=sys.stderr)

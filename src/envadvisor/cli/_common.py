@@ -340,8 +340,11 @@ def _data_safe_console() -> type[Console]:
 def print_json(data: Any, stream: TextIO | None = None) -> None:
     """JSON on ``stream``; characters a terminal would act on (C1 controls, bidirectional overrides,
     line separators, lone surrogates) are written as ``\\uXXXX`` escapes, which JSON reads back the same."""
-    from envadvisor.safetext import json_safe
-
     stream = stream or sys.stdout
-    stream.write(json_safe(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)))
+    text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
+    if not text.isascii():  # only then can it hold what a terminal acts on
+        from envadvisor.safetext import json_safe
+
+        text = json_safe(text)
+    stream.write(text)
     stream.write("\n")
