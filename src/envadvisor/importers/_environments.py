@@ -28,7 +28,8 @@ _NOUNS = (
 )
 # Strong words decide before weak ones ("New environment (works)" works; "After upgrading" fails).
 _FAILING = re.compile(
-    r"not\s+work|doesn'?t\s+work|does\s+not\s+work|don'?t\s+work|isn'?t\s+working|broken|\bfail(?:s|ed|ing)?\b"
+    r"not\s{1,8}work|doesn'?t\s{1,8}work|does\s{1,8}not\s{1,8}work|don'?t\s{1,8}work|isn'?t\s{1,8}working"
+    r"|broken|\bfail(?:s|ed|ing)?\b"
     r"|\bbad\b|\berrors?\b|\bcrash(?:es|ed|ing)?\b|problem|不能|不行|报错|出错|失败|有问题",
     re.IGNORECASE,
 )
@@ -42,7 +43,7 @@ _LATER = re.compile(
 )
 _EARLIER = re.compile(r"\bbefore\b|\bold\b|\bprevious(?:ly)?\b|\boriginal\b|之前|以前|旧", re.IGNORECASE)
 _NUMBERED = re.compile(
-    rf"(?:{_NOUNS})\s*(?:#|no\.?\s*)?(?:\d|[A-D]\b|one\b|two\b|一|二|甲|乙)", re.IGNORECASE
+    rf"(?:{_NOUNS})\s{{0,8}}(?:#|no\.?\s{{0,8}})?(?:\d|[A-D]\b|one\b|two\b|一|二|甲|乙)", re.IGNORECASE
 )
 _NOUN = re.compile(rf"(?:{_NOUNS})", re.IGNORECASE)
 _LEAD = re.compile(r"^(?:before|after|previously|now|currently|old|new|之前|之后|以前|现在)\b", re.IGNORECASE)

@@ -128,7 +128,8 @@ _REPL = re.compile(
     r"|torch\.version\.cuda|torch\.backends\.cudnn\.version\(\)|torch\.cuda\.is_available\(\)"
     r"|torch\.cuda\.get_device_name\(\s{0,8}\d?\s{0,8}\)|tf\.test\.is_gpu_available\(\)"
     r"|tf\.config\.list_physical_devices\(\s{0,8}['\"]GPU['\"]\s{0,8}\)|sys\.version)"
-    r"\s{0,8}\)?\s{0,8}(?:[=:#]|->|,)?\s{0,8}(?P<rest>.*)$"
+    # the value starts on a non-space: spaces before it are the separators' alone (no two runs compete)
+    r"\s{0,8}\)?\s{0,8}(?:[=:#]|->|,)?\s{0,64}(?P<rest>(?:\S.*)?)"
 )
 _MODULES = {
     "torch": "torch",
@@ -138,7 +139,9 @@ _MODULES = {
     "ort": "onnxruntime",
     "paddle": "paddlepaddle",
 }
-_VALUE = re.compile(r"^\s{0,32}(?:Out\[\d{1,6}\]:\s{0,8})?['\"]?(?P<value>[^'\"\s][^'\"]{0,120}?)['\"]?\s{0,32}$")
+_VALUE = re.compile(
+    r"^\s{0,32}(?:Out\[\d{1,6}\]:\s{0,8})?['\"]?(?P<value>[^'\"\s][^'\"]{0,120}?)['\"]?\s{0,32}$"
+)
 
 # Cheap first test: a line is read only if it holds one of these (lower-cased substrings), or a GeForce
 # model number with Ti/SUPER/a memory size. `in` on a short tuple is far faster than one big alternation.
