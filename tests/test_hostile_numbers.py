@@ -67,6 +67,9 @@ HUGE_FACTS = {
     "gpu__devices__0__compute_capability": f"{HUGE}.0",
     "cuda_toolkit__version": f"12.{HUGE}",
     "frameworks__torch__version": f"2.{HUGE}.0",
+    # the ecosystem package table's look-ups (jax and its CUDA plugin are installed on this machine)
+    "packages__jax__version": f"0.{HUGE}",
+    "packages__jax-cuda13-plugin__version": f"0.11.2{HUGE}",
     "frameworks__torch__cuda": "1²",
     "os__glibc": "²³",
     "python__version": f"3.{HUGE}",

@@ -25,9 +25,13 @@ from envadvisor.records import field, record
 
 Key = tuple[tuple[int, ...], int]
 
-_RELEASE_RE = re.compile(r"^\s*v?(\d+(?:\.\d+)*)(?:[.-]?post(\d+))?(?:\+([0-9A-Za-z.\-_]+))?\s*$",
-                         re.IGNORECASE)
-_NUM_RE = re.compile(r"^\s*v?(\d+(?:\.\d+)*)")
+# A version part has at most 9 digits: a longer run (a hostile report's 5,000 digits) is no version, not
+# an int() that raises, and never a prefix read as a shorter number.
+_RELEASE_RE = re.compile(
+    r"^\s*v?(\d{1,9}(?:\.\d{1,9}){0,15})(?:[.-]?post(\d{1,9}))?(?:\+([0-9A-Za-z.\-_]{1,128}))?\s*$",
+    re.IGNORECASE,
+)
+_NUM_RE = re.compile(r"^\s*v?(\d{1,9}(?:\.\d{1,9}){0,15})(?!\.?\d)")
 _PLATFORMS = frozenset({"linux-x86_64", "linux-aarch64", "windows-x86_64", "windows-arm64", "macos-arm64",
                         "macos-x86_64"})
 _ROW_FIELDS = frozenset({
