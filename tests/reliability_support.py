@@ -12,7 +12,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from envadvisor.probes._base import ProbeContext
 from tests.schema_check import assert_valid_report
 
 REPO = Path(__file__).resolve().parent.parent
+MACHINES = REPO / "tests" / "machines"
 ERROR_PREFIX = "envadvisor: error: "
 
 
@@ -111,3 +112,32 @@ def run_envadvisor(
         cwd=REPO,
         check=False,
     )
+
+
+# ------------------------------------------------------------------ recorded machines, fact by fact
+def load_machine(name: str) -> dict[str, Any]:
+    """A recorded machine report of tests/machines, as parsed JSON."""
+    return json.loads((MACHINES / name).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def string_paths(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """The path (keys and list indexes) of every string inside ``node``."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from string_paths(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from string_paths(value, (*path, i))
+    elif isinstance(node, str):
+        yield path
+
+
+def get_path(data: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        data = data[key]
+    return data
+
+
+def set_path(data: Any, path: tuple[Any, ...], value: Any) -> None:
+    get_path(data, path[:-1])[path[-1]] = value
+

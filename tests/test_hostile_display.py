@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +21,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.reliability_support import run_cli
+from tests.reliability_support import get_path, load_machine, run_cli, set_path, string_paths
 from tests.test_hostile_injection import ALLOWED_TOP
-
-MACHINES = Path(__file__).parent / "machines"
 
 # Anything a terminal acts on, and what no output may carry: C0 controls but tab/newline, DEL, C1
 # (CSI \x9b, OSC \x9d ...), line/paragraph separators, bidirectional controls, lone surrogates.
@@ -41,42 +38,15 @@ VOCABULARY = ("error", "warning", "info", "linux", "x86_64", "report", "ok", "No
 HOSTILE = (*MARKUP, *ESCAPES, *OTHER, *VOCABULARY)
 
 
-def _load(name: str) -> dict[str, Any]:
-    return json.loads((MACHINES / name).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-
-
-def _string_paths(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _string_paths(value, (*path, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _string_paths(value, (*path, i))
-    elif isinstance(node, str):
-        yield path
-
-
-def _set(data: Any, path: tuple[Any, ...], value: Any) -> None:
-    for key in path[:-1]:
-        data = data[key]
-    data[path[-1]] = value
-
-
 def _poison(report: dict[str, Any], payloads: list[str]) -> dict[str, Any]:
     """Every string fact (not the sources/reasons keys) with a payload appended; a hostile package too."""
     out = copy.deepcopy(report)
-    paths = [p for p in _string_paths(out["facts"]) if p[0] not in ("sources",)]
+    paths = [p for p in string_paths(out["facts"]) if p[0] not in ("sources",)]
     for i, path in enumerate(paths):
-        original = path and _get(report["facts"], path)
-        _set(out["facts"], path, f"{original}{payloads[i % len(payloads)]}")
+        original = path and get_path(report["facts"], path)
+        set_path(out["facts"], path, f"{original}{payloads[i % len(payloads)]}")
     out["facts"].setdefault("packages", {})[f"evil{payloads[0]}"] = {"version": f"1.0{payloads[-1]}"}
     return out
-
-
-def _get(data: Any, path: tuple[Any, ...]) -> Any:
-    for key in path:
-        data = data[key]
-    return data
 
 
 def _assert_clean(where: str, code: int, out: str, err: str) -> None:
@@ -97,7 +67,7 @@ def _run_everything(report: dict[str, Any], tmp: Path, capsys: pytest.CaptureFix
     folder = tmp / "fleet"
     folder.mkdir(exist_ok=True)
     (folder / "a.json").write_text(json.dumps(report), encoding="utf-8")
-    (folder / "b.json").write_text(json.dumps(_load("rtx5090-workstation.json")), encoding="utf-8")
+    (folder / "b.json").write_text(json.dumps(load_machine("rtx5090-workstation.json")), encoding="utf-8")
     env_file = tmp / "environment.yml"
     env_file.write_text("name: x\nchannels: [conda-forge, nodefaults]\ndependencies:\n  - python=3.12\n")
     outputs: dict[str, str] = {}
@@ -144,14 +114,14 @@ def _assert_meant_keys(where: str, text: str) -> None:
 def test_every_field_hostile_at_once(
     machine: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    outputs = _run_everything(_poison(_load(machine), list(HOSTILE)), tmp_path, capsys)
+    outputs = _run_everything(_poison(load_machine(machine), list(HOSTILE)), tmp_path, capsys)
     # markup is shown as text, not eaten: a "[old]" in a path or a name is still there
     assert "[old]" in outputs["diagnose en"] and "[/]" in outputs["diagnose en"]
 
 
 def test_markup_in_a_path_is_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The two reproductions: "[/]" crashed the renderer, "[old]" disappeared from a path."""
-    report = _load("h200-datacenter.json")
+    report = load_machine("h200-datacenter.json")
     report["facts"]["python"]["executable"] = "/opt/[old]/envs/[/]/bin/python"
     report["facts"]["cuda_toolkit"]["home"] = "/usr/local/[bold]cuda[/bold]"
     src = tmp_path / "r.json"
@@ -165,7 +135,7 @@ def test_markup_in_a_path_is_text(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_escape_sequences_from_a_report_never_reach_the_terminal(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    report = _load("h200-datacenter.json")
+    report = load_machine("h200-datacenter.json")
     report["facts"]["gpu"]["devices"][0]["name"] = "NVIDIA H200\x1b]0;owned\x07\x1b[2J\x9b31m"
     report["facts"]["os"]["distro"] = "Ubuntu\u202e\r\x08"
     src = tmp_path / "r.json"
@@ -216,4 +186,4 @@ def test_any_hostile_strings_in_any_fields_through_every_command(
     tmp_path_factory: pytest.TempPathFactory,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    _run_everything(_poison(_load(machine), payloads), tmp_path_factory.mktemp("hostile"), capsys)
+    _run_everything(_poison(load_machine(machine), payloads), tmp_path_factory.mktemp("hostile"), capsys)

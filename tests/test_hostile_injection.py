@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +18,7 @@ import yaml
 
 from envadvisor.errors import EnvAdvisorError
 from envadvisor.propose.model import comment
-from tests.reliability_support import run_cli
-
-REPO = Path(__file__).resolve().parent.parent
-MACHINES = REPO / "tests" / "machines"
+from tests.reliability_support import get_path, load_machine, run_cli, set_path, string_paths
 
 # Every line break YAML 1.1 (PyYAML), YAML 1.2 (conda's ruamel) or a terminal knows, each followed by
 # a key the attacker wants in the file.
@@ -35,27 +31,6 @@ def hostile(value: str = "2.39") -> str:
     """A value that tries every line break, then a comment close and a document marker."""
     tail = "".join(f"{br}{PAYLOAD}{br}#" for br in BREAKS)
     return f"{value}{tail}\n---\nname: evil\n\x00\x1b]0;owned\x07\ud800"
-
-
-def _load(name: str) -> dict[str, Any]:
-    return json.loads((MACHINES / name).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-
-
-def _string_paths(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _string_paths(value, (*path, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _string_paths(value, (*path, i))
-    elif isinstance(node, str):
-        yield path
-
-
-def _set(data: Any, path: tuple[Any, ...], value: Any) -> None:
-    for key in path[:-1]:
-        data = data[key]
-    data[path[-1]] = value
 
 
 def assert_only_meant_keys(text: str, wanted: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -87,7 +62,7 @@ def test_the_reported_glibc_injection_stays_in_its_comment(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The reproduction from the issue: facts.os.glibc = "2.39\\nvariables: {LD_PRELOAD: ...}\\n#"."""
-    report = _load("h200-datacenter.json")
+    report = load_machine("h200-datacenter.json")
     clean_path = tmp_path / "clean.json"
     clean_path.write_text(json.dumps(report), encoding="utf-8")
     code, clean_text, _ = run_cli(["propose", "torch", "--from", str(clean_path)], capsys)
@@ -112,17 +87,17 @@ def test_every_string_of_a_report_set_to_an_injection_writes_only_the_meant_keys
     """Each string fact in turn (GPU name, host, glibc, distro, CPU, paths, versions ...) set to a value
     that tries ten kinds of line break: propose either refuses in one line or writes a file that parses
     to exactly the keys envadvisor writes."""
-    base = _load(machine)
+    base = load_machine(machine)
     paths = [
         p
-        for p in _string_paths(base["facts"])
+        for p in string_paths(base["facts"])
         if p[0] not in ("reasons", "sources") and (p[0] != "packages" or p[1] in _PACKAGES_TRIED)
     ]
     assert len(paths) > 10  # the test really walks the report
     written_files = 0
     for path in paths:
         report = copy.deepcopy(base)
-        _set(report["facts"], path, hostile(str(_get(base["facts"], path))))
+        set_path(report["facts"], path, hostile(str(get_path(base["facts"], path))))
         src = tmp_path / "r.json"
         src.write_text(json.dumps(report), encoding="utf-8")
         code, out, err = run_cli(["propose", "torch", "transformers", "--from", str(src)], capsys)
@@ -140,12 +115,6 @@ def test_every_string_of_a_report_set_to_an_injection_writes_only_the_meant_keys
 _PACKAGES_TRIED = ("torch", "transformers", "tensorflow", "jax", "numpy", "nvidia-cudnn-cu12", "pip")
 
 
-def _get(data: Any, path: tuple[Any, ...]) -> Any:
-    for key in path:
-        data = data[key]
-    return data
-
-
 def test_fleet_propose_header_keeps_hostile_host_and_gpu_names_in_comments(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -154,7 +123,7 @@ def test_fleet_propose_header_keeps_hostile_host_and_gpu_names_in_comments(
     folder.mkdir()
     machines = ["h200-datacenter.json", "rtx5090-workstation.json", "laptop-no-nvidia.json"]
     for i, machine in enumerate(machines):
-        report = _load(machine)
+        report = load_machine(machine)
         report["facts"]["os"]["hostname"] = hostile(f"node{i}")
         for device in report["facts"]["gpu"]["devices"]:
             device["name"] = hostile(device["name"] or "GPU")
@@ -186,7 +155,7 @@ def test_a_file_that_does_not_read_back_as_decided_is_refused(
     from envadvisor.propose import ProposeOptions, propose
 
     report = tmp_path / "r.json"
-    report.write_text(json.dumps(_load("h200-datacenter.json")), encoding="utf-8")
+    report.write_text(json.dumps(load_machine("h200-datacenter.json")), encoding="utf-8")
     knowledge = _common.knowledge_for(type("A", (), {"extra_rules": []})())
     from envadvisor.importers import read_report_file
 

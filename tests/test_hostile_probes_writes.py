@@ -102,17 +102,21 @@ def test_a_conda_record_nested_deeper_than_the_stack_costs_only_itself(tmp_path:
 # ------------------------------------------------------------------------------------------- class 8
 
 
-def test_a_file_created_between_the_check_and_the_write_is_not_replaced(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The race made certain: the existence check says 'free', the file appears anyway."""
-    target = tmp_path / "environment.yml"
+def _assert_not_replaced_though_the_check_said_free(target: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Someone else's file at ``target``, and an existence check that says the name is free."""
     target.write_text("theirs\n")
     real_exists = Path.exists
     monkeypatch.setattr(Path, "exists", lambda self: False if self == target else real_exists(self))
     with pytest.raises(InputError, match="already exists"):
         fsutil.write_atomic(target, "ours\n")
     assert target.read_text() == "theirs\n"
+
+
+def test_a_file_created_between_the_check_and_the_write_is_not_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race made certain: the existence check says 'free', the file appears anyway."""
+    _assert_not_replaced_though_the_check_said_free(tmp_path / "environment.yml", monkeypatch)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["environment.yml"]  # no temporary file left
 
 
@@ -126,13 +130,7 @@ def test_without_hard_links_an_exclusive_create_guards_the_name(
     fresh = tmp_path / "fresh.yml"
     fsutil.write_atomic(fresh, "ours\n")
     assert fresh.read_text() == "ours\n"
-    taken = tmp_path / "taken.yml"
-    taken.write_text("theirs\n")
-    real_exists = Path.exists
-    monkeypatch.setattr(Path, "exists", lambda self: False if self == taken else real_exists(self))
-    with pytest.raises(InputError, match="already exists"):
-        fsutil.write_atomic(taken, "ours\n")
-    assert taken.read_text() == "theirs\n"
+    _assert_not_replaced_though_the_check_said_free(tmp_path / "taken.yml", monkeypatch)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.yml", "taken.yml"]
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from envadvisor.probes._commands import ERROR_LIMIT, OUTPUT_LIMIT, run_command
+from tests.deep_support import processes_with
 from tests.probe_support import write_executable
 from tests.reliability_support import REPO, assert_valid_json_report, subprocess_env
 
@@ -26,24 +27,11 @@ pytestmark = pytest.mark.skipif(os.name == "nt" or not Path("/dev/zero").exists(
 MARK = f"71.{os.getpid()}"
 
 
-def _leftovers() -> list[str]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            if MARK in cmdline:
-                found.append(f"{entry}: {cmdline}")
-    return found
-
-
 def _wait_gone(seconds: float = 3.0) -> list[str]:
     deadline = time.monotonic() + seconds
-    while _leftovers() and time.monotonic() < deadline:
+    while processes_with(MARK) and time.monotonic() < deadline:
         time.sleep(0.05)
-    return _leftovers()
+    return processes_with(MARK)
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from pathlib import Path
 import pynvml
 import pytest
 
+from tests.deep_support import processes_with
 from tests.probe_support import make_conda_record, make_dist, write_executable
 from tests.reliability_support import (
     assert_valid_json_report,
@@ -49,20 +50,6 @@ def _no_nvml_binding(tmp_path: Path) -> Path:
     return site
 
 
-def _orphans() -> list[str]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if HANG_MARKER in cmdline:
-            found.append(f"{entry}: {cmdline}")
-    return found
-
-
 def test_hung_nvidia_smi_and_nvcc_cost_at_most_their_timeouts_end_to_end(tmp_path: Path) -> None:
     bin_dir = _hung_tools(tmp_path)
     env = subprocess_env(
@@ -93,7 +80,7 @@ def test_hung_nvidia_smi_and_nvcc_cost_at_most_their_timeouts_end_to_end(tmp_pat
     assert report["facts"]["python"]["version"] and report["facts"]["os"]["system"] == "linux"
     assert probes["host"]["status"] == "ok" and probes["python_env"]["status"] in ("ok", "partial")
     # the hung programs and their children were killed, not left behind
-    assert _orphans() == []
+    assert processes_with(HANG_MARKER) == []
 
 
 def test_hung_tools_are_named_in_the_terminal_report(
@@ -109,7 +96,7 @@ def test_hung_tools_are_named_in_the_terminal_report(
         assert heading in out
         flat = " ".join(out.split())
         assert "nvidia-smi timed out after 0.5 s" in flat and "nvcc timed out after 0.5 s" in flat
-    assert _orphans() == []
+    assert processes_with(HANG_MARKER) == []
 
 
 @pytest.mark.parametrize(("code", "class_name", "message", "state"), NVML_ERRORS)
