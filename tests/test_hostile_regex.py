@@ -151,3 +151,51 @@ def test_each_report_reader_reads_1_mb_of_adversarial_lines_in_time(fmt: str) ->
     read_report(text, source_name="adversarial", format=fmt)
     elapsed = time.process_time() - start
     assert elapsed < 10.0, f"{fmt}: {elapsed:.1f} s of CPU for 1 MB"
+
+
+# Bounding a repetition must not cut what real reports hold: column output pads a label or a name to a
+# column (lscpu, nvidia-smi -q, pip list, collect_env run 20-40 spaces wide), nightly versions carry an
+# 8-digit date, and newer nvidia-smi tables leave no space before a bar. Each line below comes from a
+# report of the corpus (tests/reports) that a too-tight bound once lost.
+COLUMN_LINES = (
+    ("Python                  3.6.10 |Anaconda, Inc.| (default, Mar 25 2020)", "python.version", "3.6.10"),
+    ("vllm                              0.5.4", "packages.vllm", "0.5.4"),
+    ("[conda] numpy                     2.2.6                    pypi_0    pypi", "packages.numpy", "2.2.6"),
+    ("Driver Version                            : 450.66", "gpu.driver_version", "450.66"),
+    ("[pip3] torch==2.8.0.dev20250326+cu128", "packages.torch", "2.8.0.dev20250326+cu128"),
+    ("\tOS:                  Linux", "os.system", "linux"),
+)
+
+
+@pytest.mark.parametrize(("line", "key", "expected"), COLUMN_LINES)
+def test_bounded_patterns_still_read_column_aligned_reports(line: str, key: str, expected: str) -> None:
+    facts = read_report(f"{line}\n", source_name="report").facts
+    if key.startswith("packages."):
+        package = facts.packages.get(key.removeprefix("packages."))
+        assert package is not None and package.version == expected
+        return
+    group, name = key.split(".")
+    assert getattr(getattr(facts, group), name) == expected
+
+
+def test_a_vllm_collect_env_field_padded_to_its_column_is_read() -> None:
+    report = (
+        "Collecting environment information...\n==============================\n        System Info\n"
+        "==============================\n"
+        "OS                           : Ubuntu 24.04.4 LTS (x86_64)\n"
+        "Libc version                 : glibc-2.39\n"
+    )
+    imported = read_report(report, source_name="report", format="vllm")
+    assert (imported.facts.os.distro, imported.facts.os.glibc) == ("ubuntu", "2.39")
+
+
+def test_a_gpu_row_with_no_space_before_the_bar() -> None:
+    table = (
+        "| NVIDIA-SMI 535.104.05             Driver Version: 535.104.05   CUDA Version: 12.2     |\n"
+        "|=========================================+======================+======================|\n"
+        "|   0  NVIDIA GeForce GTX 1050 w...    Off| 00000000:06:00.0 Off |                  N/A |\n"
+        "| N/A   44C    P8               N/A /  N/A|     54MiB /  3072MiB |      0%      Default |\n"
+    )
+    devices = read_report(table, source_name="report", format="nvidia_smi").facts.gpu.devices
+    assert [(d.index, d.memory_mib) for d in devices] == [(0, 3072)]
+    assert devices[0].name.startswith("NVIDIA GeForce GTX 1050")

@@ -71,9 +71,9 @@ _MULTILINE = frozenset(
 )
 # ":" or the full-width "：" of localised systems; the first label is sometimes pasted without its colon
 _FIELD = re.compile(
-    r"^(?P<label>[A-Za-z](?:[A-Za-z0-9 _./()-]{0,80}[A-Za-z0-9_./()-])?)\s{0,16}[:：]\s?(?P<value>.*)$"
+    r"^(?P<label>[A-Za-z](?:[A-Za-z0-9 _./()-]{0,80}[A-Za-z0-9_./()-])?)\s{0,128}[:：]\s?(?P<value>.*)$"
 )
-_BARE_TORCH_VERSION = re.compile(r"^(?P<label>PyTorch version)\s{1,16}(?P<value>\d\S{0,64})$", re.IGNORECASE)
+_BARE_TORCH_VERSION = re.compile(r"^(?P<label>PyTorch version)\s{1,64}(?P<value>\d\S{0,64})$", re.IGNORECASE)
 _INLINE_LABELS = re.compile(
     r"(?:^|\s)(?P<label>"
     + "|".join(re.escape(lab) for lab in sorted(LABELS, key=len, reverse=True))

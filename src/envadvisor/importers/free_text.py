@@ -41,43 +41,45 @@ _PACKAGES = (
     r"|triton|cudatoolkit|onnxruntime-gpu|onnxruntime|peft|trl|tokenizers|safetensors|sentence-transformers"
     r"|paddlepaddle-gpu|paddlepaddle|huggingface[-_]hub|mmcv|ctranslate2|faster-whisper"
 )
+# Column output puts dozens of spaces between a name and its version ("vllm      0.5.4"): the gaps allow 64.
+# The look-ahead lets a position that cannot start a name (a space) fail at once, before the alternation.
 _PACKAGE_STATEMENT = re.compile(
-    rf"(?<![\w/.-])(?P<name>{_PACKAGES})(?:\s{{0,8}}(?:==|=|:|-)\s{{0,8}}|\s{{1,8}}(?:version(?:\s{{0,8}}[:=])?\s{{0,8}})?"
-    r"|\s{0,8}版本(?:\s{0,8}[:：])?\s{0,8})v?"
-    r"(?P<version>\d{1,6}\.\d{1,6}(?:\.\d{1,6}){0,4}(?:\.?(?:post|dev|rc|a|b)\d{1,6}|\+[\w.]{1,64}){0,4})(?![\w.])",
+    rf"(?<![\w/.-])(?=[a-z])(?P<name>{_PACKAGES})(?:\s{{0,64}}(?:==|=|:|-)\s{{0,64}}|\s{{1,64}}(?:version(?:\s{{0,64}}[:=])?\s{{0,64}})?"
+    r"|\s{0,64}版本(?:\s{0,64}[:：])?\s{0,64})v?"
+    r"(?P<version>\d{1,6}\.\d{1,6}(?:\.\d{1,6}){0,4}(?:\.?(?:post|dev|rc|a|b)\d{1,12}|\+[\w.]{1,64}){0,4})(?![\w.])",
     re.IGNORECASE,
 )
 _PYTHON = re.compile(
-    r"\bpython(?:\s{0,8}(?:==|=|:|-)|\s{1,8}version(?:\s{0,8}[:=])?|\s{1,8}v|\s{0,8}版本(?:\s{0,8}[:：])?)?"
-    r"\s{0,8}(?P<version>3\.\d{1,2}(?:\.\d{1,2})?)(?![\d.])",
+    r"\bpython(?:\s{0,64}(?:==|=|:|-)|\s{1,64}version(?:\s{0,64}[:=])?|\s{1,64}v|\s{0,64}版本(?:\s{0,64}[:：])?)?"
+    r"\s{0,64}(?P<version>3\.\d{1,2}(?:\.\d{1,2})?)(?![\d.])",
     re.IGNORECASE,
 )
 _NVCC = re.compile(
     r"Cuda compilation tools, release (?P<release>\d{1,3}\.\d{1,3}), V(?P<full>\d{1,3}\.\d{1,3}\.\d{1,6})"
 )
 _CUDA = re.compile(
-    r"\bCUDA(?:\s{1,8}toolkit)?(?:\s{1,8}version|\s{0,8}版本)?(?:\s{0,8}(?:[:=：]|==|是|为))?\s{0,8}"
+    r"\bCUDA(?:\s{1,64}toolkit)?(?:\s{1,64}version|\s{0,64}版本)?(?:\s{0,64}(?:[:=：]|==|是|为))?\s{0,64}"
     r"v?(?P<version>\d{1,2}\.\d)(?:\.\d{1,6})?(?![\d])",
     re.IGNORECASE,
 )
-_NOT_A_TOOLKIT = re.compile(r"cuda\s{0,8}(?:capability|error|out of memory|kernel)", re.IGNORECASE)
+_NOT_A_TOOLKIT = re.compile(r"cuda\s{0,64}(?:capability|error|out of memory|kernel)", re.IGNORECASE)
 _CUDNN = re.compile(
-    r"\bcuDNN(?:\s{1,8}version|\s{0,8}版本)?(?:\s{0,8}(?:[:=：]|==|是|为))?\s{0,8}"
+    r"\bcuDNN(?:\s{1,64}version|\s{0,64}版本)?(?:\s{0,64}(?:[:=：]|==|是|为))?\s{0,64}"
     r"v?(?P<version>\d\.\d{1,6}(?:\.\d{1,6}){0,4})",
     re.IGNORECASE,
 )
 _DRIVER = re.compile(
-    r"\bdriver(?:\s{1,8}version)?(?:\s{0,8}(?:[:=]|is))?\s{0,8}(?P<version>\d{3}\.\d{1,3}(?:\.\d{1,3})?)\b",
+    r"\bdriver(?:\s{1,64}version)?(?:\s{0,64}(?:[:=]|is))?\s{0,64}(?P<version>\d{3}\.\d{1,3}(?:\.\d{1,3})?)\b",
     re.IGNORECASE,
 )
 _DRIVER_ZH = re.compile(
-    r"驱动(?:程序)?(?:版本|版本号)?(?:\s{0,8}(?:[:：]|是|为))?\s{0,8}(?P<version>\d{3}\.\d{1,3}(?:\.\d{1,3})?)"
+    r"驱动(?:程序)?(?:版本|版本号)?(?:\s{0,64}(?:[:：]|是|为))?\s{0,64}(?P<version>\d{3}\.\d{1,3}(?:\.\d{1,3})?)"
 )
 # nvidia-smi's own header pieces typed or pasted outside its table: the CUDA there is the driver's.
-_SMI_HEADER = re.compile(r"NVIDIA-SMI\s{1,8}(?P<version>\d{3}\.\d{1,3}(?:\.\d{1,3})?)")
+_SMI_HEADER = re.compile(r"NVIDIA-SMI\s{1,64}(?P<version>\d{3}\.\d{1,3}(?:\.\d{1,3})?)")
 _SMI_CUDA = re.compile(
-    r"(?:Driver Version|NVIDIA-SMI|nvidia-smi)[^\n]{0,80}?CUDA(?:\s{0,8}Version|\s{0,8}版本)?"
-    r"(?:\s{0,8}(?:[:：=]|is|是|为|shows?))?\s{0,8}(?P<version>\d{1,2}\.\d)(?![\d])",
+    r"(?:Driver Version|NVIDIA-SMI|nvidia-smi)[^\n]{0,80}?CUDA(?:\s{0,64}Version|\s{0,64}版本)?"
+    r"(?:\s{0,64}(?:[:：=]|is|是|为|shows?))?\s{0,64}(?P<version>\d{1,2}\.\d)(?![\d])",
     re.IGNORECASE,
 )
 _OS_HINT = re.compile(
@@ -117,7 +119,7 @@ _CUDA_DIR = re.compile(r"cuda|cudnn|nvidia", re.IGNORECASE)
 _COMPILER_LINE = re.compile(r"\b(?:gcc|clang|g\+\+|msvc)\b", re.IGNORECASE)
 _KEY_VALUE = re.compile(
     r"^\s{0,32}(?:[-*+]\s{1,8})?(?P<label>[A-Za-z\u4e00-\u9fff][\w ./()（）`-]{0,38}[\w./()（）`-])"
-    r"\s{0,16}[:：]\s{0,16}(?P<value>\S.*)$"
+    r"\s{0,64}[:：]\s{0,64}(?P<value>\S.*)$"
 )
 
 # A Python session: the expression, then its value (on the same line or the next one).
@@ -575,7 +577,7 @@ def _repl_value(expression: str, module: str | None, raw: str, line: Line) -> li
         return []
     if module:
         version = re.search(
-            r"(?<![\w.])v?(\d{1,6}\.\d{1,6}(?:\.\d{1,6}){0,4}(?:\.?(?:post|dev|rc|a|b)\d{1,6}|\+[\w.]{1,64}){0,4})",
+            r"(?<![\w.])v?(\d{1,6}\.\d{1,6}(?:\.\d{1,6}){0,4}(?:\.?(?:post|dev|rc|a|b)\d{1,12}|\+[\w.]{1,64}){0,4})",
             value,
         )
         return _package(_MODULES.get(module, module), version.group(1), line) if version else []

@@ -30,7 +30,7 @@ _HEADER_CUDA = re.compile(r"CUDA(?: UMD)? Version:\s{0,16}(?P<cuda>\d[\w.]{0,32}
 # the name is words with single spaces between them: its words and the column padding cannot overlap
 _ROW = re.compile(
     r"^\|\s{1,16}(?P<index>\d{1,3})\s{1,16}(?P<name>\S{1,64}(?:\s\S{1,64}){0,15}?)\s{1,64}"
-    r"(?:On|Off|WDDM|TCC|N/A)\s{1,16}\|"
+    r"(?:On|Off|WDDM|TCC|N/A)\s{0,16}\|"  # "Off|": newer tables leave no space before the bar
 )
 _MEMORY = re.compile(r"(?<!\d)(?P<used>\d{1,9})\s{0,8}MiB\s{0,8}/\s{0,8}(?P<total>\d{1,9})\s{0,8}MiB")
 _LIST = re.compile(
