@@ -251,3 +251,16 @@ def test_one_environment_is_left_whole(text: str) -> None:
     lines = clean_lines(text)
     choice = choose(lines, lambda part: False)
     assert choice.note is None and choice.lines == tuple(lines)
+
+
+def test_diagnose_says_which_environment_it_read(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from envadvisor.cli import main
+
+    report = tmp_path / "two.txt"
+    report.write_text(
+        "Before (working):\ntorch 2.0.1+cu118\n\nAfter upgrading:\ntorch 2.1.0+cu121\n", encoding="utf-8"
+    )
+    code = main(["diagnose", "--from", str(report), "--json", "--fail-on", "never"])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "2 environments" in captured.err and "After upgrading" in captured.err

@@ -183,6 +183,8 @@ def gather_facts(args: argparse.Namespace, knowledge: Knowledge) -> GatheredFact
         quotes = imported.quotes
         report_text = imported.text
         origin = Origin(kind="report", path=report_path, formats=tuple(imported.formats))
+        if imported.note:  # two environments in one paste: say which one the findings are about
+            print(f"envadvisor: {report_path}: {imported.note}", file=sys.stderr)
     else:
         if getattr(args, "report_format", None):
             raise UsageError("--format needs --from REPORT")
