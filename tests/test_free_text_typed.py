@@ -220,7 +220,8 @@ def test_before_and_after_reads_the_failing_one() -> None:
     facts = report.facts
     assert facts.frameworks.torch.version == "2.1.0+cu121"
     assert facts.gpu.devices == ()  # the GPU was named only for the working setup: not mixed in
-    assert report.note is not None and "failing" in report.note
+    assert report.note is not None and "failing" in report.note.text()
+    assert "标明出错" in report.note.text("zh") and "第 7-9 行" in report.note.text("zh")
 
 
 def test_two_machines_read_the_one_with_the_error() -> None:
@@ -264,3 +265,26 @@ def test_diagnose_says_which_environment_it_read(tmp_path, capsys) -> None:  # t
     captured = capsys.readouterr()
     assert code == 0
     assert "2 environments" in captured.err and "After upgrading" in captured.err
+    code = main(["diagnose", "--from", str(report), "--lang", "zh", "--fail-on", "never"])
+    assert code == 0 and "报告中有 2 个环境" in capsys.readouterr().err
+
+
+def test_the_environment_line_is_clean_and_redacted(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The line quotes the report's own header: no escape sequence reaches the terminal through it, and
+    under --redact the user name the report shows is gone from it as from the report."""
+    from envadvisor.cli import main
+
+    report = tmp_path / "two.txt"
+    report.write_text(
+        "$ whoami\nzhangwei\nzhangwei@gpu-box:~$ pip list\n\n"
+        "Old env of zhangwei (works):\ntorch 2.0.1+cu118\n\n"
+        "New env of zhangwei \x1b]0;owned\x07(broken):\ntorch 2.1.0+cu121\n",
+        encoding="utf-8",
+    )
+    code = main(["diagnose", "--from", str(report), "--json", "--fail-on", "never"])
+    err = capsys.readouterr().err
+    assert code == 0 and "2 environments" in err and "New env of zhangwei" in err
+    assert "\x1b" not in err and "\x07" not in err
+    code = main(["diagnose", "--from", str(report), "--json", "--redact", "--fail-on", "never"])
+    err = capsys.readouterr().err
+    assert code == 0 and "2 environments" in err and "zhangwei" not in err

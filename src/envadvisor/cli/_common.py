@@ -184,7 +184,7 @@ def gather_facts(args: argparse.Namespace, knowledge: Knowledge) -> GatheredFact
         report_text = imported.text
         origin = Origin(kind="report", path=report_path, formats=tuple(imported.formats))
         if imported.note:  # two environments in one paste: say which one the findings are about
-            print(f"envadvisor: {report_path}: {imported.note}", file=sys.stderr)
+            _say_which_environment(args, report_path, imported.note.text(lang_from(args)), imported.text)
     else:
         if getattr(args, "report_format", None):
             raise UsageError("--format needs --from REPORT")
@@ -195,6 +195,18 @@ def gather_facts(args: argparse.Namespace, knowledge: Knowledge) -> GatheredFact
     facts = complete_driver_cuda(facts, knowledge)
     facts = apply_overrides(facts, target, knowledge.tables)
     return GatheredFacts(facts=facts, origin=origin, probes=probes, quotes=quotes, report_text=report_text)
+
+
+def _say_which_environment(args: argparse.Namespace, report_path: str, note: str, report_text: str) -> None:
+    """One line on stderr. It quotes the report's header line and names the file: under ``--redact``
+    the names the report shows are removed as in the report itself, and nothing reaches the terminal
+    as an escape (write_text)."""
+    line = f"{report_path}: {note}"
+    if getattr(args, "redact", False):
+        from envadvisor.redact import redact_data
+
+        line = str(redact_data(line, learn_from=(report_text,)))
+    write_text(f"envadvisor: {line}\n", sys.stderr)
 
 
 def complete_driver_cuda(facts: Facts, knowledge: Knowledge) -> Facts:

@@ -32,6 +32,7 @@ from envadvisor.importers import (
     vllm,
 )
 from envadvisor.importers._base import Line, Parsed, clean_lines, split_lines
+from envadvisor.importers._environments import EnvironmentNote
 from envadvisor.importers._environments import choose as choose_environment
 from envadvisor.importers._merge import Tagged, merge
 from envadvisor.model import Facts, printable_facts, replace
@@ -71,7 +72,7 @@ class ImportedReport:
     formats: tuple[str, ...]  # the formats found, in precedence order ("signatures" when any matched)
     quotes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # fact key or signature id -> lines
     text: str = ""  # the report as read: --redact learns the names it shows (a prompt, a home folder)
-    note: str | None = None  # a report showing two environments: which one was read
+    note: EnvironmentNote | None = None  # a report showing two environments: which one was read
 
 
 def read_report(text: str, *, source_name: str, format: str | None = None) -> ImportedReport:

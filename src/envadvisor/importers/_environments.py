@@ -61,10 +61,42 @@ class Section:
     header: str
 
 
+# Why a section was the one read: English and Chinese
+_REASONS = {
+    "marked-failing": ("the section marked as failing", "标明出错的那一段"),
+    "not-marked-working": ("the section not marked as working", "未标明正常的那一段"),
+    "holds-error": ("the section holding the error", "含有报错信息的那一段"),
+    "first": ("the first environment shown", "列出的第一个环境"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentNote:
+    """Which environment of a report showing several was read (said on stderr: the findings are about it)."""
+
+    shown: int  # environments the report shows
+    reason: str  # a key of _REASONS
+    first: int  # line numbers of the section read
+    last: int
+    header: str  # its header line as the report writes it, at most 60 characters
+
+    def text(self, lang: str = "en") -> str:
+        english, chinese = _REASONS[self.reason]
+        if lang == "zh":
+            return (
+                f"报告中有 {self.shown} 个环境；读取了{chinese}"
+                f"（第 {self.first}-{self.last} 行：{self.header}），其余未读"
+            )
+        return (
+            f"the report shows {self.shown} environments; read {english} "
+            f"(lines {self.first}-{self.last}: {self.header}) and left out the others"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Choice:
     lines: tuple[Line, ...]  # the lines to read: outside every section, plus the chosen section
-    note: str | None  # what was chosen, in words (None when the report shows one environment)
+    note: EnvironmentNote | None  # what was chosen (None when the report shows one environment)
 
 
 def _header_role(text: str) -> str | None:
@@ -121,23 +153,20 @@ def choose(lines: Sequence[Line], has_error: Callable[[Sequence[Line]], bool]) -
         return Choice(tuple(lines), None)  # "works with X, works with Y": nothing to choose between
     failing = [section for section in found if section.role == FAILING]
     if failing:
-        chosen, why = failing[0], "the section marked as failing"
+        chosen, why = failing[0], "marked-failing"
     else:
         candidates = [section for section in found if section.role != WORKING]
         with_errors = [s for s in candidates if has_error(lines[s.start : s.end])]
         if len(candidates) == 1:
-            chosen, why = candidates[0], "the section not marked as working"
+            chosen, why = candidates[0], "not-marked-working"
         elif with_errors:
-            chosen, why = with_errors[0], "the section holding the error"
+            chosen, why = with_errors[0], "holds-error"
         else:
-            chosen, why = candidates[0] if candidates else found[0], "the first environment shown"
+            chosen, why = candidates[0] if candidates else found[0], "first"
     dropped = {
         index for section in found if section is not chosen for index in range(section.start, section.end)
     }
     kept = tuple(line for index, line in enumerate(lines) if index not in dropped)
     first, last = lines[chosen.start].number, lines[chosen.end - 1].number
-    note = (
-        f"the report shows {len(found)} environments; read {why} "
-        f"(lines {first}-{last}: {chosen.header[:60]}) and left out the others"
-    )
+    note = EnvironmentNote(len(found), why, first, last, chosen.header[:60])
     return Choice(kept, note)
