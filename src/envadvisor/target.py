@@ -272,3 +272,162 @@ def apply_overrides(facts: Facts, target: TargetOverrides, tables: GpuKnowledge)
         sources=sources,
         reasons=reasons,
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# The target as the decision sees it: one description of the machine, built once from the facts
+# --------------------------------------------------------------------------------------------------
+
+
+@record
+class GpuTarget:
+    name: str | None
+    compute_capability: str
+
+
+_BROKEN_DRIVER_STATES = {
+    NvmlState.NO_DRIVER.value: "no NVIDIA driver found",
+    NvmlState.DRIVER_NOT_LOADED.value: "the NVIDIA driver is installed but not loaded",
+    NvmlState.DRIVER_LIBRARY_MISMATCH.value: "the driver's kernel module and library differ",
+    NvmlState.GPU_LOST.value: "the GPU fell off the bus",
+    NvmlState.BLOCKED_BY_OS.value: "the OS blocks the GPU (WSL2 bridge missing?)",
+}
+
+
+@record
+class Target:
+    """The machine an environment or a fix is made for: the one place the driver's CUDA is inferred.
+
+    ``system`` is None only when the facts do not say (a fix is then written without OS-specific
+    commands; ``propose`` asks for ``--os``). ``gpus`` lists the NVIDIA GPUs whose compute capability is
+    known; ``driver``/``driver_cuda`` are set only when there is such a GPU.
+    """
+
+    system: str | None  # linux | windows | macos
+    arch: str  # x86_64 | aarch64 | arm64
+    glibc: str | None = None
+    wsl: bool = False
+    gpus: tuple[GpuTarget, ...] = ()
+    driver: str | None = None
+    driver_cuda: str | None = None
+    gpu_note: str | None = None  # why no GPU is used, when there is none
+    assumed: tuple[str, ...] = ()  # facts that had to be assumed, said out loud
+
+    @property
+    def subdir(self) -> str:
+        """The conda platform subdirectory (linux-64, osx-arm64, win-64 ...)."""
+        machine = {"x86_64": "64", "aarch64": "aarch64", "arm64": "arm64"}.get(self.arch, self.arch)
+        if self.system == "macos":
+            return "osx-arm64" if self.arch == "arm64" else "osx-64"
+        if self.system == "windows":
+            return f"win-{machine}"
+        return f"linux-{machine}"
+
+    @property
+    def platform(self) -> str:
+        """The key of the wheel arch-list tables: linux-x86_64 | linux-aarch64 | windows-x86_64 ..."""
+        return f"{self.system}-{self.arch}"
+
+    def describe(self) -> str:
+        os_name = {"linux": "Linux", "windows": "Windows", "macos": "macOS"}.get(
+            self.system or "", self.system or "an unknown OS"
+        )
+        text = f"{os_name} {self.arch}"
+        if self.wsl:
+            text += " (WSL2)"
+        if self.glibc:
+            text += f", glibc {self.glibc}"
+        return text
+
+    def describe_gpus(self) -> str:
+        if not self.gpus:
+            return "no NVIDIA GPU" + (f" ({self.gpu_note})" if self.gpu_note else "")
+        counts: dict[tuple[str | None, str], int] = {}
+        for g in self.gpus:
+            counts[(g.name, g.compute_capability)] = counts.get((g.name, g.compute_capability), 0) + 1
+        out = []
+        for (name, cc), n in counts.items():
+            label = name or "NVIDIA GPU"
+            out.append(
+                f"{n} x {label} (compute capability {cc})" if n > 1 else f"{label} (compute capability {cc})"
+            )
+        return ", ".join(out)
+
+    def describe_driver(self) -> str:
+        if not self.gpus:
+            return "none"
+        if self.driver and self.driver_cuda:
+            return f"{self.driver}, supports CUDA up to {self.driver_cuda}"
+        if self.driver_cuda:
+            return f"unknown version, supports CUDA up to {self.driver_cuda}"
+        if self.driver:
+            return f"{self.driver} (its CUDA is not in the tables)"
+        return "unknown (pass --driver)"
+
+
+def describe_target(facts: Facts, tables: GpuKnowledge) -> Target:
+    """The target the facts describe. Total: an unknown OS gives ``system=None`` (see :func:`require_os`)."""
+    system = (facts.os.system or "").lower() or None
+    if system not in ("linux", "windows", "macos"):
+        system = None
+    assumed: list[str] = []
+    arch = (facts.os.arch or "").lower() or None
+    arch = {"amd64": "x86_64", "x64": "x86_64"}.get(arch or "", arch)
+    if arch == "arm64" and system != "macos":
+        arch = "aarch64"
+    if arch == "aarch64" and system == "macos":
+        arch = "arm64"
+    if arch is None:
+        arch = "arm64" if system == "macos" else "x86_64"
+        assumed.append(f"CPU architecture not known: assumed {arch} (pass --arch)")
+
+    gpus: list[GpuTarget] = []
+    gpu_note: str | None = None
+    if system == "macos":
+        gpu_note = "macOS has no NVIDIA CUDA" if facts.gpu.devices else None
+    else:
+        for dev in facts.gpu.devices:
+            cc = dev.compute_capability or (tables.compute_capability_for(dev.name) if dev.name else None)
+            if cc:
+                gpus.append(GpuTarget(dev.name, cc))
+        if facts.gpu.devices and not gpus:
+            gpu_note = "compute capability unknown; pass --compute-capability"
+        if not facts.gpu.devices:
+            state = facts.gpu.nvml_state
+            gpu_note = _BROKEN_DRIVER_STATES.get(state or "") or facts.reasons.get("gpu.devices")
+            if facts.gpu.driver_cuda:
+                gpu_note = (
+                    f"a driver for CUDA {facts.gpu.driver_cuda} is described but no GPU; add --gpu NAME "
+                    "for a CUDA build"
+                )
+    driver = facts.gpu.driver_version if gpus else None
+    driver_cuda = facts.gpu.driver_cuda if gpus else None
+    if gpus and driver_cuda is None and driver is not None:
+        driver_cuda = tables.max_cuda_for_driver(driver, system)
+    if gpus and facts.gpu.nvml_state in _BROKEN_DRIVER_STATES:
+        assumed.append(
+            f"{_BROKEN_DRIVER_STATES[facts.gpu.nvml_state or '']}: fix the driver before using the GPU"
+        )
+    return Target(
+        system=system,
+        arch=arch,
+        glibc=facts.os.glibc if system == "linux" else None,
+        wsl=bool(facts.os.wsl) and system == "linux",
+        gpus=tuple(gpus),
+        driver=driver,
+        driver_cuda=driver_cuda,
+        gpu_note=gpu_note,
+        assumed=tuple(assumed),
+    )
+
+
+def require_os(target: Target, facts: Facts) -> str:
+    """The target's OS, or a usage error saying how to give it (``propose`` cannot guess one)."""
+    if target.system is None:
+        reason = facts.reasons.get("os.system")
+        raise UsageError(
+            "the target's operating system is unknown"
+            + (f" ({reason})" if reason else "")
+            + "; pass --os linux|windows|macos"
+        )
+    return target.system

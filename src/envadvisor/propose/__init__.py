@@ -7,7 +7,18 @@
 
 from __future__ import annotations
 
-from envadvisor.propose.decide import SOURCES, ProposeOptions, propose
-from envadvisor.propose.model import Dependency, Note, Proposal, TargetSummary
+from envadvisor.propose.choices import Decision, TorchChoice
+from envadvisor.propose.decide import SOURCES, ProposeOptions, decide, propose
+from envadvisor.propose.model import Dependency, Note, Proposal
 
-__all__ = ["SOURCES", "Dependency", "Note", "Proposal", "ProposeOptions", "TargetSummary", "propose"]
+__all__ = [
+    "SOURCES",
+    "Decision",
+    "Dependency",
+    "Note",
+    "Proposal",
+    "ProposeOptions",
+    "TorchChoice",
+    "decide",
+    "propose",
+]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -33,8 +33,21 @@ from envadvisor.knowledge.tables import (
     version_ge,
     vtuple,
 )
+from envadvisor.propose import install
+from envadvisor.propose.choices import (
+    CONDA_FORGE,
+    TORCH_INDEX,
+    Decision,
+    JaxChoice,
+    PairedPackage,
+    TensorflowChoice,
+    TorchChoice,
+)
+from envadvisor.propose.choices import PIP as PIP_ROUTE
 from envadvisor.propose.fit import Fit, cudnn_fit, driver_fit, gpus_covered, platform_of, target_from_facts
 from envadvisor.propose.model import CONDA, PIP, Dependency, Note, Proposal
+from envadvisor.records import replace
+from envadvisor.target import Target
 
 if TYPE_CHECKING:
     from envadvisor.knowledge import Knowledge
@@ -42,7 +55,6 @@ if TYPE_CHECKING:
 
 SOURCES = ("auto", "conda-forge", "pip")
 CHANNELS = ("conda-forge", "nodefaults")
-TORCH_INDEX = "https://download.pytorch.org/whl/"
 # wanted name -> the package it means
 ALIASES = {
     "torch": "pytorch",
@@ -83,6 +95,17 @@ class ProposeOptions:
     today: _dt.date | None = None  # for end-of-life notes; default: the tables' date
 
 
+def decide(target: Target, wants: Sequence[str], options: ProposeOptions, tables: Tables) -> Decision:
+    """The typed choices for ``target`` and the ``wants`` packages (see :mod:`envadvisor.propose.choices`).
+
+    Pure: the same target, wants and options give the same decision. ``propose`` writes it as a file;
+    the fixes of findings render it as commands (:mod:`envadvisor.remedies`).
+    """
+    proposal = _Decider(tables, tables.checked, target, wants, options).run()
+    assert proposal.decision is not None
+    return proposal.decision
+
+
 def propose(facts: Facts, wants: Sequence[str], options: ProposeOptions, knowledge: Knowledge) -> Proposal:
     """An environment for ``facts``' machine with the ``wants`` packages.
 
@@ -94,7 +117,8 @@ def propose(facts: Facts, wants: Sequence[str], options: ProposeOptions, knowled
     from envadvisor.lint import check
     from envadvisor.model import Severity, replace
 
-    proposal = _Decider(knowledge.tables, knowledge.checked, facts, wants, options).run()
+    target = target_from_facts(facts, knowledge.tables)
+    proposal = _Decider(knowledge.tables, knowledge.checked, target, wants, options).run()
     result = check(
         parse(proposal.to_yaml(), "<proposal>"),
         facts,
@@ -121,14 +145,51 @@ class _Plan:
 
 
 @dataclass
+class _TfPlan(_Plan):
+    choice: TensorflowChoice | None = None
+
+
+@dataclass
+class _JaxPlan(_Plan):
+    choice: JaxChoice | None = None
+
+
+@dataclass
 class _TorchPlan(_Plan):
-    route: str = "conda-forge"  # conda-forge | pip
-    release: str = ""
-    variant: str = "cpu"  # cu126 / cpu on pip; cuda129 / cpu / mps on conda-forge
-    cuda: str | None = None
-    index_url: str | None = None
-    numpy2: bool | None = True
-    conda_cuda_build: bool = False
+    choice: TorchChoice | None = None
+
+    @property
+    def torch(self) -> TorchChoice:
+        assert self.choice is not None
+        return self.choice
+
+    @property
+    def route(self) -> str:
+        return self.torch.route
+
+    @property
+    def release(self) -> str:
+        return self.torch.release
+
+    @property
+    def variant(self) -> str:
+        return self.torch.variant
+
+    @property
+    def cuda(self) -> str | None:
+        return self.torch.cuda
+
+    @property
+    def index_url(self) -> str | None:
+        return self.torch.index_url
+
+    @property
+    def numpy2(self) -> bool | None:
+        return self.torch.numpy2
+
+    @property
+    def conda_cuda_build(self) -> bool:
+        return self.torch.route == CONDA_FORGE and self.torch.gpu
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +225,7 @@ _DRIVER_UNKNOWN = "driver unknown"
 
 class _Decider:
     def __init__(
-        self, tables: Tables, checked: str, facts: Facts, wants: Sequence[str], options: ProposeOptions
+        self, tables: Tables, checked: str, target: Target, wants: Sequence[str], options: ProposeOptions
     ) -> None:
         if options.source not in SOURCES:
             raise UsageError(f"--source {options.source!r}: choose one of {', '.join(SOURCES)}")
@@ -172,10 +233,11 @@ class _Decider:
         self.checked = checked
         self.options = options
         self.today = options.today or _dt.date.fromisoformat(checked)
-        self.target = target_from_facts(facts, tables)
+        self.target = target
         self.wants, self.chains = _normalise_wants(wants)
         self.forced_python = _validate_python(options.python, tables) if options.python else None
         self.notes: list[Note] = []
+        self.paired: list[PairedPackage] = []
 
     # ------------------------------------------------------------------------------------ main
     def run(self) -> Proposal:
@@ -304,7 +366,19 @@ class _Decider:
         override = None
         if torch is not None and torch.conda_cuda_build and not self.options.target_is_host:
             override = self.target.driver_cuda or torch.cuda
+        decision = Decision(
+            target=self.target,
+            wants=tuple(wants),
+            python=python,
+            python_why=python_why,
+            torch=torch.choice if torch is not None else None,
+            paired=tuple(self.paired),
+            tensorflow=tf.choice if tf is not None else None,
+            jax=jax.choice if jax is not None else None,
+            transformers_spec=next((d.spec for d in conda + pip if d.name == "transformers"), None),
+        )
         return Proposal(
+            decision=decision,
             name=self.options.name or _default_name(wants),
             wants=tuple(wants),
             python=python,
@@ -381,10 +455,14 @@ class _Decider:
             + ". Proposing the CPU build; the GPU stays unused"
         )
         plan.notes.extend(self._driver_update_note(conda_cands + newest_pip))
+        option = self._driver_update_option(conda_cands + pip_cands)
+        if option is not None and plan.choice is not None:
+            floor, major, _ = option
+            plan.choice = replace(plan.choice, driver_needed=floor, driver_needed_cuda=str(major))
         return plan
 
-    def _driver_update_note(self, cands: Sequence[_Candidate]) -> list[Note]:
-        """When only the driver stands between the GPU and a build, say which driver would do."""
+    def _driver_update_option(self, cands: Sequence[_Candidate]) -> tuple[str, int, _Candidate] | None:
+        """The smallest driver update that would let one of ``cands`` fit: (floor, CUDA major, build)."""
         options: list[tuple[tuple[int, ...], str, int, _Candidate]] = []
         for c in cands:
             failing = [f for f in c.fits if f.ok is False]
@@ -396,8 +474,16 @@ class _Decider:
                 if floor:
                     options.append((vtuple(floor) or (0,), floor, major, c))
         if not options:
+            return None
+        _, floor, major, c = min(options, key=lambda o: o[0])
+        return floor, major, c
+
+    def _driver_update_note(self, cands: Sequence[_Candidate]) -> list[Note]:
+        """When only the driver stands between the GPU and a build, say which driver would do."""
+        option = self._driver_update_option(cands)
+        if option is None:
             return []
-        _, floor, major, c = min(options, key=lambda o: o[0])  # the smallest driver update that helps
+        floor, major, c = option
         return [
             Note("info", f"with an NVIDIA driver >= {floor} (CUDA {major}.x), {_label(c)} would fit this GPU")
         ]
@@ -542,65 +628,32 @@ class _Decider:
                 ), spec
         return Fit(False, f"no cuDNN in the tables supports compute capability {lowest}"), None
 
+    def _torch_version(self, release: str) -> str | None:
+        """The newest patch release of ``release`` the registry serves (None: the tables do not list it)."""
+        newest_patch = getattr(self.t, "newest_patch", None)
+        return newest_patch("torch", release) if newest_patch is not None else None
+
+    def _plan_for(self, choice: TorchChoice, label: str, notes: Sequence[Note] = ()) -> _TorchPlan:
+        plan = _TorchPlan(choice=choice, python=choice.python, python_label=label, notes=list(notes))
+        conda, pip = install.torch_lines(choice, self.target)
+        plan.conda.extend(conda)
+        plan.pip.extend(pip)
+        return plan
+
     def _torch_from_candidate(self, c: _Candidate) -> _TorchPlan:
-        t = self.target
-        gpu_names = t.describe_gpus()
         notes = [Note("warning", f.reason) for f in c.fits if f.ok is None]
         if c.route == "conda-forge":
             branch = self.t.conda_forge_pytorch_branch(c.release)
             assert branch is not None
-            plan = _TorchPlan(
-                route="conda-forge",
-                release=c.release,
-                variant=c.variant,
-                cuda=c.cuda,
-                python=branch.python,
-                python_label=f"conda-forge pytorch {c.release}: {branch.python}",
-                conda_cuda_build=True,
-                notes=notes,
+            choice = TorchChoice(
+                route=CONDA_FORGE, release=c.release, version=None, variant=c.variant, package="pytorch-gpu",
+                cuda=c.cuda, cudnn_pin=c.cudnn_pin, python=branch.python,
+                based_on=(
+                    f"conda_forge_pytorch.branches[{branch.torch_from}-{branch.torch_to}]", *c.based_on
+                ),
             )
-            chain = ("pytorch",)
-            plan.conda.append(
-                Dependency(
-                    "pytorch-gpu",
-                    f"pytorch-gpu={c.release}.*",
-                    CONDA,
-                    f"conda-forge PyTorch {c.release}, CUDA build; kernels cover {gpu_names}",
-                    (f"conda_forge_pytorch.branches[{branch.torch_from}-{branch.torch_to}]", *c.based_on),
-                    chain,
-                )
-            )
-            major = (vtuple(c.cuda) or (0,))[0]
-            drv = (
-                (
-                    f"driver {t.driver_cuda} runs it"
-                    + ("" if version_ge(t.driver_cuda, c.cuda) else " (minor version compatibility)")
-                )
-                if t.driver_cuda
-                else "needs a CUDA " + str(major) + ".x driver"
-            )
-            plan.conda.append(
-                Dependency(
-                    "cuda-version",
-                    f"cuda-version={c.cuda}",
-                    CONDA,
-                    f"CUDA {c.cuda} libraries; requires __cuda >= {major}; {drv}",
-                    (f"cuda_minor_version_compatibility[{major}]", "conda.cuda_version_metapackage"),
-                    (*chain, "cuda-version"),
-                )
-            )
+            plan = self._plan_for(choice, f"conda-forge pytorch {c.release}: {branch.python}", notes)
             if c.cudnn_pin:
-                plan.conda.append(
-                    Dependency(
-                        "cudnn",
-                        c.cudnn_pin,
-                        CONDA,
-                        f"newer cuDNN releases dropped compute capability "
-                        f"{min(g.compute_capability for g in t.gpus)}; keep one that supports it",
-                        ("cudnn_cc_support",),
-                        (*chain, "cudnn"),
-                    )
-                )
                 plan.notes.append(
                     Note(
                         "warning",
@@ -612,89 +665,27 @@ class _Decider:
             return plan
         release = self.t.torch_release(c.release)
         assert release is not None
-        index = f"{TORCH_INDEX}{c.variant}"
-        plan = _TorchPlan(
-            route="pip",
-            release=c.release,
-            variant=c.variant,
-            cuda=c.cuda,
-            index_url=index,
-            python=release.python,
-            python_label=f"torch {c.release} wheels: {release.python}",
-            numpy2=self.t.torch_supports_numpy2(c.release),
-            notes=notes,
+        choice = TorchChoice(
+            route=PIP_ROUTE, release=c.release, version=self._torch_version(c.release), variant=c.variant,
+            package="torch", cuda=c.cuda, index_url=f"{TORCH_INDEX}{c.variant}", cudnn=c.cudnn,
+            numpy2=self.t.torch_supports_numpy2(c.release), python=release.python,
+            based_on=(f"torch_releases[{c.release}]", *c.based_on),
         )
-        pip_chain = ("pytorch", "torch")
-        plan.pip.append(
-            Dependency(
-                "--extra-index-url",
-                f"--extra-index-url {index}",
-                PIP,
-                f"PyTorch's {c.variant} wheel index (CUDA {c.cuda}); extra, so PyPI still serves the rest",
-                (f"torch_releases[{c.release}]",),
-                pip_chain,
-                kind="option",
-            )
-        )
-        cudnn = f", bundles cuDNN {c.cudnn}" if c.cudnn else ""
-        plan.pip.append(
-            Dependency(
-                "torch",
-                f"torch=={c.release}.0+{c.variant}",
-                PIP,
-                f"exact {c.variant} build (a bare version could resolve to PyPI's default CUDA wheel); "
-                f"kernels cover {gpu_names}{cudnn}",
-                (f"torch_releases[{c.release}]", *c.based_on),
-                pip_chain,
-            )
-        )
-        return plan
+        return self._plan_for(choice, f"torch {c.release} wheels: {release.python}", notes)
 
     def _torch_cpu(self, source: str, reason: str) -> _TorchPlan:
-        plan = self._conda_forge_build(
-            source,
-            variant="cpu",
-            package="pytorch-cpu",
-            known_subdir=True,
-            why=lambda line: (
-                f"conda-forge PyTorch {line}, CPU build ({reason}); pytorch-cpu keeps the CUDA build out"
-            ),
-        )
+        plan = self._conda_forge_build(source, variant="cpu", package="pytorch-cpu", known_subdir=True,
+                                       cpu_reason=reason)
         if plan is not None:
             return plan
         release = self._wheel_release_for_python()
-        index = f"{TORCH_INDEX}cpu"
-        plan = _TorchPlan(
-            route="pip",
-            release=release.version,
-            variant="cpu",
-            index_url=index,
-            python=release.python,
-            python_label=f"torch {release.version} wheels: {release.python}",
-            numpy2=self.t.torch_supports_numpy2(release.version),
+        choice = TorchChoice(
+            route=PIP_ROUTE, release=release.version, version=self._torch_version(release.version),
+            variant="cpu", package="torch", index_url=f"{TORCH_INDEX}cpu",
+            numpy2=self.t.torch_supports_numpy2(release.version), python=release.python, cpu_reason=reason,
+            based_on=(f"torch_releases[{release.version}]",),
         )
-        plan.pip.append(
-            Dependency(
-                "--extra-index-url",
-                f"--extra-index-url {index}",
-                PIP,
-                "PyTorch's CPU wheel index; extra, so PyPI still serves the rest",
-                (f"torch_releases[{release.version}]",),
-                ("pytorch", "torch"),
-                kind="option",
-            )
-        )
-        plan.pip.append(
-            Dependency(
-                "torch",
-                f"torch=={release.version}.0+cpu",
-                PIP,
-                f"exact CPU build ({reason}); a bare version could pull a CUDA wheel",
-                (f"torch_releases[{release.version}]",),
-                ("pytorch", "torch"),
-            )
-        )
-        return plan
+        return self._plan_for(choice, f"torch {release.version} wheels: {release.python}")
 
     def _wheel_release_for_python(self, ceiling: str | None = None) -> TorchRelease:
         for r in self.t.torch_releases:
@@ -716,63 +707,37 @@ class _Decider:
                     f"PyTorch {last}, the last release for Intel Macs, supports Python "
                     f"{release.python}, not {self.forced_python}"
                 )
-            plan = _TorchPlan(
-                route="pip",
-                release=last,
-                variant="cpu",
-                python=release.python,
-                python_label=f"torch {last} wheels: {release.python}",
-                numpy2=self.t.torch_supports_numpy2(last),
-            )
-            plan.pip.append(
-                Dependency(
-                    "torch",
-                    f"torch=={last}.*",
-                    PIP,
+            choice = TorchChoice(
+                route=PIP_ROUTE, release=last, version=self._torch_version(last), variant="cpu",
+                package="torch",
+                numpy2=self.t.torch_supports_numpy2(last), python=release.python,
+                wheel_platform_note=(
                     f"PyTorch {last} is the last release for macOS x86_64 (CPU); PyPI's macOS wheels have no "
-                    "local version, so the pin is unambiguous",
-                    ("torch_macos_x86_64",),
-                    ("pytorch", "torch"),
-                )
+                    "local version, so the pin is unambiguous"
+                ),
+                based_on=("torch_macos_x86_64",),
             )
+            plan = self._plan_for(choice, f"torch {last} wheels: {release.python}")
             plan.fallback = f"Intel Macs get no PyTorch after {last}: this is the newest that installs"
             return plan
-        mps = self._conda_forge_build(
-            source,
-            variant="mps",
-            package="pytorch",
-            known_subdir=False,
-            why=lambda line: (
-                f"conda-forge PyTorch {line} for osx-arm64, with Apple's MPS GPU backend (macOS 14+); "
-                "no CUDA on macOS"
-            ),
-        )
+        mps = self._conda_forge_build(source, variant="mps", package="pytorch", known_subdir=False)
         if mps is not None:
             return mps
         release = self._wheel_release_for_python()
-        plan = _TorchPlan(
-            route="pip",
-            release=release.version,
-            variant="mps",
+        choice = TorchChoice(
+            route=PIP_ROUTE, release=release.version, version=self._torch_version(release.version),
+            variant="mps", package="torch", numpy2=self.t.torch_supports_numpy2(release.version),
             python=release.python,
-            python_label=f"torch {release.version} wheels: {release.python}",
-            numpy2=self.t.torch_supports_numpy2(release.version),
-        )
-        plan.pip.append(
-            Dependency(
-                "torch",
-                f"torch=={release.version}.*",
-                PIP,
+            wheel_platform_note=(
                 f"PyTorch {release.version} macOS arm64 wheel with the MPS backend; macOS wheels carry no "
-                "local version, so PyPI alone serves it",
-                (f"torch_releases[{release.version}]",),
-                ("pytorch", "torch"),
-            )
+                "local version, so PyPI alone serves it"
+            ),
+            based_on=(f"torch_releases[{release.version}]",),
         )
-        return plan
+        return self._plan_for(choice, f"torch {release.version} wheels: {release.python}")
 
     def _conda_forge_build(
-        self, source: str, *, variant: str, package: str, known_subdir: bool, why: Callable[[str], str]
+        self, source: str, *, variant: str, package: str, known_subdir: bool, cpu_reason: str | None = None
     ) -> _TorchPlan | None:
         """conda-forge's newest PyTorch as ``package`` (pytorch-cpu, or pytorch on osx-arm64), if allowed."""
         newest = self._conda_forge_newest()
@@ -784,24 +749,12 @@ class _Decider:
         if self.forced_python and not branch.python.contains(self.forced_python):
             return None
         line = ".".join(newest.split(".")[:2])
-        plan = _TorchPlan(
-            route="conda-forge",
-            release=line,
-            variant=variant,
-            python=branch.python,
-            python_label=f"conda-forge pytorch {line}: {branch.python}",
+        choice = TorchChoice(
+            route=CONDA_FORGE, release=line, version=None, variant=variant, package=package,
+            python=branch.python, cpu_reason=cpu_reason,
+            based_on=(f"conda_forge_pytorch.branches[{branch.torch_from}-{branch.torch_to}]",),
         )
-        plan.conda.append(
-            Dependency(
-                package,
-                f"{package}={line}.*",
-                CONDA,
-                why(line),
-                (f"conda_forge_pytorch.branches[{branch.torch_from}-{branch.torch_to}]",),
-                ("pytorch",),
-            )
-        )
-        return plan
+        return self._plan_for(choice, f"conda-forge pytorch {line}: {branch.python}")
 
     def _torch_dependent(self, name: str, torch: _TorchPlan, *, pip_side: bool) -> Dependency:
         chain = (name, "pytorch")
@@ -823,6 +776,7 @@ class _Decider:
                 chain,
             )
         if name == "torchvision" and release is not None and release.torchvision:
+            self.paired.append(PairedPackage(name, release.torchvision, None))
             suffix = f"+{torch.variant}" if torch.index_url else ""
             spec = (
                 f"torchvision=={release.torchvision}.0{suffix}"
@@ -842,6 +796,7 @@ class _Decider:
             open_ended = rows_of(self.t, "torchaudio_open_ended")
             ta = open_ended[0] if open_ended and isinstance(open_ended[0], dict) else {}
             if release is not None and release.torchaudio:
+                self.paired.append(PairedPackage(name, release.torchaudio, None))
                 suffix = f"+{torch.variant}" if torch.index_url else ""
                 spec = (
                     f"torchaudio=={release.torchaudio}.0{suffix}"
@@ -857,6 +812,7 @@ class _Decider:
                     chain,
                 )
             if ta and version_ge(torch.release, ta.get("torch_min")):
+                self.paired.append(PairedPackage(name, str(ta["torchaudio"]), None))
                 spec = f"torchaudio=={ta['torchaudio']}.*"
                 self.notes.append(
                     Note(
@@ -885,7 +841,7 @@ class _Decider:
         )
 
     # ------------------------------------------------------------------------------------ TensorFlow
-    def _tensorflow(self) -> _Plan:
+    def _tensorflow(self) -> _TfPlan:
         t = self.target
         newest = self.t.newest_tensorflow
         if t.system == "macos":
@@ -1005,7 +961,7 @@ class _Decider:
                     )
                 )
 
-    def _tf_plan(self, version: str, system: str, *, gpu: bool, why: str) -> _Plan:
+    def _tf_plan(self, version: str, system: str, *, gpu: bool, why: str) -> _TfPlan:
         cfg = self.t.tf_tested_config(version, system if gpu or system != "windows" else "linux")
         python = cfg.python if cfg else None
         if system == "windows" and not gpu:
@@ -1020,15 +976,24 @@ class _Decider:
         if self.forced_python and python and not python.contains(self.forced_python):
             raise UsageError(f"TensorFlow {version} supports Python {python}, not {self.forced_python}")
         spec = f"tensorflow[and-cuda]=={version}.*" if gpu else f"tensorflow=={version}.*"
-        plan = _Plan(python=python, python_label=f"tensorflow {version}: {python}" if python else "")
-        setattr(plan, "release", version)  # noqa: B010 - read back by _tf_keras
+        pins = self.t.tf_and_cuda_pins(version) if gpu else None
+        choice = TensorflowChoice(
+            route="and-cuda" if gpu else "cpu", release=version, python=python,
+            cuda=pins.cuda if pins else None, cudnn=pins.cudnn if pins else None, reason=why,
+        )
+        plan = _TfPlan(python=python, python_label=f"tensorflow {version}: {python}" if python else "",
+                       choice=choice)
         basis = (f"tf_tested_linux_gpu[{version}]",) + ((f"tf_and_cuda_pins[{version}]",) if gpu else ())
         plan.pip.append(Dependency("tensorflow", spec, PIP, why, basis, ("tensorflow",)))
         return plan
 
-    def _tf_windows_gpu(self, version: str, cuda: str, cudnn: str, python: PythonRange) -> _Plan:
-        plan = _Plan(python=python, python_label=f"tensorflow {version} (native Windows GPU): {python}")
-        setattr(plan, "release", version)  # noqa: B010
+    def _tf_windows_gpu(self, version: str, cuda: str, cudnn: str, python: PythonRange) -> _TfPlan:
+        choice = TensorflowChoice(
+            route="windows-gpu", release=version, python=python, cuda=cuda, cudnn=cudnn,
+            reason=f"TensorFlow {version}: the last release with GPU support on native Windows",
+        )
+        plan = _TfPlan(python=python, python_label=f"tensorflow {version} (native Windows GPU): {python}",
+                       choice=choice)
         chain = ("tensorflow",)
         basis = (f"tf_tested_windows_gpu[{version}]", "tf_platform_limits.windows_native_gpu_last")
         plan.conda.append(
@@ -1068,8 +1033,8 @@ class _Decider:
         )
         return plan
 
-    def _tf_keras(self, tf: _Plan) -> Dependency | None:
-        version = str(getattr(tf, "release", ""))
+    def _tf_keras(self, tf: _TfPlan) -> Dependency | None:
+        version = tf.choice.release if tf.choice else ""
         if not version or not self.t.tf_uses_keras3(version):
             return None
         return Dependency(
@@ -1083,9 +1048,9 @@ class _Decider:
         )
 
     # ------------------------------------------------------------------------------------ JAX
-    def _jax(self) -> _Plan:
+    def _jax(self) -> _JaxPlan:
         t = self.target
-        plan = _Plan()
+        plan = _JaxPlan(choice=JaxChoice(None, "CPU"))
         url = "https://docs.jax.dev/en/latest/installation.html"
         if t.system == "linux" and t.gpus:
             for major in ("13", "12"):
@@ -1108,6 +1073,7 @@ class _Decider:
                     )
                     if drv.ok is None:
                         plan.notes.append(Note("warning", drv.reason))
+                    plan.choice = JaxChoice(major, f"CUDA {major}")
                     return plan
             plan.pip.append(
                 Dependency(
@@ -1126,7 +1092,7 @@ class _Decider:
         where = {
             "windows": "native Windows has no NVIDIA GPU JAX (use WSL2)",
             "macos": "macOS: CPU (jax-metal is experimental)",
-        }.get(t.system, "no NVIDIA GPU")
+        }.get(t.system or "", "no NVIDIA GPU")
         plan.pip.append(Dependency("jax", "jax", PIP, f"JAX on the CPU ({where})", (url,), ("jax",)))
         return plan
 

@@ -13,88 +13,24 @@ Everything answers ``None`` when the tables cannot tell, never a guess.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from envadvisor.knowledge.tables import ArchList, Tables, arch_covers, version_ge, vtuple
-from envadvisor.model import Facts, NvmlState
-from envadvisor.propose.model import GpuTarget, TargetSummary
+from envadvisor.model import Facts
+from envadvisor.records import record
+from envadvisor.target import GpuTarget, Target, describe_target, require_os
 
 SASS = "sass"
 PTX = "ptx"
 
-_BROKEN_DRIVER_STATES = {
-    NvmlState.NO_DRIVER.value: "no NVIDIA driver found",
-    NvmlState.DRIVER_NOT_LOADED.value: "the NVIDIA driver is installed but not loaded",
-    NvmlState.DRIVER_LIBRARY_MISMATCH.value: "the driver's kernel module and library differ",
-    NvmlState.GPU_LOST.value: "the GPU fell off the bus",
-    NvmlState.BLOCKED_BY_OS.value: "the OS blocks the GPU (WSL2 bridge missing?)",
-}
+
+def target_from_facts(facts: Facts, tables: Tables) -> Target:
+    """The target a proposal is made for; an unknown OS is a usage error (``--os``)."""
+    target = describe_target(facts, tables)
+    require_os(target, facts)
+    return target
 
 
-def target_from_facts(facts: Facts, tables: Tables) -> TargetSummary:
-    """What the proposal needs to know about the target; a missing OS is a usage error."""
-    from envadvisor.errors import UsageError
-
-    system = (facts.os.system or "").lower() or None
-    if system not in ("linux", "windows", "macos"):
-        reason = facts.reasons.get("os.system")
-        raise UsageError(
-            "the target's operating system is unknown"
-            + (f" ({reason})" if reason else "")
-            + "; pass --os linux|windows|macos"
-        )
-    assumed: list[str] = []
-    arch = (facts.os.arch or "").lower() or None
-    arch = {"amd64": "x86_64", "x64": "x86_64"}.get(arch or "", arch)
-    if arch == "arm64" and system != "macos":
-        arch = "aarch64"
-    if arch == "aarch64" and system == "macos":
-        arch = "arm64"
-    if arch is None:
-        arch = "arm64" if system == "macos" else "x86_64"
-        assumed.append(f"CPU architecture not known: assumed {arch} (pass --arch)")
-
-    gpus: list[GpuTarget] = []
-    gpu_note: str | None = None
-    if system == "macos":
-        gpu_note = "macOS has no NVIDIA CUDA" if facts.gpu.devices else None
-    else:
-        for dev in facts.gpu.devices:
-            cc = dev.compute_capability or (tables.compute_capability_for(dev.name) if dev.name else None)
-            if cc:
-                gpus.append(GpuTarget(dev.name, cc))
-        if facts.gpu.devices and not gpus:
-            gpu_note = "compute capability unknown; pass --compute-capability"
-        if not facts.gpu.devices:
-            state = facts.gpu.nvml_state
-            gpu_note = _BROKEN_DRIVER_STATES.get(state or "") or facts.reasons.get("gpu.devices")
-            if facts.gpu.driver_cuda:
-                gpu_note = (
-                    f"a driver for CUDA {facts.gpu.driver_cuda} is described but no GPU; add --gpu NAME "
-                    "for a CUDA build"
-                )
-    driver = facts.gpu.driver_version if gpus else None
-    driver_cuda = facts.gpu.driver_cuda if gpus else None
-    if gpus and driver_cuda is None and driver is not None:
-        driver_cuda = tables.max_cuda_for_driver(driver, system)
-    if gpus and facts.gpu.nvml_state in _BROKEN_DRIVER_STATES:
-        assumed.append(
-            f"{_BROKEN_DRIVER_STATES[facts.gpu.nvml_state or '']}: fix the driver before using the GPU"
-        )
-    return TargetSummary(
-        system=system,
-        arch=arch,
-        glibc=facts.os.glibc if system == "linux" else None,
-        wsl=bool(facts.os.wsl) and system == "linux",
-        gpus=tuple(gpus),
-        driver=driver,
-        driver_cuda=driver_cuda,
-        gpu_note=gpu_note,
-        assumed=tuple(assumed),
-    )
-
-
-def platform_of(target: TargetSummary) -> str:
+def platform_of(target: Target) -> str:
     """The key of the wheel arch-list tables: linux-x86_64 | linux-aarch64 | windows-x86_64 | macos-arm64."""
     return f"{target.system}-{target.arch}"
 
@@ -108,7 +44,7 @@ def coverage(arch_list: ArchList, cc: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Fit:
     ok: bool | None  # None: the tables cannot tell
     reason: str  # why not, or what was assumed
@@ -132,7 +68,7 @@ def gpus_covered(arch_list: ArchList | None, gpus: Sequence[GpuTarget]) -> tuple
     ), needs_ptx
 
 
-def driver_fit(tables: Tables, target: TargetSummary, cuda: str, *, needs_ptx: bool) -> Fit:
+def driver_fit(tables: Tables, target: Target, cuda: str, *, needs_ptx: bool) -> Fit:
     """Whether the target's driver runs a build made with CUDA ``cuda``."""
     major = (vtuple(cuda) or (0,))[0]
     ok: bool | None

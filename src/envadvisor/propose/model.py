@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from envadvisor.records import field, record
+from envadvisor.target import Target
 
 if TYPE_CHECKING:
     from envadvisor.model import Finding
+    from envadvisor.propose.choices import Decision
 
 CONDA = "conda"
 PIP = "pip"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Dependency:
     """One line of the environment file and why it is there.
 
@@ -38,84 +41,19 @@ class Dependency:
     kind: str = "package"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Note:
     severity: str  # info | warning
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class GpuTarget:
-    name: str | None
-    compute_capability: str
-
-
-@dataclass(frozen=True, slots=True)
-class TargetSummary:
-    """The machine the file is made for, as the proposal understood it."""
-
-    system: str  # linux | windows | macos
-    arch: str  # x86_64 | aarch64 | arm64
-    glibc: str | None = None
-    wsl: bool = False
-    gpus: tuple[GpuTarget, ...] = ()
-    driver: str | None = None
-    driver_cuda: str | None = None
-    gpu_note: str | None = None  # why no GPU is used, when there is none
-    assumed: tuple[str, ...] = ()  # facts the proposal had to assume, said out loud
-
-    @property
-    def subdir(self) -> str:
-        """The conda platform subdirectory (linux-64, osx-arm64, win-64 ...)."""
-        machine = {"x86_64": "64", "aarch64": "aarch64", "arm64": "arm64"}.get(self.arch, self.arch)
-        if self.system == "macos":
-            return "osx-arm64" if self.arch == "arm64" else "osx-64"
-        if self.system == "windows":
-            return f"win-{machine}"
-        return f"linux-{machine}"
-
-    def describe(self) -> str:
-        os_name = {"linux": "Linux", "windows": "Windows", "macos": "macOS"}.get(self.system, self.system)
-        parts = [f"{os_name} {self.arch}"]
-        if self.wsl:
-            parts[0] += " (WSL2)"
-        if self.glibc:
-            parts[0] += f", glibc {self.glibc}"
-        return parts[0]
-
-    def describe_gpus(self) -> str:
-        if not self.gpus:
-            return "no NVIDIA GPU" + (f" ({self.gpu_note})" if self.gpu_note else "")
-        counts: dict[tuple[str | None, str], int] = {}
-        for g in self.gpus:
-            counts[(g.name, g.compute_capability)] = counts.get((g.name, g.compute_capability), 0) + 1
-        out = []
-        for (name, cc), n in counts.items():
-            label = name or "NVIDIA GPU"
-            out.append(
-                f"{n} x {label} (compute capability {cc})" if n > 1 else f"{label} (compute capability {cc})"
-            )
-        return ", ".join(out)
-
-    def describe_driver(self) -> str:
-        if not self.gpus:
-            return "none"
-        if self.driver and self.driver_cuda:
-            return f"{self.driver}, supports CUDA up to {self.driver_cuda}"
-        if self.driver_cuda:
-            return f"unknown version, supports CUDA up to {self.driver_cuda}"
-        if self.driver:
-            return f"{self.driver} (its CUDA is not in the tables)"
-        return "unknown (pass --driver)"
-
-
-@dataclass(frozen=True, slots=True)
+@record
 class Proposal:
     name: str
     wants: tuple[str, ...]
     python: str
     python_why: str
-    target: TargetSummary
+    target: Target
     channels: tuple[str, ...]
     dependencies: tuple[Dependency, ...]
     tables_checked: str
@@ -127,6 +65,7 @@ class Proposal:
     conda_override_cuda: str | None = None  # value for CONDA_OVERRIDE_CUDA when created off-target
     needs_target_host: bool = False  # created for another OS: create it on the target itself
     check_findings: tuple[Finding, ...] = ()  # what `check` still reports for this file on the target
+    decision: Decision | None = None  # the typed choices this file writes out
 
     @property
     def conda(self) -> tuple[Dependency, ...]:

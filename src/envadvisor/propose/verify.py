@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, cast
 
 from envadvisor.errors import EnvAdvisorError, UsageError
-from envadvisor.propose.model import Proposal, TargetSummary
+from envadvisor.propose.model import Proposal
+from envadvisor.target import Target
 
 # Assumed when the target does not say: conda-forge's baseline glibc and the macOS MPS needs.
 DEFAULT_GLIBC = "2.17"
@@ -43,7 +44,7 @@ class SolveResult:
     seconds: float
 
 
-def virtual_packages(target: TargetSummary, *, driver_cuda: str | None = None) -> tuple[VirtualPackage, ...]:
+def virtual_packages(target: Target, *, driver_cuda: str | None = None) -> tuple[VirtualPackage, ...]:
     """The virtual packages conda would detect on the target (or assume, marked so)."""
     out: list[VirtualPackage] = []
     if target.system == "linux":

@@ -1,0 +1,191 @@
+"""A decision written out: environment.yml lines for ``propose``, commands for the fixes of findings.
+
+Both are made here from the same typed choice (:mod:`envadvisor.propose.choices`), so the line a
+proposal writes and the command a fix prints for the same target name the same build. Commands come in
+the form of the installer the facts show: ``pip``, ``uv`` (``uv pip install``) or ``conda``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from envadvisor.propose.choices import CONDA_FORGE, PairedPackage, TorchChoice
+from envadvisor.propose.model import CONDA, Dependency
+from envadvisor.propose.model import PIP as PIP_SOURCE
+from envadvisor.target import Target
+
+TORCH_CHAIN = ("pytorch",)
+PIP_TORCH_CHAIN = ("pytorch", "torch")
+
+
+# --------------------------------------------------------------------------------------------------
+# environment.yml lines
+# --------------------------------------------------------------------------------------------------
+
+
+def torch_lines(choice: TorchChoice, target: Target) -> tuple[list[Dependency], list[Dependency]]:
+    """The (conda, pip) dependencies that install ``choice``."""
+    if choice.route == CONDA_FORGE:
+        return _conda_forge_torch(choice, target), []
+    return [], _pip_torch(choice, target)
+
+
+def _conda_forge_torch(choice: TorchChoice, target: Target) -> list[Dependency]:
+    deps: list[Dependency] = []
+    if not choice.gpu:
+        if choice.variant == "mps":
+            why = (
+                f"conda-forge PyTorch {choice.release} for osx-arm64, with Apple's MPS GPU backend "
+                "(macOS 14+); no CUDA on macOS"
+            )
+        else:
+            why = (
+                f"conda-forge PyTorch {choice.release}, CPU build ({choice.cpu_reason}); pytorch-cpu keeps "
+                "the CUDA build out"
+            )
+        deps.append(
+            Dependency(
+                choice.package,
+                f"{choice.package}={choice.release}.*",
+                CONDA,
+                why,
+                choice.based_on,
+                TORCH_CHAIN,
+            )
+        )
+        return deps
+    assert choice.cuda is not None
+    deps.append(
+        Dependency(
+            choice.package,
+            f"{choice.package}={choice.release}.*",
+            CONDA,
+            f"conda-forge PyTorch {choice.release}, CUDA build; kernels cover {target.describe_gpus()}",
+            choice.based_on,
+            TORCH_CHAIN,
+        )
+    )
+    major = cuda_major(choice.cuda)
+    if target.driver_cuda:
+        from envadvisor.knowledge.tables import version_ge
+
+        drv = f"driver {target.driver_cuda} runs it" + (
+            "" if version_ge(target.driver_cuda, choice.cuda) else " (minor version compatibility)"
+        )
+    else:
+        drv = "needs a CUDA " + str(major) + ".x driver"
+    deps.append(
+        Dependency(
+            "cuda-version",
+            f"cuda-version={choice.cuda}",
+            CONDA,
+            f"CUDA {choice.cuda} libraries; requires __cuda >= {major}; {drv}",
+            (f"cuda_minor_version_compatibility[{major}]", "conda.cuda_version_metapackage"),
+            (*TORCH_CHAIN, "cuda-version"),
+        )
+    )
+    if choice.cudnn_pin:
+        deps.append(
+            Dependency(
+                "cudnn",
+                choice.cudnn_pin,
+                CONDA,
+                f"newer cuDNN releases dropped compute capability "
+                f"{min(g.compute_capability for g in target.gpus)}; keep one that supports it",
+                ("cudnn_cc_support",),
+                (*TORCH_CHAIN, "cudnn"),
+            )
+        )
+    return deps
+
+
+def _pip_torch(choice: TorchChoice, target: Target) -> list[Dependency]:
+    deps: list[Dependency] = []
+    if choice.index_url:
+        if choice.gpu:
+            why = (
+                f"PyTorch's {choice.variant} wheel index (CUDA {choice.cuda}); extra, so PyPI still serves "
+                "the rest"
+            )
+        else:
+            why = "PyTorch's CPU wheel index; extra, so PyPI still serves the rest"
+        deps.append(
+            Dependency(
+                "--extra-index-url",
+                f"--extra-index-url {choice.index_url}",
+                PIP_SOURCE,
+                why,
+                (f"torch_releases[{choice.release}]",),
+                PIP_TORCH_CHAIN,
+                kind="option",
+            )
+        )
+        if choice.gpu:
+            cudnn = f", bundles cuDNN {choice.cudnn}" if choice.cudnn else ""
+            why = (
+                f"exact {choice.variant} build (a bare version could resolve to PyPI's default CUDA wheel); "
+                f"kernels cover {target.describe_gpus()}{cudnn}"
+            )
+        else:
+            why = f"exact CPU build ({choice.cpu_reason}); a bare version could pull a CUDA wheel"
+        deps.append(
+            Dependency(
+                "torch", f"torch=={choice.local_version}", PIP_SOURCE, why, choice.based_on, PIP_TORCH_CHAIN
+            )
+        )
+        return deps
+    why = choice.wheel_platform_note or f"PyTorch {choice.release}"
+    deps.append(
+        Dependency("torch", f"torch=={choice.pin}", PIP_SOURCE, why, choice.based_on, PIP_TORCH_CHAIN)
+    )
+    return deps
+
+
+def cuda_major(cuda: str) -> int:
+    head = cuda.split(".", 1)[0]
+    return int(head) if head.isdigit() else 0
+
+
+# --------------------------------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------------------------------
+
+
+def pip_command(installer: str | None) -> str:
+    """``pip install`` or ``uv pip install``: the installer the environment was made with."""
+    return "uv pip install" if installer == "uv" else "pip install"
+
+
+def torch_command(
+    choice: TorchChoice,
+    *,
+    paired: Sequence[PairedPackage] = (),
+    installer: str | None = "pip",
+    replace: bool = False,
+) -> str:
+    """The one command that installs ``choice`` (and the torchvision/torchaudio that pair with it).
+
+    pip (and uv) get the exact local version from the variant's own index (``--index-url``, as PyTorch's
+    install selector writes it, so nothing resolves to PyPI's default CUDA wheel); conda gets
+    conda-forge's package with its ``cuda-version``.
+    """
+    if choice.route == CONDA_FORGE and installer == "conda":
+        specs = [f"{choice.package}={choice.release}"]
+        if choice.cuda:
+            specs.append(f"cuda-version={choice.cuda}")
+        if choice.cudnn_pin:
+            specs.append(f'"{choice.cudnn_pin}"')
+        specs += [p.name for p in paired]
+        return "conda install -c conda-forge " + " ".join(specs)
+    specs = [f"torch=={choice.pin}"]
+    for p in paired:
+        if p.version:
+            local = f"+{choice.variant}" if choice.local_version else ""
+            specs.append(f"{p.name}=={p.version}{local}")
+        elif p.line:
+            specs.append(f"{p.name}=={p.line}.*")
+    if not choice.numpy2:
+        specs.append('"numpy<2"')
+    flags = " --force-reinstall" if replace else ""
+    index = f" --index-url {choice.index_url}" if choice.index_url else ""
+    return f"{pip_command(installer)}{flags} {' '.join(specs)}{index}"
