@@ -32,7 +32,7 @@ import datetime as _dt
 import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from envadvisor.knowledge.tables import (
     ArchList,
@@ -109,15 +109,17 @@ FALSE = Outcome(False)
 class Context:
     """What one rule's evaluation sees and collects (mutable: evidence accumulates as it runs)."""
 
-    __slots__ = ("derived", "device", "devices", "evidence", "facts", "tables", "today")
+    __slots__ = ("derived", "device", "devices", "evidence", "facts", "remedies", "tables", "today")
 
     def __init__(
-        self, facts: Facts, tables: Tables, today: _dt.date, device: GpuDevice | None = None
+        self, facts: Facts, tables: Tables, today: _dt.date, device: GpuDevice | None = None,
+        remedies: RemedySource | None = None,
     ) -> None:
         self.facts = facts
         self.tables = tables
         self.today = today
         self.device = device
+        self.remedies = remedies
         self.evidence: dict[str, Any] = {}
         self.derived: dict[str, str] = {}
         self.devices: list[str] = []
@@ -1607,29 +1609,89 @@ def compile_condition(raw: Any, fail: FailFn, *, device_scope: bool = False, pat
 # --------------------------------------------------------------------------------------------------
 
 
-_TEMPLATE_WORDS = {
-    "en": {"unknown": "unknown", "the GPU": "the GPU", "none": "none"},
-    "zh": {"unknown": "未知", "the GPU": "该 GPU", "none": "无"},
-}
+_SEGMENT_RE = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
+_EMPTY_WORDS = {"en": "none", "zh": "无"}
 
 
-def render_template(template: str, ctx: Context, lang: str = "en") -> str:
-    words = _TEMPLATE_WORDS.get(lang, _TEMPLATE_WORDS["en"])
+class RemedySource(Protocol):
+    """Computes ``{remedy.*}`` fix commands for the facts being judged
+    (:class:`envadvisor.remedies.Remedies`)."""
 
-    def sub(m: re.Match[str]) -> str:
-        key = m.group(1)
+    def value(self, name: str, lang: str) -> str | None: ...
+
+
+def render_template(template: str, ctx: Context, lang: str = "en", *, drop_when_unknown: bool = False
+                    ) -> str | None:
+    """``template`` with its placeholders filled from the facts, derived table values and remedies.
+
+    ``[[ ... ]]`` marks an optional segment: it is left out when a value inside is unknown. A value
+    outside such a segment that is unknown is replaced by its general words ("the driver version"),
+    or, with ``drop_when_unknown`` (a fix line: a command with a hole in it helps nobody), the whole
+    text is None. Never is "unknown" or the placeholder itself pasted where a value belongs.
+    """
+
+    def value(key: str) -> str | None:
         if key == "devices":
-            return ", ".join(ctx.devices) if ctx.devices else words["the GPU"]
+            return ", ".join(ctx.devices) if ctx.devices else None
         if key.startswith("table."):
-            return ctx.derived.get(key[6:], words["unknown"])
-        value, state = ctx.lookup(key)
+            return ctx.derived.get(key[6:])
+        if key.startswith("remedy."):
+            return ctx.remedies.value(key[7:], lang) if ctx.remedies is not None else None
+        found, state = ctx.lookup(key)
         if state != "known":
-            return words["unknown"]
-        if isinstance(value, tuple):
-            return ", ".join(_item_label(v) for v in value) or words["none"]
-        return str(value)
+            return None
+        if isinstance(found, tuple):
+            return ", ".join(_item_label(v) for v in found) or _EMPTY_WORDS.get(lang, "none")
+        return str(found)
 
-    return _PLACEHOLDER_RE.sub(sub, template)
+    def fill(text: str) -> tuple[str, list[str]]:
+        missing: list[str] = []
+
+        def sub(m: re.Match[str]) -> str:
+            found = value(m.group(1))
+            if found is None:
+                missing.append(m.group(1))
+                return m.group(0)
+            return found
+
+        return _PLACEHOLDER_RE.sub(sub, text), missing
+
+    def segment(m: re.Match[str]) -> str:
+        text, missing = fill(m.group(1))
+        return "" if missing else text
+
+    text, missing = fill(_SEGMENT_RE.sub(segment, template))
+    if missing:
+        if drop_when_unknown:
+            return None
+        from envadvisor.placeholders import general_words
+
+        text = _PLACEHOLDER_RE.sub(lambda m: general_words(m.group(1), lang), text)
+    return _tidy(text)
+
+
+def render_general(template: str, lang: str = "en") -> str:
+    """A template in general words, for a rule explained without a target: every placeholder becomes
+    what it stands for ("the driver version this CUDA needs"), optional segments included."""
+    from envadvisor.placeholders import general_words
+
+    text = _SEGMENT_RE.sub(lambda m: m.group(1), template)
+    return _tidy(_PLACEHOLDER_RE.sub(lambda m: general_words(m.group(1), lang), text))
+
+
+_TIDY = (
+    (re.compile(r"([(（])\s*[;；,，]\s*"), r"\1"),  # "(; x)" left by an omitted first segment
+    (re.compile(r"\s*[;；,，]\s*([)）])"), r"\1"),  # "(x; )"
+    (re.compile(r"\s*(?:\(\s*\)|（\s*）)"), ""),  # "()" when every segment inside was omitted
+    (re.compile(r"(?<=\S) {2,}(?=\S)"), " "),
+)
+
+
+def _tidy(text: str) -> str:
+    """Punctuation and spacing left behind by omitted segments."""
+    for pattern, repl in _TIDY:
+        text = pattern.sub(repl, text)
+    return text
 
 
 def _item_label(value: Any) -> str:

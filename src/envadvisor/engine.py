@@ -10,10 +10,11 @@ the rule that explains the same problem from facts). Findings are ordered by sev
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from envadvisor.conditions import Context, render_template
-from envadvisor.knowledge import Knowledge, Rule
+from envadvisor.knowledge import Knowledge, Rule, Tables
 from envadvisor.model import Facts, Finding, NotEvaluated
 from envadvisor.records import record
 
@@ -38,8 +39,9 @@ def evaluate(
     day = today or _dt.date.today()
     fired: dict[str, Finding] = {}
     unknown: dict[str, NotEvaluated] = {}
+    remedies = _LazyRemedies(facts, knowledge.tables)
     for rule in knowledge.rules:
-        ctx = Context(facts=facts, tables=knowledge.tables, today=day)
+        ctx = Context(facts=facts, tables=knowledge.tables, today=day, remedies=remedies)
         outcome = rule.when.evaluate(ctx)
         if outcome.value is True:
             fired[rule.code] = _finding(rule, ctx, quotes or {}, lang)
@@ -56,10 +58,36 @@ def evaluate(
     return Evaluation(findings=tuple(findings), not_evaluated=not_evaluated)
 
 
+class _LazyRemedies:
+    """The computed fixes of one evaluation; the decision behind them loads only when a fired rule's fix
+    asks for one (most runs never do, and ``diagnose`` start-up stays fast)."""
+
+    def __init__(self, facts: Facts, tables: Tables) -> None:
+        self._facts = facts
+        self._tables = tables
+        self._remedies: Any = None
+
+    def value(self, name: str, lang: str) -> str | None:
+        if self._remedies is None:
+            from envadvisor.remedies import Remedies
+
+            self._remedies = Remedies(self._facts, self._tables)
+        value: str | None = self._remedies.value(name, lang)
+        return value
+
+
+def target_system(facts: Facts) -> str | None:
+    """The OS key fix lines are written for: linux, wsl, windows, macos (None: not known)."""
+    system = (facts.os.system or "").lower()
+    if system == "linux" and facts.os.wsl:
+        return "wsl"
+    return system if system in ("linux", "windows", "macos") else None
+
+
 def _finding(rule: Rule, ctx: Context, quotes: Mapping[str, tuple[str, ...]], lang: str) -> Finding:
     zh = rule.zh if lang == "zh" else {}
-    message = render_template(str(zh.get("message", rule.message)), ctx, lang)
-    fix = tuple(render_template(str(step), ctx, lang) for step in zh.get("fix", rule.fix))
+    message = render_template(str(zh.get("message", rule.message)), ctx, lang) or ""
+    fix = fix_lines(rule, ctx, lang)
     lines: list[str] = []
     for key, value in ctx.evidence.items():
         ids = value if key == "evidence.signatures" and isinstance(value, list) else [key]
@@ -73,10 +101,38 @@ def _finding(rule: Rule, ctx: Context, quotes: Mapping[str, tuple[str, ...]], la
         severity=rule.severity,
         category=rule.category,
         message=message,
-        why=render_template(str(zh.get("why", rule.why)), ctx, lang),
+        why=render_template(str(zh.get("why", rule.why)), ctx, lang) or "",
         fix=fix,
         references=rule.references,
         terms=rule.terms,
         evidence=dict(ctx.evidence),
         quotes=tuple(lines),
     )
+
+
+def fix_lines(rule: Rule, ctx: Context, lang: str) -> tuple[str, ...]:
+    """The rule's fix lines for these facts: lines for another OS are left out, placeholders filled
+    (a line whose value is unknown is left out too); with the OS unknown, a line for some OSes only says
+    which."""
+    zh = rule.zh if lang == "zh" else {}
+    steps = zh.get("fix", rule.fix)
+    system = target_system(ctx.facts)
+    out = []
+    for step, on in zip(steps, rule.fix_on, strict=True):
+        if on and system is not None and system not in on:
+            continue
+        text = render_template(str(step), ctx, lang, drop_when_unknown=True)
+        if text is None:
+            continue
+        if on and system is None:
+            text = f"{os_label(on, lang)}{text}"
+        out.append(text)
+    return tuple(out)
+
+
+_OS_NAMES = {"linux": "Linux", "wsl": "WSL2", "windows": "Windows", "macos": "macOS"}
+
+
+def os_label(on: Iterable[str], lang: str) -> str:
+    names = "/".join(_OS_NAMES.get(o, o) for o in on)
+    return f"（{names}）" if lang == "zh" else f"({names}) "

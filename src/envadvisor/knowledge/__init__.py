@@ -57,6 +57,12 @@ class Rule:
     zh: Mapping[str, Any] = field(default_factory=dict)  # summary/message/why/fix in Chinese
     # Codes of rules that explain the same problem better; when one of them fires, this one is dropped.
     suppressed_by: tuple[str, ...] = ()
+    # Per fix line, the OSes it is for (linux, wsl, windows, macos); empty: every OS.
+    fix_on: tuple[tuple[str, ...], ...] = ()
+
+    def __post_init__(self) -> None:
+        if len(self.fix_on) != len(self.fix):
+            object.__setattr__(self, "fix_on", tuple(() for _ in self.fix))
 
     @property
     def fact_keys(self) -> frozenset[str]:
@@ -73,17 +79,26 @@ class Rule:
 
 def documentation(entry: Any, lang: str = "en") -> dict[str, Any]:
     """The documentation fields every catalogue entry has (rules here, lints in data/lint.yaml), with
-    the Chinese text where ``lang`` asks for it and the entry has it."""
+    the Chinese text where ``lang`` asks for it and the entry has it. Placeholders are written in
+    general words ("the driver version this CUDA needs"): no target is known here."""
+    from envadvisor.conditions import render_general
+    from envadvisor.engine import os_label
+
     zh = entry.zh if lang == "zh" else {}
+    fix_on = getattr(entry, "fix_on", ()) or tuple(() for _ in entry.fix)
+    fix = [
+        f"{os_label(on, lang) if on else ''}{render_general(str(step), lang)}"
+        for step, on in zip(zh.get("fix", entry.fix), fix_on, strict=False)
+    ]
     return {
         "code": entry.code,
         "name": entry.name,
         "severity": entry.severity.value,
         "category": entry.category.value,
-        "summary": zh.get("summary", entry.summary),
-        "message": zh.get("message", entry.message),
-        "why": zh.get("why", entry.why),
-        "fix": list(zh.get("fix", entry.fix)),
+        "summary": render_general(zh.get("summary", entry.summary), lang),
+        "message": render_general(zh.get("message", entry.message), lang),
+        "why": render_general(zh.get("why", entry.why), lang),
+        "fix": fix,
         "references": list(entry.references),
         "terms": list(entry.terms),
     }
@@ -268,7 +283,7 @@ def _parse_rule(raw: Any, path: str, index: int, tables: Tables) -> Rule:
     except ValueError:
         raise fail("category", f"'{raw.get('category')}' is not a known category") from None
     summary, message, why = (text(f) for f in DOC_FIELDS)
-    fix = text_list("fix")
+    fix, fix_on = _fix_items(raw.get("fix"), fail)
     references = text_list("references")
     for ref in references:
         if not ref.startswith("https://"):
@@ -288,10 +303,15 @@ def _parse_rule(raw: Any, path: str, index: int, tables: Tables) -> Rule:
     for other in suppressed_by:
         if not CODE_RE.match(other) or other == code:
             raise fail("suppressed_by", f"'{other}' is not another rule's code")
-    zh = raw.get("zh") or {}
-    if not isinstance(zh, Mapping) or set(map(str, zh)) - ZH_FIELDS:
+    zh = dict(raw.get("zh") or {})
+    if not isinstance(raw.get("zh") or {}, Mapping) or set(map(str, zh)) - ZH_FIELDS:
         raise fail("zh", f"expected a mapping with {', '.join(sorted(ZH_FIELDS))}")
-    allowed = when.placeholders() | {"devices"}
+    if "fix" in zh:
+        zh_fix, _ = _fix_items(zh["fix"], lambda fld, msg: fail(f"zh.{fld}", msg))
+        if len(zh_fix) != len(fix):
+            raise fail("zh.fix", f"has {len(zh_fix)} lines; the English fix has {len(fix)}")
+        zh["fix"] = list(zh_fix)
+    allowed = when.placeholders() | {"devices"} | {f"remedy.{name}" for name in _remedy_names()}
     for fld, template in [("message", message), ("why", why), *(("fix", f) for f in fix),
                           *((f"zh.{k}", v) for k, v in zh.items() if isinstance(v, str)),
                           *(("zh.fix", f) for f in zh.get("fix") or () if isinstance(f, str))]:
@@ -301,7 +321,40 @@ def _parse_rule(raw: Any, path: str, index: int, tables: Tables) -> Rule:
     return Rule(code=code, name=name, severity=severity, category=category, summary=summary, message=message,
                 why=why, fix=fix, references=references, terms=terms, added_in=added_in, when=when,
                 source_file=path, confidence=confidence, zh=dict(zh),
-                suppressed_by=suppressed_by)
+                suppressed_by=suppressed_by, fix_on=fix_on)
+
+
+FIX_OS = ("linux", "wsl", "windows", "macos")
+
+
+def _fix_items(value: Any, fail: Any) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """Fix lines: text, or ``{os: [linux, wsl, windows, macos], text: ...}`` for a line that applies
+    to some OSes only (a ``sudo`` line is no advice on Windows)."""
+    if not isinstance(value, list) or not value:
+        raise fail("fix", "expected a non-empty list")
+    texts: list[str] = []
+    ons: list[tuple[str, ...]] = []
+    for item in value:
+        on: tuple[str, ...] = ()
+        if isinstance(item, Mapping):
+            if set(map(str, item)) != {"os", "text"}:
+                raise fail("fix", "a fix line is text or {os: [OS, ...], text: ...}")
+            raw_on = item["os"]
+            if not isinstance(raw_on, list) or not raw_on or any(o not in FIX_OS for o in raw_on):
+                raise fail("fix", f"'os' must list some of {', '.join(FIX_OS)}")
+            on = tuple(str(o) for o in raw_on)
+            item = item["text"]
+        if not isinstance(item, str) or not item.strip():
+            raise fail("fix", "every item must be non-empty text")
+        texts.append(item.strip())
+        ons.append(on)
+    return tuple(texts), tuple(ons)
+
+
+def _remedy_names() -> tuple[str, ...]:
+    from envadvisor.remedies import REMEDIES
+
+    return tuple(REMEDIES)
 
 
 def _exceeds_nodes(doc: Any, limit: int) -> bool:
