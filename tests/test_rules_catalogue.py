@@ -10,6 +10,7 @@ import pytest
 from envadvisor.conditions import is_fact_key, template_placeholders
 from envadvisor.knowledge import Knowledge, load_knowledge
 from envadvisor.model import Category, Severity
+from envadvisor.remedies import REMEDIES
 from envadvisor.resources import data_dir, load_yaml_text
 
 REPO = Path(__file__).resolve().parent.parent
@@ -125,7 +126,8 @@ def test_every_fact_key_exists(knowledge: Knowledge) -> None:
             assert is_fact_key(key), (r.code, key)
         for template in (r.message, *r.fix):
             for ph in template_placeholders(template):
-                assert ph == "devices" or ph.startswith("table.") or is_fact_key(ph), (r.code, ph)
+                remedy = ph.startswith("remedy.") and ph[len("remedy."):] in REMEDIES
+                assert ph == "devices" or ph.startswith("table.") or remedy or is_fact_key(ph), (r.code, ph)
 
 
 def test_every_category_has_a_rule_except_env_file_and_probe_failed(knowledge: Knowledge) -> None:
