@@ -1121,7 +1121,7 @@ def _target_lints(
 ) -> Iterable[Finding]:
     from envadvisor.knowledge.tables import variant_cuda, version_ge
     from envadvisor.propose.fit import driver_fit, gpus_covered, target_from_facts
-    from envadvisor.propose.model import GpuTarget
+    from envadvisor.target import GpuTarget
 
     target = target_from_facts(facts, tables)
     what = _what_torch(res)
