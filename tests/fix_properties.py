@@ -36,6 +36,7 @@ TEMPLATE_PATTERNS = (
 UNKNOWN_PATTERNS = (
     re.compile(
         r"(?:cuda|torch|driver|version|up to|plugin|tensorflow|pytorch|python|nvcc|GPUs?|is|of)\s*unknown\b"
+        r"(?!\s+(?:to|by)\b)"
         r"|\(unknown\)|:\s*unknown\b|\bunknown\s*\(",
         re.IGNORECASE,
     ),
@@ -43,7 +44,8 @@ UNKNOWN_PATTERNS = (
 )
 # Where a line may name a build the driver cannot run: it says to update the driver first.
 DRIVER_UPDATE_WORDS = re.compile(
-    r"update the (?:NVIDIA )?driver|driver update|驱动(?:更新|升级)|(?:更新|升级)(?: NVIDIA )?驱动",
+    r"update the (?:NVIDIA )?driver|driver update|install the NVIDIA driver of branch|驱动(?:更新|升级)"
+    r"|(?:更新|升级)(?: NVIDIA )?驱动|安装 R\d+ 分支的 NVIDIA 驱动",
     re.IGNORECASE,
 )
 
@@ -177,6 +179,13 @@ def command_problems(text: str, target: Target, tables: Tables) -> list[str]:
         if m:
             problems.append(f"POSIX shell syntax {m.group(0)!r} on Windows")
 
+    if gpu_target and target.driver and not updates_driver and cudas:
+        for name, cc in target.gpus:
+            if tables.driver_supports_gpu(target.driver, cc, name, target.system) is False:
+                problems.append(
+                    f"{cudas[0][0]}: driver {target.driver} does not drive {name} ({cc}) at all, and the "
+                    "line does not say to change the driver first"
+                )
     if gpu_target and (target.driver or target.driver_cuda) and not updates_driver:
         for what, cuda in cudas:
             if _runs(tables, target, cuda) is False:

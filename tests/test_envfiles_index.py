@@ -42,6 +42,7 @@ ENTRY_KEYS = {
     "not_checked",
     "expect",
     "note",
+    "harness_note",
 }
 CODE_LISTS = ("errors", "warnings", "infos", "allowed", "must_not")
 
@@ -66,9 +67,12 @@ def entries() -> list[dict[str, Any]]:
 
 @cache
 def known_codes() -> frozenset[str]:
+    from envadvisor.lint import RETIRED_CODES
+
     rule_codes = {r.code for r in knowledge().rules}
     lints = load(REPO / "data" / "lint.yaml")["lints"]
-    return frozenset(rule_codes | {lint["code"] for lint in lints})
+    # a retired code may stay in must_not and one_of: it must never come back
+    return frozenset(rule_codes | {lint["code"] for lint in lints} | set(RETIRED_CODES))
 
 
 def codes_named(entry: dict[str, Any]) -> set[str]:

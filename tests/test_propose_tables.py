@@ -12,9 +12,9 @@ from functools import cache
 
 import pytest
 
+from envadvisor.check import check
 from envadvisor.envfile import parse
 from envadvisor.knowledge.tables import arch_covers, variant_cuda, version_ge
-from envadvisor.lint import check
 from envadvisor.model import Facts, OsFacts
 from envadvisor.propose import ProposeOptions, propose
 from envadvisor.target import TargetOverrides, apply_overrides

@@ -135,7 +135,9 @@ class Context:
             _, name, attr = key.split(".", 2)
             pkg = self.facts.packages.get(canonical_name(name))
             if pkg is None:
-                return None, "missing" if "packages" in self.facts.reasons else "absent"
+                reasons = self.facts.reasons
+                known_absent = "packages" not in reasons and f"packages.{canonical_name(name)}" not in reasons
+                return None, "absent" if known_absent else "missing"
             value = getattr(pkg, attr, None)
         else:
             value = resolve(self.facts, key)
@@ -145,6 +147,7 @@ class Context:
                 and len(parts) == 3
                 and parts[0] == "frameworks"
                 and resolve(self.facts, f"frameworks.{parts[1]}.version") is None
+                and f"frameworks.{parts[1]}" not in self.facts.reasons
             ):
                 return None, "absent"  # the framework is not installed (nothing else about it is known)
         if value is None or (value == () and self.has_reason(key)):
@@ -659,6 +662,21 @@ def _p_torchaudio_matches(ctx: Context, args: Sequence[Any]) -> Tri:
     if release is not None:
         _derive(ctx, "expected_torchaudio", release.torchaudio)
     return ctx.tables.torchaudio_matches_torch(str(args[0]), str(args[1]))
+
+
+def _p_local_cuda_majors_differ(ctx: Context, args: Sequence[Any]) -> Tri:
+    """Two wheels' local versions (2.6.0+cu124, 0.21.0+cu118) name builds for different CUDA majors, or
+    one a CUDA build and the other the CPU build: torchvision's operators refuse to load. Unknown when
+    either has no local version (PyPI's own wheels do not say)."""
+    tags = []
+    for version in args:
+        m = re.search(r"\+(cu\d{2,3}|cpu)\b", str(version))
+        if m is None:
+            return None
+        tag = m.group(1)
+        tags.append("cpu" if tag == "cpu" else tag[2:-1])
+        _derive(ctx, f"local_{len(tags)}", m.group(1))
+    return tags[0] != tags[1]
 
 
 def _p_torch_supports_numpy2(ctx: Context, args: Sequence[Any]) -> Tri:
@@ -1389,6 +1407,8 @@ PREDICATES: dict[str, Predicate] = {
                              doc="the glibc is at least what the PyPI tensorflow wheels need"),
     "torch_supports_numpy2": Predicate(_p_torch_supports_numpy2, 2, frozenset({"numpy2_first_torch"}),
                                        frozenset({1}), "torch's wheels for this OS work with NumPy 2"),
+    "local_cuda_majors_differ": Predicate(_p_local_cuda_majors_differ, 2, frozenset({"local_1", "local_2"}),
+                                          doc="two wheels' +cuXYZ/+cpu tags name different CUDA majors"),
     "tf_supports_numpy2": Predicate(_p_tf_supports_numpy2, 1, frozenset({"numpy2_first_tf"})),
     "python_is_eol": Predicate(_p_python_is_eol, 1, frozenset({"eol_date"})),
     "transformers_python_ok": Predicate(_p_transformers_python_ok, 2, frozenset({"python_min"})),
@@ -1617,7 +1637,7 @@ class RemedySource(Protocol):
     """Computes ``{remedy.*}`` fix commands for the facts being judged
     (:class:`envadvisor.remedies.Remedies`)."""
 
-    def value(self, name: str, lang: str) -> str | None: ...
+    def value(self, name: str, lang: str, derived: Mapping[str, str]) -> str | None: ...
 
 
 def render_template(template: str, ctx: Context, lang: str = "en", *, drop_when_unknown: bool = False
@@ -1636,7 +1656,7 @@ def render_template(template: str, ctx: Context, lang: str = "en", *, drop_when_
         if key.startswith("table."):
             return ctx.derived.get(key[6:])
         if key.startswith("remedy."):
-            return ctx.remedies.value(key[7:], lang) if ctx.remedies is not None else None
+            return ctx.remedies.value(key[7:], lang, ctx.derived) if ctx.remedies is not None else None
         found, state = ctx.lookup(key)
         if state != "known":
             return None
@@ -1656,8 +1676,12 @@ def render_template(template: str, ctx: Context, lang: str = "en", *, drop_when_
 
         return _PLACEHOLDER_RE.sub(sub, text), missing
 
+    dropped = False
+
     def segment(m: re.Match[str]) -> str:
+        nonlocal dropped
         text, missing = fill(m.group(1))
+        dropped = dropped or bool(missing)
         return "" if missing else text
 
     text, missing = fill(_SEGMENT_RE.sub(segment, template))
@@ -1667,7 +1691,7 @@ def render_template(template: str, ctx: Context, lang: str = "en", *, drop_when_
         from envadvisor.placeholders import general_words
 
         text = _PLACEHOLDER_RE.sub(lambda m: general_words(m.group(1), lang), text)
-    return _tidy(text)
+    return _tidy(text) if dropped else text
 
 
 def render_general(template: str, lang: str = "en") -> str:
@@ -1676,13 +1700,13 @@ def render_general(template: str, lang: str = "en") -> str:
     from envadvisor.placeholders import general_words
 
     text = _SEGMENT_RE.sub(lambda m: m.group(1), template)
-    return _tidy(_PLACEHOLDER_RE.sub(lambda m: general_words(m.group(1), lang), text))
+    return _PLACEHOLDER_RE.sub(lambda m: general_words(m.group(1), lang), text)
 
 
 _TIDY = (
     (re.compile(r"([(（])\s*[;；,，]\s*"), r"\1"),  # "(; x)" left by an omitted first segment
     (re.compile(r"\s*[;；,，]\s*([)）])"), r"\1"),  # "(x; )"
-    (re.compile(r"\s*(?:\(\s*\)|（\s*）)"), ""),  # "()" when every segment inside was omitted
+    (re.compile(r"\s+\(\s*\)|\s*（\s*）"), ""),  # " ()" when every segment inside was omitted
     (re.compile(r"(?<=\S) {2,}(?=\S)"), " "),
 )
 

@@ -32,16 +32,19 @@ def evaluate(
     today: _dt.date | None = None,
     quotes: Mapping[str, tuple[str, ...]] | None = None,
     lang: str = "en",
+    remedies: str = "commands",
 ) -> Evaluation:
     """Run every rule over ``facts``. ``today`` (default: the system date) decides end-of-life rules;
     ``quotes`` (fact key or signature id -> report lines, from a pasted report) are attached to findings.
-    ``lang='zh'`` renders message/why/fix from a rule's Chinese text where it has one."""
+    ``lang='zh'`` renders message/why/fix from a rule's Chinese text where it has one. ``remedies``
+    says what computed fixes are: ``commands`` to run on the machine, or ``file`` (``check``): the lines
+    to write in the environment file."""
     day = today or _dt.date.today()
     fired: dict[str, Finding] = {}
     unknown: dict[str, NotEvaluated] = {}
-    remedies = _LazyRemedies(facts, knowledge.tables)
+    source = _LazyRemedies(facts, knowledge.tables, remedies)
     for rule in knowledge.rules:
-        ctx = Context(facts=facts, tables=knowledge.tables, today=day, remedies=remedies)
+        ctx = Context(facts=facts, tables=knowledge.tables, today=day, remedies=source)
         outcome = rule.when.evaluate(ctx)
         if outcome.value is True:
             fired[rule.code] = _finding(rule, ctx, quotes or {}, lang)
@@ -62,17 +65,18 @@ class _LazyRemedies:
     """The computed fixes of one evaluation; the decision behind them loads only when a fired rule's fix
     asks for one (most runs never do, and ``diagnose`` start-up stays fast)."""
 
-    def __init__(self, facts: Facts, tables: Tables) -> None:
+    def __init__(self, facts: Facts, tables: Tables, mode: str) -> None:
         self._facts = facts
         self._tables = tables
+        self._mode = mode
         self._remedies: Any = None
 
-    def value(self, name: str, lang: str) -> str | None:
+    def value(self, name: str, lang: str, derived: Mapping[str, str]) -> str | None:
         if self._remedies is None:
             from envadvisor.remedies import Remedies
 
-            self._remedies = Remedies(self._facts, self._tables)
-        value: str | None = self._remedies.value(name, lang)
+            self._remedies = Remedies(self._facts, self._tables, self._mode)
+        value: str | None = self._remedies.value(name, lang, derived)
         return value
 
 

@@ -1,51 +1,38 @@
-"""``envadvisor check FILE``: lint an environment.yml and hold it against a target machine.
+"""The file lints of ``envadvisor check``: what is wrong with an environment.yml on any machine.
 
-Two kinds of findings come out, both :class:`~envadvisor.model.Finding` values:
-
-* **File lints** (codes EA950-EA989, documented in ``data/lint.yaml``): legacy channels and packages,
-  MatchSpec pitfalls, pip/conda mixing, two pip blocks, unknown keys. They need no facts.
-* **Target findings**: the file is *resolved* (what would ``conda env create`` install? the pinned or
-  newest torch, its CUDA variant and GPU code, TensorFlow, Transformers, Python) into the facts of the
-  target machine with that environment installed, and the diagnose rules engine runs over them, so the
-  findings are the ones ``diagnose`` would report after creating the file (same codes, same categories).
-  A few questions only a file can raise (a conda-forge CUDA 13 build on an old glibc, CUDA packages in a
-  file for macOS, GPU TensorFlow on native Windows) have EA990-EA999 lints; they also stand in for a category
-  the rules engine could not judge.
+Codes EA940-EA989, documented in ``data/lint.yaml`` (EA990-EA999: the few questions only conda
+packaging raises, in :mod:`envadvisor.check`): legacy channels and packages, MatchSpec pitfalls,
+pip/conda mixing, two pip blocks, two CUDA runtimes that disagree, unknown keys. The specs are parsed
+here once (:func:`decode`); what they install is :mod:`envadvisor.resolve`'s question, and a lint that
+names a version in its fix takes it from that resolution.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from envadvisor.envfile import Entry, EnvFile
 from envadvisor.errors import DataFileError
-from envadvisor.model import Category, Finding, NotEvaluated, Severity, canonical_name
+from envadvisor.model import Category, Finding, Severity, canonical_name
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
 
-    from envadvisor.knowledge import Knowledge
     from envadvisor.knowledge.tables import Tables
-    from envadvisor.model import Facts
+    from envadvisor.resolve import Installed
+    from envadvisor.target import Target
 
 LINT_FILE = "lint.yaml"
-_CODE_RE = re.compile(r"^EA9[5-9]\d$")
+# Codes retired when the diagnose rules took over judging what a file installs (EA010, EA001, EA020 and
+# EA021, EA040, EA043, EA102 say it now); never reused.
+RETIRED_CODES = ("EA990", "EA991", "EA992", "EA993", "EA997", "EA998")
+_CODE_RE = re.compile(r"^EA9(?:4[0-8]|[5-9]\d)$")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 _DOC_FIELDS = ("summary", "message", "why")
-
-_FILE_ONLY_CATEGORIES = frozenset({Category.ENV_FILE, Category.DUPLICATE_INSTALL})
-# Target lints about conda packaging the rules engine cannot see (CUDA packages for macOS, the glibc a
-# conda-forge CUDA 13 build needs, a CUDA line conda-forge does not build): always reported. The other
-# EA99x lints stand in for a category only when the engine said nothing about it.
-_FILE_ONLY_TARGET_LINTS = frozenset({"EA994", "EA996", "EA999"})
-
-# Keys of the resolved facts that the file decides; an engine finding that rests on none of them is
-# about the machine, not the file, and is left to `diagnose`.
-FILE_FACT_PREFIXES = ("python.", "frameworks.", "packages.", "cudnn.", "conda.")
 
 # conda-forge packages that run-depend on conda pytorch (accelerate: conda-forge/accelerate-feedstock
 # recipe; torchvision/torchaudio are built against pytorch).
@@ -56,7 +43,7 @@ LEGACY_DEFAULT_CHANNELS = ("defaults", "anaconda", "main", "r", "msys2")
 _ANACONDA_URL_RE = re.compile(r"^https?://repo\.anaconda\.com/pkgs/", re.IGNORECASE)
 _EXPORT_BUILD_RE = re.compile(r"^[A-Za-z0-9_]*?h[0-9a-f]{7}(?:_\d+)?$")
 _LOCAL_TAG_RE = re.compile(r"\+(cu\d+|cpu|rocm[\d.]+)\b", re.IGNORECASE)
-_VARIANT_URL_RE = re.compile(
+VARIANT_URL_RE = re.compile(
     r"download\.pytorch\.org/whl/(?:nightly/)?(cu\d{2,3}|cpu|rocm[\d.]+)", re.IGNORECASE
 )
 
@@ -114,7 +101,7 @@ def parse_catalogue(doc: object, path: str) -> Mapping[str, LintDoc]:
             raise fail("-", "expected a mapping")
         code = str(raw.get("code") or "")
         if not _CODE_RE.match(code):
-            raise fail("code", f"'{code}' is not in the lint range EA950-EA999")
+            raise fail("code", f"'{code}' is not in the lint ranges EA940-EA948, EA950-EA999")
         if code in out:
             raise fail("code", "duplicate code")
         name = str(raw.get("name") or "")
@@ -164,7 +151,7 @@ class _Blank(dict[str, Any]):
         return "?"
 
 
-def _finding(code: str, lang: str, evidence: Mapping[str, Any], severity: Severity | None = None) -> Finding:
+def finding(code: str, lang: str, evidence: Mapping[str, Any], severity: Severity | None = None) -> Finding:
     doc = catalogue()[code]
     zh = doc.zh if lang == "zh" else {}
     values = _Blank({k: ("?" if v is None else v) for k, v in evidence.items()})
@@ -258,6 +245,8 @@ def parse_conda_spec(text: str) -> CondaSpec:
             # build (an export's h1234abc_0) pins one exact package on purpose
             exact_with_build = not version.endswith("*") and "*" in build
     elif rest[0] in "<>!=~":
+        # conda reads "python >= 3.8" and ">=3.8, <3.11" as ">=3.8" and ">=3.8,<3.11" (bounded: linear)
+        rest = re.sub(r"(==|!=|<=|>=|~=|<|>)\s{1,64}", r"\1", ",".join(p.strip() for p in rest.split(",")))
         # "VERSION BUILD": the last word is the build when it looks like one (split in code: a lazy
         # pattern before an optional group backtracks quadratically on a long line)
         words = rest.rsplit(None, 1)
@@ -329,6 +318,9 @@ def parse_pip_line(text: str) -> PipLine:
         (".whl", ".tar.gz", ".zip")
     ):
         return PipLine(text, "reference")
+    if re.match(r"^[\w.-]+[/\\]", line) and " @ " not in line:
+        # pip reads a name with a path separator as a local project path (pip's _looks_like_path)
+        return PipLine(text, "reference")
     try:
         req = Requirement(line)
     except InvalidRequirement as exc:
@@ -360,7 +352,7 @@ class _Pip:
 
 
 @dataclass
-class _Decoded:
+class Decoded:
     env: EnvFile
     conda: list[_Conda]
     pip: list[_Pip]  # the pip lines conda installs (the last block)
@@ -388,7 +380,7 @@ class _Decoded:
         return [c.text.rstrip("/").lower() for c in self.env.channels]
 
 
-def _decode(env: EnvFile) -> _Decoded:
+def decode(env: EnvFile) -> Decoded:
     conda = []
     for e in env.conda:
         try:
@@ -403,7 +395,7 @@ def _decode(env: EnvFile) -> _Decoded:
             except SpecError as exc:
                 pip_all.append(_Pip(e, None, str(exc)))
     effective = {id(e) for e in env.pip}
-    return _Decoded(env, conda, [p for p in pip_all if id(p.entry) in effective], pip_all)
+    return Decoded(env, conda, [p for p in pip_all if id(p.entry) in effective], pip_all)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -412,18 +404,43 @@ def _decode(env: EnvFile) -> _Decoded:
 
 
 def lint(env: EnvFile, *, lang: str = "en", tables: Tables | None = None) -> tuple[Finding, ...]:
-    """The file lints (EA950-EA989): what is wrong with the file on any machine."""
-    return tuple(_sorted(_lint(_decode(env), lang, tables)))
+    """The file lints: what is wrong with the file on any machine (with the tables, what the file pins
+    is resolved first, for the target-free lints that name versions)."""
+    d = decode(env)
+    installed = None
+    if tables is not None:
+        from envadvisor.model import Facts
+        from envadvisor.resolve import resolve
+
+        installed = resolve(d, Facts(), tables)
+    return tuple(_sorted(lint_decoded(d, lang, tables, installed=installed)))
 
 
-def _lint(d: _Decoded, lang: str, tables: Tables | None) -> Iterable[Finding]:
+def lint_decoded(
+    d: Decoded,
+    lang: str,
+    tables: Tables | None,
+    *,
+    installed: Installed | None = None,
+    target: Target | None = None,
+) -> Iterable[Finding]:
+    """The file lints of a decoded file; with what it installs (and on which target), a fix names the
+    versions to write instead of a stand-in."""
+    ctx = _LintContext(tables, installed, target)
+    yield from _lint(d, lang, ctx)
+    yield from _lint_runtimes(d, lang, ctx)
+    yield from _lint_tensorflow_gpu(d, lang, ctx)
+    yield from _lint_frameworks(d, lang, ctx)
+
+
+def _lint(d: Decoded, lang: str, ctx: _LintContext) -> Iterable[Finding]:
     env = d.env
     for e in env.unknown_keys:
-        yield _finding("EA951", lang, {"line": e.line, "key": e.text})
+        yield finding("EA951", lang, {"line": e.line, "key": e.text})
     for e in env.lock_keys:
-        yield _finding("EA952", lang, {"line": e.line, "key": e.text})
+        yield finding("EA952", lang, {"line": e.line, "key": e.text})
     for e in env.duplicate_keys:
-        yield _finding("EA953", lang, {"line": e.line, "key": e.text})
+        yield finding("EA953", lang, {"line": e.line, "key": e.text})
     if env.name is not None:
         problem = None
         if any(ch in env.name for ch in "/ :#"):
@@ -433,25 +450,25 @@ def _lint(d: _Decoded, lang: str, tables: Tables | None) -> Iterable[Finding]:
         elif not env.name.strip():
             problem = "is empty"
         if problem:
-            yield _finding("EA954", lang, {"line": env.name_line, "env_name": env.name, "problem": problem})
-    yield from _lint_channels(d, lang, tables)
-    yield from _lint_conda_specs(d, lang)
-    yield from _lint_pip(d, lang)
+            yield finding("EA954", lang, {"line": env.name_line, "env_name": env.name, "problem": problem})
+    yield from _lint_channels(d, lang, ctx)
+    yield from _lint_conda_specs(d, lang, ctx)
+    yield from _lint_pip(d, lang, ctx)
     yield from _lint_mixing(d, lang)
-    yield from _lint_frameworks(d, lang, tables)
 
 
-def _lint_channels(d: _Decoded, lang: str, tables: Tables | None) -> Iterable[Finding]:
+def _lint_channels(d: Decoded, lang: str, ctx: _LintContext) -> Iterable[Finding]:
+    tables = ctx.tables
     names = d.channel_names
     has_forge = any(n in ("conda-forge",) or n.endswith("/conda-forge") for n in names)
     for e in d.env.channels:
         n = e.text.rstrip("/").lower()
         if has_forge and (n in LEGACY_DEFAULT_CHANNELS or _ANACONDA_URL_RE.match(n)):
-            yield _finding("EA955", lang, {"line": e.line, "channel": e.text})
+            yield finding("EA955", lang, {"line": e.line, "channel": e.text})
         if has_forge and (n == "nvidia" or n.endswith("/nvidia")):
-            yield _finding("EA961", lang, {"line": e.line, "channel": e.text})
+            yield finding("EA961", lang, {"line": e.line, "channel": e.text, **_cuda_pin_words(ctx)})
     if has_forge and "nodefaults" not in names:
-        yield _finding("EA956", lang, {"line": d.env.channels[0].line if d.env.channels else None})
+        yield finding("EA956", lang, {"line": d.env.channels[0].line if d.env.channels else None})
     torch_version = _pinned_torch_line(d)
     legacy_ok = (
         torch_version is not None
@@ -470,7 +487,7 @@ def _lint_channels(d: _Decoded, lang: str, tables: Tables | None) -> Iterable[Fi
     ]
     for e in uses_channel:
         detail = f"; the file pins torch {torch_version}" if legacy_ok else f"; it has nothing after {last}"
-        yield _finding(
+        yield finding(
             "EA957",
             lang,
             {"line": e.line, "channel": e.text, "detail": detail},
@@ -478,7 +495,7 @@ def _lint_channels(d: _Decoded, lang: str, tables: Tables | None) -> Iterable[Fi
         )
 
 
-def _lint_conda_specs(d: _Decoded, lang: str) -> Iterable[Finding]:
+def _lint_conda_specs(d: Decoded, lang: str, ctx: _LintContext) -> Iterable[Finding]:
     pytorch_channel = any(n in ("pytorch",) for n in d.channel_names)
     exported = []
     for c in d.conda:
@@ -488,92 +505,117 @@ def _lint_conda_specs(d: _Decoded, lang: str) -> Iterable[Finding]:
             problem = c.error or "cannot parse"
             if text.lstrip().startswith("-") or "invalid bracket" in problem:
                 kind = "a pip option" if text.lstrip().startswith("-") else "pip extras in brackets"
-                yield _finding("EA965", lang, {"line": line, "spec": text, "problem": kind})
+                yield finding("EA965", lang, {"line": line, "spec": text, "problem": kind})
             else:
-                yield _finding("EA964", lang, {"line": line, "spec": text, "problem": problem})
+                yield finding("EA964", lang, {"line": line, "spec": text, "problem": problem})
             continue
         s = c.spec
         if s.version and _LOCAL_TAG_RE.search(s.version):
-            yield _finding("EA965", lang, {"line": line, "spec": text, "problem": "a +local version tag"})
+            yield finding("EA965", lang, {"line": line, "spec": text, "problem": "a +local version tag"})
         if (
             s.version
             and s.version.startswith("==")
             and re.fullmatch(r"==\s*\d+(\.\d+)?", s.version)
             and not s.build
+            and _has_patch_releases(ctx, s.key, s.version.lstrip("= "))
         ):
-            yield _finding(
+            yield finding(
                 "EA962", lang, {"line": line, "spec": text, "name": s.name, "version": s.version.lstrip("= ")}
             )
         if s.exact_with_build and s.version and len(s.version.split(".")) <= 2:
-            yield _finding(
+            yield finding(
                 "EA963",
                 lang,
                 {"line": line, "spec": text, "name": s.name, "version": s.version, "build": s.build},
             )
         if s.bare_words:
-            yield _finding("EA966", lang, {"line": line, "spec": text, "name": s.name, "version": s.version})
+            yield finding("EA966", lang, {"line": line, "spec": text, "name": s.name, "version": s.version})
         if s.key == "pytorch-cuda":
             detail = (
                 "; kept only because the pytorch channel is listed"
                 if pytorch_channel
                 else "; without '-c pytorch -c nvidia' it cannot be found"
             )
-            yield _finding(
+            yield finding(
                 "EA958",
                 lang,
-                {"line": line, "spec": text, "detail": detail},
+                {
+                    "line": line,
+                    "spec": text,
+                    "detail": detail,
+                    **_cuda_pin_words(ctx, _conda_line(s.version)),
+                },
                 severity=Severity.WARNING if pytorch_channel else None,
             )
         if s.key in ("cpuonly", "pytorch-mutex"):
-            yield _finding("EA959", lang, {"line": line, "spec": text})
+            yield finding("EA959", lang, {"line": line, "spec": text})
         if s.key == "cudatoolkit":
             major = _major(s.version)
-            if major is not None and major <= 11:
+            words = _cuda_pin_words(ctx, _conda_line(s.version))
+            tf = ctx.installed.get("tensorflow") if ctx.installed is not None else None
+            if (
+                major is not None
+                and major <= 11
+                and tf is not None
+                and ctx.tables is not None
+                and ctx.tables.tf_native_windows_gpu(tf.version)
+            ):
+                pass  # the runtime TensorFlow <= 2.10's own recipe installs (conda-forge cudatoolkit/cudnn)
+            elif major is not None and major <= 11:
                 detail = (
-                    f" (CUDA {s.version}: fine for a stack that needs CUDA 11, such as TensorFlow <= 2.10 "
-                    "on Windows)"
+                    f" (CUDA {s.version}: the runtime an old stack such as TensorFlow <= 2.10 on native "
+                    "Windows was tested with; conda-forge carries cudatoolkit up to 11.8)"
                 )
-                yield _finding(
-                    "EA960", lang, {"line": line, "spec": text, "detail": detail}, severity=Severity.INFO
-                )
-            else:
-                yield _finding(
+                yield finding(
                     "EA960",
                     lang,
-                    {"line": line, "spec": text, "detail": "; CUDA 12 and newer use cuda-version"},
+                    {"line": line, "spec": text, "detail": detail, **words},
+                    severity=Severity.INFO,
+                )
+            else:
+                yield finding(
+                    "EA960",
+                    lang,
+                    {"line": line, "spec": text, "detail": "; CUDA 12 and newer use cuda-version", **words},
                 )
         if s.build and _EXPORT_BUILD_RE.match(s.build):
             exported.append(c)
     if len(exported) >= 3:
         first = exported[0]
-        yield _finding(
+        yield finding(
             "EA979", lang, {"count": len(exported), "spec": first.entry.text, "line": first.entry.line}
         )
     gpu = d.conda_named("pytorch-gpu")
     cpu = d.conda_named("pytorch-cpu")
     if gpu and cpu:
-        yield _finding("EA980", lang, {"gpu_line": gpu[0].entry.line, "cpu_line": cpu[0].entry.line})
+        yield finding("EA980", lang, {"gpu_line": gpu[0].entry.line, "cpu_line": cpu[0].entry.line})
 
 
-def _lint_pip(d: _Decoded, lang: str) -> Iterable[Finding]:
+def _lint_pip(d: Decoded, lang: str, ctx: _LintContext) -> Iterable[Finding]:
     env = d.env
     if len(env.pip_blocks) > 1:
         for block in env.pip_blocks[1:]:
-            yield _finding("EA967", lang, {"line": block.line, "count": len(block.entries)})
+            yield finding("EA967", lang, {"line": block.line, "count": len(block.entries)})
     for block in env.pip_blocks:
         if not block.entries:
-            yield _finding("EA969", lang, {"line": block.line})
+            yield finding("EA969", lang, {"line": block.line})
     if env.pip_blocks and not d.conda_named("pip"):
-        yield _finding("EA968", lang, {"line": env.pip_blocks[0].line})
+        yield finding("EA968", lang, {"line": env.pip_blocks[0].line})
     for e in env.other_installers:
-        yield _finding("EA978", lang, {"line": e.line, "key": e.text})
+        yield finding("EA978", lang, {"line": e.line, "key": e.text})
     for p in d.pip_all:
         if p.line is None:
-            yield _finding("EA970", lang, {"line": p.entry.line, "spec": p.entry.text, "problem": p.error})
+            yield finding("EA970", lang, {"line": p.entry.line, "spec": p.entry.text, "problem": p.error})
     for p in d.pip_options("--index-url", "-i", written=True):
-        yield _finding("EA971", lang, {"line": p.entry.line, "url": p.line.value if p.line else "?"})
+        url = p.line.value if p.line and p.line.value else "--index-url"
+        m = VARIANT_URL_RE.search(url)
+        yield finding(
+            "EA971",
+            lang,
+            {"line": p.entry.line, "url": url, **_torch_pin_words(ctx, m.group(1).lower() if m else None)},
+        )
     variant_urls = [
-        (p, _VARIANT_URL_RE.search(p.line.value or ""))
+        (p, VARIANT_URL_RE.search(p.line.value or ""))
         for p in d.pip_options("--extra-index-url", "--find-links", "-f", written=True)
         if p.line is not None
     ]
@@ -584,22 +626,21 @@ def _lint_pip(d: _Decoded, lang: str) -> Iterable[Finding]:
         exact = [s for s in req.specifier if s.operator in ("==", "===") and "+" in s.version]
         for opt, m in variant_urls:
             if m and not exact:
-                yield _finding(
+                yield finding(
                     "EA972",
                     lang,
                     {
                         "line": p.entry.line,
                         "spec": p.entry.text,
                         "variant": m.group(1).lower(),
-                        "url": opt.line.value if opt.line else "?",
+                        "url": opt.line.value if opt.line else "--extra-index-url",
+                        **_torch_pin_words(ctx, m.group(1).lower()),
                     },
                 )
                 break
-    for p in d.pip_named("tensorflow-gpu", written=True):
-        yield _finding("EA975", lang, {"line": p.entry.line, "spec": p.entry.text})
 
 
-def _lint_mixing(d: _Decoded, lang: str) -> Iterable[Finding]:
+def _lint_mixing(d: Decoded, lang: str) -> Iterable[Finding]:
     pairs = [
         ("torch", TORCH_CONDA_NAMES, ("torch",)),
         ("TensorFlow", TF_NAMES, TF_NAMES),
@@ -610,7 +651,7 @@ def _lint_mixing(d: _Decoded, lang: str) -> Iterable[Finding]:
         conda = d.conda_named(*conda_names)
         pip = d.pip_named(*pip_names, written=True)
         if conda and pip:
-            yield _finding(
+            yield finding(
                 "EA973",
                 lang,
                 {
@@ -625,7 +666,7 @@ def _lint_mixing(d: _Decoded, lang: str) -> Iterable[Finding]:
     if pip_torch:
         for c in d.conda_named(*CONDA_TORCH_DEPENDENTS):
             assert c.spec is not None
-            yield _finding(
+            yield finding(
                 "EA974",
                 lang,
                 {
@@ -637,294 +678,211 @@ def _lint_mixing(d: _Decoded, lang: str) -> Iterable[Finding]:
             )
 
 
-def _lint_frameworks(d: _Decoded, lang: str, tables: Tables | None) -> Iterable[Finding]:
+def _lint_frameworks(d: Decoded, lang: str, ctx: _LintContext) -> Iterable[Finding]:
     tf = d.pip_named(*TF_NAMES, written=True) + d.conda_named(*TF_NAMES)
     if not tf:
         return
     for t in d.pip_named("transformers", written=True):
         req = t.line.requirement if t.line else None
         if req is not None and _allows(req.specifier, "5.0"):
-            yield _finding("EA976", lang, {"line": t.entry.line, "spec": t.entry.text})
+            yield finding("EA976", lang, {"line": t.entry.line, "spec": t.entry.text})
     for c in d.conda_named("transformers"):
         assert c.spec is not None
         if _conda_allows(c.spec.version, "5.0"):
-            yield _finding("EA976", lang, {"line": c.entry.line, "spec": c.entry.text})
+            yield finding("EA976", lang, {"line": c.entry.line, "spec": c.entry.text})
     transformers = d.pip_named("transformers", written=True) + d.conda_named("transformers")
     if transformers and not (d.pip_named("tf-keras", written=True) or d.conda_named("tf-keras")):
         first = tf[0]
-        version = _tf_version_of(first, tables)
-        keras3 = tables.tf_uses_keras3(version) if tables is not None and version else None
+        resolved = ctx.installed.get("tensorflow") if ctx.installed is not None else None
+        version = resolved.version if resolved is not None else None
+        keras3 = ctx.tables.tf_uses_keras3(version) if ctx.tables is not None and version else None
         if keras3 or (keras3 is None and version is None):
-            yield _finding("EA977", lang, {"line": first.entry.line, "spec": first.entry.text})
+            yield finding("EA977", lang, {"line": first.entry.line, "spec": first.entry.text})
 
 
 # --------------------------------------------------------------------------------------------------
-# Resolution: what the file installs on the target
+# Lints that name versions: CUDA runtimes that disagree, tensorflow-gpu by its real history
 # --------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class Resolution:
-    """What ``conda env create`` would most likely install from the file on the target (None: unknown)."""
-
-    python: str | None = None
-    torch_source: str | None = None  # conda-forge | pytorch-channel | pip
-    torch_version: str | None = None
-    torch_variant: str | None = None  # cu126 / cpu / mps
-    torch_cuda: str | None = None
-    torch_arch_list: tuple[str, ...] = ()
-    torch_cudnn: str | None = None
-    tensorflow_version: str | None = None
-    tensorflow_cuda_build: bool | None = None
-    tensorflow_and_cuda: bool = False
-    tensorflow_cuda: str | None = None
-    tensorflow_cudnn: str | None = None
-    transformers_version: str | None = None
-    tf_keras_version: str | None = None
-    jax_cuda: str | None = None
-    conda_cuda: str | None = None  # cuda-version / pytorch-cuda / cudatoolkit pin
-    conda_cuda_from: str | None = None
-    glibc_needed: str | None = None
-    notes: tuple[str, ...] = ()
+class _LintContext:
+    tables: Tables | None
+    installed: Installed | None
+    target: Target | None
 
 
-def resolve(env: EnvFile, facts: Facts, tables: Tables) -> Resolution:
-    return _resolve(_decode(env), facts, tables)
+def _lint_runtimes(d: Decoded, lang: str, ctx: _LintContext) -> Iterable[Finding]:
+    """Two lines that pin CUDA runtimes of different versions (EA940).
 
-
-def _resolve(d: _Decoded, facts: Facts, tables: Tables) -> Resolution:
-    from envadvisor.knowledge.tables import variant_cuda
-    from envadvisor.propose.fit import target_from_facts
-
-    target = target_from_facts(facts, tables)
-    notes: list[str] = []
-    out: dict[str, Any] = {}
-    py = d.conda_named("python")
-    if py and py[0].spec is not None and py[0].spec.version:
-        m = re.fullmatch(r"(?:==?)?\s*(\d+\.\d+)(?:\.\d+)?\.?\*?", py[0].spec.version.strip())
-        out["python"] = m.group(1) if m else None
-    # conda CUDA pins
-    cv = d.conda_named("cuda-version")
-    pc = d.conda_named("pytorch-cuda")
-    ct = d.conda_named("cudatoolkit")
-    for entries in (cv, pc, ct):
-        if entries and entries[0].spec is not None and entries[0].spec.version:
-            m = re.search(r"(\d+)(?:\.(\d+))?", entries[0].spec.version)
-            if m:
-                out["conda_cuda"] = m.group(0)
-                out["conda_cuda_from"] = entries[0].entry.text
-                break
-    # torch
-    conda_torch = d.conda_named(*TORCH_CONDA_NAMES)
-    pip_torch = d.pip_named("torch")
-    if pip_torch:
-        _resolve_pip_torch(d, pip_torch[0], target, tables, out)
-    elif conda_torch:
-        _resolve_conda_torch(d, conda_torch, target, tables, out, notes)
-    if out.get("torch_variant") and not out.get("torch_cuda"):
-        out["torch_cuda"] = variant_cuda(out["torch_variant"])
-    # TensorFlow
-    tf_pip = d.pip_named(*TF_NAMES)
-    tf_conda = d.conda_named(*TF_NAMES)
-    if tf_pip or tf_conda:
-        first: Any = tf_pip[0] if tf_pip else tf_conda[0]
-        version = _tf_version_of(first, tables) or tables.newest_tensorflow
-        out["tensorflow_version"] = version
-        extras = (
-            set(first.line.requirement.extras) if tf_pip and first.line and first.line.requirement else set()
-        )
-        and_cuda = "and-cuda" in extras
-        out["tensorflow_and_cuda"] = and_cuda
-        if target.system == "windows":
-            out["tensorflow_cuda_build"] = bool(tables.tf_native_windows_gpu(version)) and bool(ct)
-        elif target.system == "linux":
-            conda_spec = tf_conda[0].spec if tf_conda else None
-            conda_gpu = conda_spec is not None and (
-                conda_spec.key == "tensorflow-gpu" or (conda_spec.build or "").startswith("cuda")
-            )
-            out["tensorflow_cuda_build"] = and_cuda or conda_gpu
-        else:
-            out["tensorflow_cuda_build"] = False
-        if out["tensorflow_cuda_build"]:
-            pins = tables.tf_and_cuda_pins(version) if and_cuda else None
-            cfg = tables.tf_tested_config(version, target.system)
-            out["tensorflow_cuda"] = pins.cuda if pins else (cfg.cuda if cfg else None)
-            out["tensorflow_cudnn"] = pins.cudnn if pins else (cfg.cudnn if cfg else None)
-    # transformers / tf-keras
-    tr_pip = d.pip_named("transformers")
-    tr_conda = d.conda_named("transformers")
-    if tr_pip or tr_conda:
-        out["transformers_version"] = _transformers_version(tr_pip, tr_conda, tables)
-    keras = d.pip_named("tf-keras")
-    if keras and keras[0].line and keras[0].line.requirement is not None and out.get("tensorflow_version"):
-        spec = keras[0].line.requirement.specifier
-        out["tf_keras_version"] = (
-            _pep440_pick(spec, [out["tensorflow_version"]]) if str(spec) else out["tensorflow_version"]
-        )
-    jax = d.pip_named("jax")
-    if jax and jax[0].line and jax[0].line.requirement is not None:
-        for extra in jax[0].line.requirement.extras:
-            m = re.match(r"cuda(\d+)", extra)
-            if m:
-                out["jax_cuda"] = m.group(1)
-    return Resolution(notes=tuple(notes), **out)
-
-
-def _resolve_pip_torch(d: _Decoded, p: _Pip, target: Any, tables: Tables, out: dict[str, Any]) -> None:
-    req = p.line.requirement if p.line else None
-    if req is None:
+    conda-forge's ``cuda-version X.Y`` run-constrains ``cudatoolkit X.Y|X.Y.*``
+    (conda-forge/cuda-version-feedstock recipe/meta.yaml @ ae97761), so a cudatoolkit of another line
+    cannot be solved with it; ``pytorch-cuda`` brings the nvidia channel's runtime of its own line next
+    to any cudatoolkit; a pip nvidia-*-cuNN wheel or a CUDA wheel index of another major loads a second
+    runtime beside the conda one.
+    """
+    if ctx.installed is None:
         return
-    out["torch_source"] = "pip"
-    exact = [s.version for s in req.specifier if s.operator in ("==", "===") and "*" not in s.version]
-    local = None
-    if exact:
-        version = exact[0]
-        if "+" in version:
-            version, local = version.split("+", 1)
-        out["torch_version"] = version
-    else:
-        candidates = [f"{r.version}.0" for r in tables.torch_releases]
-        out["torch_version"] = _pep440_pick(req.specifier, candidates)
-    variant = local.lower() if local else None
-    if variant is None:
-        for opt in d.pip_options("--extra-index-url", "--index-url", "-i", "--find-links", "-f"):
-            m = _VARIANT_URL_RE.search(opt.line.value or "") if opt.line else None
-            if m:
-                variant = m.group(1).lower()
-                break
-    if variant is None and out.get("torch_version"):
-        release = tables.torch_release(out["torch_version"])
-        if target.system == "macos":
-            variant = "mps" if target.arch == "arm64" else "cpu"
-        elif target.system == "linux" and target.arch == "x86_64" and release is not None:
-            variant = release.pypi_default
-    out["torch_variant"] = variant
-    if variant and out.get("torch_version"):
-        out["torch_cudnn"] = tables.torch_variant_cudnn(out["torch_version"], variant)
-
-
-def _resolve_conda_torch(
-    d: _Decoded, entries: list[_Conda], target: Any, tables: Tables, out: dict[str, Any], notes: list[str]
-) -> None:
-    from envadvisor.knowledge.tables import rows_of
-
-    legacy = any((c.spec.channel or "").lower() == "pytorch" for c in entries if c.spec) or any(
-        n == "pytorch" for n in d.channel_names
-    )
-    out["torch_source"] = "pytorch-channel" if legacy else "conda-forge"
-    pinned = next(
-        (
-            _conda_line(c.spec.version)
-            for c in entries
-            if c.spec and c.spec.version and _conda_line(c.spec.version)
-        ),
-        None,
-    )
-    table = rows_of(tables, "conda_forge_pytorch")
-    newest = str(table[0].get("newest")) if table and isinstance(table[0], Mapping) else None
-    version = pinned or (tables.torch_pytorch_channel_last if legacy else newest)
-    if version is None:
-        return
-    out["torch_version"] = version if version.count(".") >= 2 else f"{version}.0"
-    names = {c.spec.key for c in entries if c.spec}
-    builds = {(c.spec.build or "") for c in entries if c.spec}
-    if target.system == "macos":
-        out["torch_variant"] = "mps" if target.arch == "arm64" else "cpu"
-        return
-    if legacy:
-        pc = d.conda_named("pytorch-cuda")
-        if pc and pc[0].spec and pc[0].spec.version:
-            m = re.search(r"(?<!\d)(\d{1,3})\.(\d{1,3})", pc[0].spec.version)
-            out["torch_variant"] = f"cu{m.group(1)}{m.group(2)}" if m else None
-        elif d.conda_named("cpuonly"):
-            out["torch_variant"] = "cpu"
-        return
-    wants_cuda = "pytorch-gpu" in names or any(b.startswith("cuda") for b in builds)
-    wants_cpu = "pytorch-cpu" in names or any(b.startswith("cpu") for b in builds)
-    if wants_cpu and not wants_cuda:
-        out["torch_variant"] = "cpu"
-        return
-    has_cuda_vp = bool(target.gpus) and (target.driver_cuda is not None)
-    if not wants_cuda and not has_cuda_vp:
-        out["torch_variant"] = (
-            "cpu"  # the +200 CUDA build needs __cuda; without it the solver takes the CPU build
-        )
-        notes.append("no __cuda on the target: conda installs the CPU build of plain 'pytorch'")
-        return
-    branch = tables.conda_forge_pytorch_branch(out["torch_version"])
-    subdir_cudas = list(branch.cuda.get(target.subdir, ())) if branch else []
-    pin = out.get("conda_cuda")
-    cuda = None
-    if pin:
-        same = [c for c in subdir_cudas if c == pin or c.split(".")[0] == pin]
-        cuda = max(same, key=_vkey) if same else (pin if "." in pin else None)
-    elif subdir_cudas:
-        dmajor = _major(target.driver_cuda)
-        fitting = [c for c in subdir_cudas if dmajor is None or (_major(c) or 99) <= dmajor]
-        cuda = max(fitting or subdir_cudas, key=_vkey)
-    if cuda is None:
-        return
-    out["torch_cuda"] = cuda
-    out["torch_variant"] = "cu" + cuda.replace(".", "")
-    arch = tables.conda_forge_arch_list(out["torch_version"], cuda, target.arch)
-    if arch is not None:
-        out["torch_arch_list"] = tuple(str(arch).split(", "))
-    if target.system == "linux":
-        out["glibc_needed"] = tables.conda_forge_glibc_min(cuda)
-
-
-def _transformers_version(tr_pip: list[_Pip], tr_conda: list[_Conda], tables: Tables) -> str | None:
-    lines = [t.version_from for t in tables.transformers_lines] + [tables.newest_transformers]
-    if tr_pip and tr_pip[0].line and tr_pip[0].line.requirement is not None:
-        return _pep440_pick(tr_pip[0].line.requirement.specifier, lines)
-    if tr_conda and tr_conda[0].spec is not None:
-        spec = _conda_to_pep440(tr_conda[0].spec.version)
-        if spec is None:
-            return None
-        from packaging.specifiers import SpecifierSet
-
-        try:
-            return _pep440_pick(SpecifierSet(spec), lines)
-        except ValueError:  # InvalidSpecifier, or a number int() refuses
-            return None
-    return None
-
-
-def _tf_version_of(entry: Any, tables: Tables | None) -> str | None:
-    """The TensorFlow line a pip/conda entry resolves to (newest allowed; None when unknown)."""
-    if tables is None:
-        return None
-    from envadvisor.knowledge.tables import rows_of
-
-    known = [
-        str(r["version"])
-        for r in rows_of(tables, "tf_tested_linux_gpu")
-        if isinstance(r, Mapping) and r.get("version")
-    ]
-    if isinstance(entry, _Pip) and entry.line and entry.line.requirement is not None:
-        return _pep440_pick(entry.line.requirement.specifier, known)
-    if isinstance(entry, _Conda) and entry.spec is not None:
-        if not entry.spec.version:
-            return tables.newest_tensorflow
-        return _conda_line(entry.spec.version)
-    return None
-
-
-def _pep440_pick(specifier: Any, candidates: Sequence[str]) -> str | None:
-    """The newest candidate line the specifier allows (checked at X.Y.0 and, for ranges, X.Y.99)."""
-    from packaging.version import Version
-
-    best = None
-    for c in candidates:
-        for probe in (c if c.count(".") >= 2 else f"{c}.0", c if c.count(".") >= 2 else f"{c}.99"):
-            try:
-                if specifier.contains(Version(probe), prereleases=False):
-                    if best is None or _vkey(c) > _vkey(best):
-                        best = c
-                    break
-            except ValueError:  # InvalidVersion, or a version part int() refuses (4,300+ digits)
+    pins = list(ctx.installed.runtimes)
+    reported: set[tuple[int | None, int | None]] = set()
+    for i, a in enumerate(pins):
+        for b in pins[i + 1 :]:
+            if a.line == b.line or not _runtimes_disagree(a.what, a.cuda, b.what, b.cuda):
                 continue
-    return best
+            key = (a.line, b.line)
+            if key in reported:
+                continue
+            reported.add(key)
+            suggest = _framework_cuda(ctx) or max((a.cuda, b.cuda), key=_vkey)
+            yield finding(
+                "EA940",
+                lang,
+                {
+                    "line": a.line,
+                    "spec": a.spec,
+                    "cuda": a.cuda,
+                    "other_line": b.line,
+                    "other_spec": b.spec,
+                    "other_cuda": b.cuda,
+                    "suggest": suggest,
+                },
+            )
+
+
+def _runtimes_disagree(what_a: str, cuda_a: str, what_b: str, cuda_b: str) -> bool:
+    def major(c: str) -> str:
+        return c.split(".")[0]
+
+    # cuda-version X.Y constrains cudatoolkit to X.Y exactly (the feedstock's run_constrained); any
+    # other pair loads two runtimes, which works within one major (minor version compatibility)
+    if {what_a, what_b} == {"cudatoolkit", "cuda-version"} and "." in cuda_a and "." in cuda_b:
+        return _vkey(cuda_a)[:2] != _vkey(cuda_b)[:2]
+    return major(cuda_a) != major(cuda_b)
+
+
+def _framework_cuda(ctx: _LintContext) -> str | None:
+    """The CUDA line the file's torch build is for (its +cuXYZ, index or pytorch-cuda), if any."""
+    from envadvisor.knowledge.tables import variant_cuda
+
+    if ctx.installed is None:
+        return None
+    torch = ctx.installed.get("torch")
+    if torch is not None and torch.local:
+        return variant_cuda(torch.local)
+    pc = next((r for r in ctx.installed.runtimes if r.what == "pytorch-cuda"), None)
+    return pc.cuda if pc is not None else None
+
+
+def _lint_tensorflow_gpu(d: Decoded, lang: str, ctx: _LintContext) -> Iterable[Finding]:
+    """tensorflow-gpu by its real history: up to 2.10 a real GPU package under a legacy name (and on
+    native Windows the last GPU release), from 2.11 an empty stub that fails to install (EA975)."""
+    for p in d.pip_named("tensorflow-gpu", written=True):
+        req = p.line.requirement if p.line else None
+        version = _newest_allowed(ctx, "tensorflow-gpu", req.specifier if req is not None else None)
+        system = ctx.target.system if ctx.target is not None else None
+        stub = ctx.tables.tf_gpu_package_stub if ctx.tables is not None else "2.12.0"
+        if version is not None and _vkey(version) < _vkey(stub):
+            if (
+                system == "windows"
+                and ctx.tables is not None
+                and not ctx.tables.tf_native_windows_gpu(version)
+            ):
+                continue  # no Windows wheels: EA995 (GPU TensorFlow after 2.10 on native Windows) says it
+            yield finding(
+                "EA941",
+                lang,
+                {
+                    "line": p.entry.line,
+                    "spec": p.entry.text,
+                    "version": version,
+                    "instead": f"tensorflow=={version}"
+                    if system != "windows"
+                    else f"tensorflow<{_next_line(version)}",
+                },
+            )
+            continue
+        yield finding(
+            "EA975",
+            lang,
+            {
+                "line": p.entry.line,
+                "spec": p.entry.text,
+                "version": version or stub,
+                "instead": _tf_instead(ctx),
+            },
+        )
+
+
+def _has_patch_releases(ctx: _LintContext, name: str, line: str) -> bool:
+    """Whether ``name`` is known to publish X.Y.Z releases of ``line`` (Python always does), so that
+    ``==X.Y`` really misses them; a package the tables do not follow may be versioned X.Y."""
+    if name == "python":
+        return True
+    if ctx.tables is None:
+        return False
+    from envadvisor.resolve import CONDA_PROJECTS
+
+    project = CONDA_PROJECTS.get(name, name)
+    return any(r.version.startswith(f"{line}.") for r in ctx.tables.releases(project))
+
+
+def _cuda_pin_words(ctx: _LintContext, cuda: str | None = None) -> dict[str, str]:
+    """``cuda_spec``/``cuda_spec_zh``: "'- cuda-version=12.4'" for a fix, from the file's own CUDA line
+    (or the one its torch build needs); general words when the file names none."""
+    cuda = cuda or _framework_cuda(ctx)
+    if cuda is None and ctx.installed is not None:
+        cuda = next((r.cuda for r in ctx.installed.runtimes if "." in r.cuda), None)
+    if cuda is None:
+        return {
+            "cuda_spec": "the '- cuda-version' line of the CUDA the framework needs",
+            "cuda_spec_zh": "框架所需 CUDA 的 '- cuda-version' 行",
+        }
+    return {"cuda_spec": f"'- cuda-version={cuda}'", "cuda_spec_zh": f"'- cuda-version={cuda}'"}
+
+
+def _torch_pin_words(ctx: _LintContext, variant: str | None) -> dict[str, str]:
+    """``torch_pin``: the exact local version to write (torch==2.5.1+cu124), from the release the
+    file's torch spec resolves to; the words "torch's exact +local version" when it does not."""
+    torch = ctx.installed.get("torch") if ctx.installed is not None else None
+    if torch is None or variant is None:
+        return {
+            "torch_pin": "torch's exact version with its +local tag",
+            "torch_pin_zh": "torch 带 +本地标签的精确版本",
+        }
+    pin = f"torch=={torch.version}+{variant}"
+    return {"torch_pin": pin, "torch_pin_zh": pin}
+
+
+def _newest_allowed(ctx: _LintContext, package: str, specifier: Any) -> str | None:
+    if ctx.tables is None:
+        return None
+    for r in ctx.tables.releases(package):
+        if r.yanked:
+            continue
+        if specifier is None or not str(specifier) or _allows(specifier, r.version):
+            return str(r.version)
+    return None
+
+
+def _next_line(version: str) -> str:
+    major, minor = (*_vkey(version), 0, 0)[:2]
+    return f"{major}.{minor + 1}"
+
+
+def _tf_instead(ctx: _LintContext) -> str:
+    """What to write instead of the stub, for the target's OS."""
+    system = ctx.target.system if ctx.target is not None else None
+    if system == "windows" and ctx.tables is not None:
+        last = ctx.tables.tf_windows_gpu_last
+        return f"tensorflow<{_next_line(last)} with conda-forge cudatoolkit and cudnn"
+    if system == "macos":
+        return "tensorflow"
+    return "tensorflow[and-cuda]"
+
+
+# --------------------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------------------
 
 
 def _allows(specifier: Any, version: str) -> bool:
@@ -979,7 +937,7 @@ def _conda_line(version: str | None) -> str | None:
     return f"{m.group(1)}.{m.group(2)}" if m.group(2) else m.group(1)
 
 
-def _pinned_torch_line(d: _Decoded) -> str | None:
+def _pinned_torch_line(d: Decoded) -> str | None:
     for c in d.conda_named("pytorch"):
         if c.spec is not None and c.spec.version:
             line = _conda_line(c.spec.version)
@@ -1003,314 +961,9 @@ def _version_le(a: str, b: str) -> bool:
     return _vkey(a)[:2] <= _vkey(b)[:2]
 
 
-# --------------------------------------------------------------------------------------------------
-# Holding the file against the target
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    findings: tuple[Finding, ...]
-    not_evaluated: tuple[NotEvaluated, ...]
-    resolution: Resolution
-    env_facts: Facts
-
-    def worst(self) -> Severity | None:
-        return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
-
-
-def facts_with_env(facts: Facts, res: Resolution, channels: Sequence[str]) -> Facts:
-    """The target's facts with the file's environment installed in place of whatever was there."""
-    from envadvisor.model import (
-        CondaFacts,
-        CudaToolkitFacts,
-        Evidence,
-        Frameworks,
-        JaxBuild,
-        LibraryFacts,
-        Package,
-        PythonFacts,
-        TensorflowBuild,
-        TorchBuild,
-        replace,
-    )
-
-    packages: dict[str, Package] = {}
-    reasons = {k: v for k, v in facts.reasons.items() if k.startswith(("os.", "gpu."))}
-    torch = TorchBuild()
-    if res.torch_version:
-        local = f"+{res.torch_variant}" if res.torch_source == "pip" and res.torch_variant else ""
-        torch = TorchBuild(
-            version=f"{res.torch_version}{local}",
-            cuda=res.torch_cuda,
-            variant=res.torch_variant,
-            cudnn=res.torch_cudnn,
-            arch_list=res.torch_arch_list,
-        )
-        packages["torch"] = Package(
-            version=res.torch_version,
-            installer="pip" if res.torch_source == "pip" else "conda",
-            source="pypi" if res.torch_source == "pip" else "conda",
-        )
-    tf = TensorflowBuild()
-    if res.tensorflow_version:
-        tf = TensorflowBuild(
-            version=f"{res.tensorflow_version}.0",
-            distribution="tensorflow",
-            is_cuda_build=res.tensorflow_cuda_build,
-            cuda=res.tensorflow_cuda,
-            cudnn=res.tensorflow_cudnn,
-        )
-        packages["tensorflow"] = Package(version=f"{res.tensorflow_version}.0")
-    if res.transformers_version:
-        packages["transformers"] = Package(version=res.transformers_version)
-    if res.tf_keras_version:
-        packages["tf-keras"] = Package(version=res.tf_keras_version)
-    jax = JaxBuild(cuda_plugin=res.jax_cuda) if res.jax_cuda else JaxBuild()
-    if res.python is None:
-        reasons["python.version"] = "the file does not pin python to one X.Y line"
-    return replace(
-        facts,
-        python=PythonFacts(version=res.python, env_kind="conda"),
-        cuda_toolkit=CudaToolkitFacts(),
-        cuda_runtime=LibraryFacts(),
-        cudnn=LibraryFacts(version=res.torch_cudnn) if res.torch_cudnn else LibraryFacts(),
-        nccl=LibraryFacts(),
-        conda=CondaFacts(in_conda_env=True, channels=tuple(channels)),
-        packages=packages,
-        frameworks=Frameworks(torch=torch, tensorflow=tf, jax=jax),
-        evidence=Evidence(),
-        reasons=reasons,
-    )
-
-
-def check(
-    env: EnvFile, facts: Facts, knowledge: Knowledge, *, lang: str = "en", today: Any = None
-) -> CheckResult:
-    """File lints plus the target findings for ``facts`` (see the module docstring)."""
-    import datetime as _dt
-
-    from envadvisor.engine import evaluate
-
-    tables = knowledge.tables
-    d = _decode(env)
-    findings = list(_lint(d, lang, tables))
-    res = _resolve(d, facts, tables)
-    env_facts = facts_with_env(facts, res, [c.text for c in env.channels])
-    day = today or _dt.date.fromisoformat(knowledge.checked)
-    evaluation = evaluate(knowledge, env_facts, today=day, lang=lang)
-    engine = [f for f in evaluation.findings if any(k.startswith(FILE_FACT_PREFIXES) for k in f.evidence)]
-    covered = {f.category for f in engine}
-    # A file lint about what the file resolves to (Transformers 5 with TensorFlow, no tf-keras) yields
-    # to the rules engine's finding of the same category: one finding per problem, diagnose's code.
-    findings = [f for f in findings if f.category in _FILE_ONLY_CATEGORIES or f.category not in covered]
-    findings.extend(engine)
-    findings.extend(
-        f
-        for f in _target_lints(d, res, facts, tables, lang, day)
-        if f.code in _FILE_ONLY_TARGET_LINTS or f.category not in covered
-    )
-    not_evaluated = tuple(
-        n for n in evaluation.not_evaluated if any(k.startswith(FILE_FACT_PREFIXES) for k in n.missing)
-    )
-    return CheckResult(tuple(_sorted(findings)), not_evaluated, res, env_facts)
-
-
-def _target_lints(
-    d: _Decoded, res: Resolution, facts: Facts, tables: Tables, lang: str, today: Any
-) -> Iterable[Finding]:
-    from envadvisor.knowledge.tables import variant_cuda, version_ge
-    from envadvisor.propose.fit import driver_fit, gpus_covered, target_from_facts
-    from envadvisor.target import GpuTarget
-
-    target = target_from_facts(facts, tables)
-    what = _what_torch(res)
-    cuda_asked = res.torch_cuda or res.conda_cuda
-    if target.system == "macos":
-        cuda_things = d.conda_named("pytorch-gpu", "cuda-version", "pytorch-cuda", "cudatoolkit")
-        if cuda_things or (res.torch_variant or "").startswith("cu"):
-            label = cuda_things[0].entry.text if cuda_things else what
-            yield _finding("EA994", lang, {"what": label})
-        if (
-            target.arch != "arm64"
-            and res.torch_version
-            and not version_ge(tables.torch_macos_x86_64_last, ".".join(res.torch_version.split(".")[:2]))
-        ):
-            yield _finding("EA998", lang, {"what": what, "version": res.torch_version})
-        return
-    if (
-        target.system == "windows"
-        and res.tensorflow_and_cuda
-        and res.tensorflow_version
-        and not tables.tf_native_windows_gpu(res.tensorflow_version)
-    ):
-        spec = d.pip_named(*TF_NAMES)[0].entry.text if d.pip_named(*TF_NAMES) else "tensorflow"
-        yield _finding("EA995", lang, {"spec": spec, "version": res.tensorflow_version})
-    if res.glibc_needed and target.glibc and not version_ge(target.glibc, res.glibc_needed):
-        yield _finding("EA996", lang, {"what": what, "glibc": target.glibc})
-    if res.torch_source == "conda-forge" and res.conda_cuda and res.torch_version:
-        branch = tables.conda_forge_pytorch_branch(res.torch_version)
-        built = tuple(branch.cuda.get(target.subdir, ())) if branch else ()
-        pin = res.conda_cuda
-        if built and not any(c == pin or c.split(".")[0] == pin for c in built):
-            yield _finding(
-                "EA999",
-                lang,
-                {
-                    "spec": res.conda_cuda_from,
-                    "version": res.torch_version,
-                    "subdir": target.subdir,
-                    "available": ", ".join(built),
-                    "suggest": " or ".join(built),
-                },
-            )
-    wants_cuda = bool(cuda_asked) and (res.torch_variant or "cu").startswith("cu")
-    if wants_cuda and not target.gpus:
-        yield _finding(
-            "EA991",
-            lang,
-            {
-                "what": what if res.torch_cuda else res.conda_cuda_from,
-                "reason": target.gpu_note or "no NVIDIA GPU",
-            },
-        )
-    if wants_cuda and target.gpus and cuda_asked:
-        cuda = res.torch_cuda or variant_cuda(res.torch_variant) or cuda_asked
-        if cuda and "." in cuda:
-            arch = None
-            if res.torch_arch_list:
-                from envadvisor.knowledge.tables import parse_arch_list
-
-                arch = parse_arch_list(res.torch_arch_list)
-            elif res.torch_version and res.torch_variant:
-                arch = tables.torch_arch_list(
-                    res.torch_version, res.torch_variant, f"{target.system}-{target.arch}"
-                )
-            cover, needs_ptx = gpus_covered(arch, target.gpus) if arch is not None else (None, False)
-            drv = driver_fit(tables, target, cuda, needs_ptx=needs_ptx)
-            if drv.ok is False:
-                yield _finding(
-                    "EA990",
-                    lang,
-                    {
-                        "what": what,
-                        "needs": cuda,
-                        "driver": target.driver or "?",
-                        "driver_cuda": target.driver_cuda,
-                        "driver_major": _major(target.driver_cuda),
-                        "suggest": f"{_major(target.driver_cuda)}.x",
-                    },
-                )
-            if cover is not None and cover.ok is False:
-                bad = [
-                    g
-                    for g in target.gpus
-                    if gpus_covered(arch, [GpuTarget(g.name, g.compute_capability)])[0].ok is False
-                ]
-                g = bad[0] if bad else target.gpus[0]
-                yield _finding(
-                    "EA992",
-                    lang,
-                    {
-                        "what": what,
-                        "arch_list": str(arch),
-                        "gpu": g.name or "GPU",
-                        "cc": g.compute_capability,
-                        "fix_hint": "Run `envadvisor propose` for this target to get a build "
-                        "whose kernels cover it.",
-                    },
-                )
-    if res.python and res.torch_version:
-        release = tables.torch_release(res.torch_version)
-        if release is not None and release.python.contains(res.python) is False:
-            yield _finding(
-                "EA993",
-                lang,
-                {
-                    "python": res.python,
-                    "package": "torch",
-                    "version": res.torch_version,
-                    "low": release.python.min,
-                    "high": release.python.max,
-                    "suggest": release.python.max,
-                },
-            )
-    if res.python and tables.python_is_eol(res.python, today):
-        yield _finding("EA997", lang, {"python": res.python, "eol": tables.python_eol(res.python)})
-
-
-def _what_torch(res: Resolution) -> str:
-    if not res.torch_version:
-        return f"CUDA {res.conda_cuda}" if res.conda_cuda else "the file"
-    src = {"pip": "pip", "conda-forge": "conda-forge", "pytorch-channel": "the pytorch channel's"}.get(
-        res.torch_source or "", ""
-    )
-    variant = f" ({res.torch_variant})" if res.torch_variant else ""
-    return f"{src} torch {res.torch_version}{variant}".strip()
-
-
 def _sorted(findings: Iterable[Finding]) -> list[Finding]:
     def line(f: Finding) -> int:
         value = f.evidence.get("line")
         return value if isinstance(value, int) else 0
 
     return sorted(findings, key=lambda f: (-f.severity.rank, f.code, line(f)))
-
-
-_LABELS = {
-    "en": {
-        "ok": "no problems found",
-        "why": "why",
-        "fix": "fix",
-        "checked": "checked",
-        "against": "against",
-        "resolved": "installs",
-        "not_evaluated": "not evaluated (facts unknown)",
-    },
-    "zh": {
-        "ok": "没有发现问题",
-        "why": "原因",
-        "fix": "修复",
-        "checked": "检查",
-        "against": "目标",
-        "resolved": "将安装",
-        "not_evaluated": "未评估（事实未知）",
-    },
-}
-
-
-def format_text(result: CheckResult, path: str, lang: str = "en") -> str:
-    """The findings as plain text, worst first (the command line prints it)."""
-    labels = _LABELS.get(lang, _LABELS["en"])
-    facts = result.env_facts
-    target = " ".join(str(x) for x in (facts.os.system, facts.os.arch) if x)
-    gpus = (
-        ", ".join(f"{d.name or 'GPU'} ({d.compute_capability})" for d in facts.gpu.devices) or "no NVIDIA GPU"
-    )
-    driver = f", driver {facts.gpu.driver_version}" if facts.gpu.driver_version else ""
-    lines = [f"{labels['checked']} {path} {labels['against']} {target or '?'}; {gpus}{driver}"]
-    res = result.resolution
-    installs = [
-        f"python {res.python}" if res.python else None,
-        _what_torch(res) if res.torch_version else None,
-        f"tensorflow {res.tensorflow_version}" if res.tensorflow_version else None,
-        f"transformers {res.transformers_version}" if res.transformers_version else None,
-    ]
-    shown = [x for x in installs if x]
-    if shown:
-        lines.append(f"{labels['resolved']}: " + "; ".join(shown))
-    if not result.findings:
-        lines.append(labels["ok"])
-    for f in result.findings:
-        lines.append("")
-        lines.append(f"{f.severity.value} {f.code} {f.name}: {f.message}")
-        lines.append(f"  {labels['why']}: {f.why}")
-        for step in f.fix:
-            lines.append(f"  {labels['fix']}: {step}")
-    if result.not_evaluated:
-        lines.append("")
-        lines.append(
-            f"{labels['not_evaluated']}: "
-            + ", ".join(f"{n.code} ({', '.join(n.missing)})" for n in result.not_evaluated)
-        )
-    return "\n".join(lines) + "\n"

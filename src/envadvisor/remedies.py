@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from envadvisor.knowledge.tables import Tables
     from envadvisor.model import Facts
     from envadvisor.propose.choices import Decision, TorchChoice
+    from envadvisor.propose.install import Install
     from envadvisor.target import Target
 
 # name -> (English, Chinese) general words, for a rule explained without a target
@@ -56,6 +57,10 @@ REMEDIES: Mapping[str, tuple[str, str]] = {
         "the command that installs the JAX build for this driver and GPU",
         "安装适合该驱动和 GPU 的 JAX 版本的命令",
     ),
+    "jax.in_wsl": (
+        "the command that installs JAX's CUDA build inside WSL2 on this machine",
+        "在这台机器的 WSL2 中安装 JAX CUDA 版的命令",
+    ),
     "python.torch": (
         "a new environment with a Python this PyTorch supports",
         "新建一个该 PyTorch 支持的 Python 版本的环境",
@@ -80,6 +85,18 @@ REMEDIES: Mapping[str, tuple[str, str]] = {
         "the Transformers release line that supports this Python",
         "支持当前 Python 的 Transformers 版本范围",
     ),
+    "numpy.before2": (
+        "the command that installs a NumPy 1 release",
+        "安装 NumPy 1 版本的命令",
+    ),
+    "tf_keras.install": (
+        "the command that installs the tf-keras of TensorFlow's minor version",
+        "安装与 TensorFlow 次版本一致的 tf-keras 的命令",
+    ),
+    "transformers.for_tensorflow": (
+        "the Transformers release line that still has TensorFlow models",
+        "仍带有 TensorFlow 模型的 Transformers 版本范围",
+    ),
     "cuda.libraries": (
         "the command that installs CUDA libraries of a CUDA this driver runs and that targets this GPU",
         "安装该驱动能运行、且支持该 GPU 的 CUDA 版本的库的命令",
@@ -97,6 +114,10 @@ REMEDIES: Mapping[str, tuple[str, str]] = {
         "the command that keeps a cuDNN release that still supports this GPU",
         "保留仍支持该 GPU 的 cuDNN 版本的命令",
     ),
+    "gate.cuda": (
+        "what the driver needs first, when it cannot run the CUDA this command installs",
+        "当驱动运行不了该命令安装的 CUDA 时，先要对驱动做的事",
+    ),
     "driver.install": (
         "how to install an NVIDIA driver on this operating system",
         "在该操作系统上安装 NVIDIA 驱动的方法",
@@ -110,9 +131,16 @@ _PHRASES = {
         "new_env": "in a new environment with Python {py} ({what} does not support Python {cur}): "
         "conda create -n {name} python={py} && conda activate {name} (or: uv venv --python {py}), "
         "then: {cmd}",
+        "last_branch_then": "install the NVIDIA driver of branch R{branch} first (the last that drives this "
+        "GPU; newer ones dropped it), then: {cmd}",
         "no_gpu_build": "no PyTorch build in the tables has code for {gpus} with this driver; "
         "the CPU build: {cmd}",
         "create": "conda create -n {name} python={py} (or: uv venv --python {py})",
+        "file_create": "python={py} under dependencies",
+        "file_new_env": "python={py} under dependencies ({what} does not support Python {cur}), and {cmd}",
+        "file_conda": "under dependencies: {items}",
+        "file_pip": "in the pip block: {items}",
+        "file_and": "; ",
         "wsl_tf": "{cpu} (CPU); for the GPU run TensorFlow in WSL2, where: {gpu}",
         "driver_linux": "sudo ubuntu-drivers install on Ubuntu, or the driver for your distribution from "
         "https://www.nvidia.com/drivers",
@@ -120,7 +148,6 @@ _PHRASES = {
         "driver_wsl": "on Windows, not inside WSL (the Windows driver serves WSL2): the NVIDIA App or "
         "https://www.nvidia.com/drivers",
         "driver_any": "https://www.nvidia.com/drivers",
-        "cudnn_pip": 'pip install "nvidia-cudnn-cu{major}<9.11"',
     },
     "zh": {
         "update_then": "先把 NVIDIA 驱动更新到 {floor} 或更高版本（可运行 CUDA {major}.x 的版本），"
@@ -128,8 +155,15 @@ _PHRASES = {
         "new_env": "在一个 Python {py} 的新环境中（{what} 不支持 Python {cur}）："
         "conda create -n {name} python={py} "
         "&& conda activate {name}（或 uv venv --python {py}），然后：{cmd}",
+        "last_branch_then": "先安装 R{branch} 分支的 NVIDIA 驱动"
+        "（驱动这块 GPU 的最后一个分支，更新的分支已不支持它），然后：{cmd}",
         "no_gpu_build": "表中没有任何 PyTorch 版本能在此驱动下为 {gpus} 提供代码；改用 CPU 版：{cmd}",
         "create": "conda create -n {name} python={py}（或 uv venv --python {py}）",
+        "file_create": "在 dependencies 中写 python={py}",
+        "file_new_env": "在 dependencies 中写 python={py}（{what} 不支持 Python {cur}），并且{cmd}",
+        "file_conda": "在 dependencies 中写：{items}",
+        "file_pip": "在 pip 块中写：{items}",
+        "file_and": "；",
         "wsl_tf": "{cpu}（CPU 版）；要用 GPU，请在 WSL2 中运行 TensorFlow，在那里执行：{gpu}",
         "driver_linux": "Ubuntu 上运行 sudo ubuntu-drivers install，"
         "其他发行版从 https://www.nvidia.com/drivers 获取驱动",
@@ -137,7 +171,6 @@ _PHRASES = {
         "driver_wsl": "在 Windows 上安装，而不是在 WSL 里（Windows 驱动同时服务 WSL2）：NVIDIA App 或 "
         "https://www.nvidia.com/drivers",
         "driver_any": "https://www.nvidia.com/drivers",
-        "cudnn_pip": 'pip install "nvidia-cudnn-cu{major}<9.11"',
     },
 }
 
@@ -150,17 +183,22 @@ def general_words(name: str, lang: str) -> str:
 class Remedies:
     """The remedies of one set of facts; decisions are made once and shared by every fired rule."""
 
-    def __init__(self, facts: Facts, tables: Tables) -> None:
+    def __init__(self, facts: Facts, tables: Tables, mode: str = "commands") -> None:
         self.facts = facts
         self.tables = tables
+        self.mode = mode  # commands (a machine: what to run) | file (an environment.yml: what to write)
+        self.derived: Mapping[str, str] = {}
         self._target: Target | None = None
         self._decisions: dict[tuple[Any, ...], Decision | None] = {}
 
     # ------------------------------------------------------------------ plumbing
-    def value(self, name: str, lang: str) -> str | None:
+    def value(self, name: str, lang: str, derived: Mapping[str, str] | None = None) -> str | None:
+        """The remedy ``name`` in ``lang``; ``derived`` holds what the fired rule's table look-ups found
+        (a package's CUDA major, the torch it pins), for remedies that complete a rule's own command."""
         fn: Callable[[Remedies, str], str | None] | None = _FUNCTIONS.get(name)
         if fn is None:
             return None
+        self.derived = derived or {}
         return fn(self, lang)
 
     @property
@@ -175,6 +213,19 @@ class Remedies:
         table = _PHRASES.get(lang, _PHRASES["en"])
         return table[key].format(**values)
 
+    def render(self, install: Install, package: str, lang: str) -> str:
+        """A command for a machine, in the form of the installer that put ``package`` there; for a file,
+        the lines to write in it."""
+        if self.mode != "file":
+            return install.command(self.installer(package))
+        conda, pip = install.file_lines()
+        parts = []
+        if conda:
+            parts.append(self.phrase("file_conda", lang, items=", ".join(conda)))
+        if pip:
+            parts.append(self.phrase("file_pip", lang, items=", ".join(pip)))
+        return self.phrase("file_and", lang).join(parts)
+
     @property
     def python(self) -> str | None:
         """The environment's Python line ("3.11"), when known."""
@@ -184,11 +235,20 @@ class Remedies:
         return f"{v[0]}.{v[1]}" if v is not None and len(v) >= 2 else None
 
     def installer(self, package: str) -> str:
+        if self.mode == "file":
+            return "file"
         pkg = self.facts.packages.get(package)
         installer = (pkg.installer or "").lower() if pkg else ""
         if installer in ("conda", "mamba", "micromamba"):
             return "conda"
         return "uv" if installer == "uv" else "pip"
+
+    def source(self, package: str) -> str:
+        """Where the decision should look: conda-forge first (``auto``) for a package conda put there,
+        the official wheels (``pip``) for one pip did."""
+        pkg = self.facts.packages.get(package)
+        installer = (pkg.installer or "").lower() if pkg else ""
+        return "auto" if installer in ("conda", "mamba", "micromamba") else "pip"
 
     def decision(
         self, wants: tuple[str, ...], *, python: str | None, source: str, target: Target | None = None
@@ -236,13 +296,13 @@ def _torch_wants(r: Remedies) -> tuple[str, ...]:
 
 
 def _torch_install(r: Remedies, lang: str) -> str | None:
-    from envadvisor.propose.install import torch_command
+    from envadvisor.propose.install import torch_install
 
     target = r.target
     if target.system is None:
         return None
     installer = r.installer("torch")
-    source = "auto" if installer == "conda" else "pip"
+    source = r.source("torch")
     wants = _torch_wants(r)
     decision, same_python = r.decision_for_python(wants, source)
     if decision is None or decision.torch is None:
@@ -253,10 +313,14 @@ def _torch_install(r: Remedies, lang: str) -> str | None:
         other = r.decision(wants, python=None, source=source)
         if other is not None and other.torch is not None and other.torch.gpu:
             decision, choice, same_python = other, other.torch, False
-    if target.gpus and not choice.gpu and choice.driver_needed:
+    if target.gpus and not choice.gpu and (choice.driver_needed or choice.driver_last_branch):
         return _after_driver_update(r, lang, choice, wants, source, installer)
-    cmd = torch_command(
-        choice, paired=decision.paired, installer=installer, replace="torch" in r.facts.packages
+    cmd = r.render(
+        torch_install(
+            choice, paired=decision.paired, installer=installer, replace="torch" in r.facts.packages
+        ),
+        "torch",
+        lang,
     )
     if not same_python:
         cmd = _in_new_env(r, lang, decision, "PyTorch", cmd)
@@ -268,46 +332,59 @@ def _torch_install(r: Remedies, lang: str) -> str | None:
 def _after_driver_update(
     r: Remedies, lang: str, choice: TorchChoice, wants: tuple[str, ...], source: str, installer: str
 ) -> str | None:
-    from envadvisor.propose.install import torch_command
+    from envadvisor.propose.install import torch_install
     from envadvisor.records import replace
 
-    assert choice.driver_needed is not None
+    driver = choice.driver_needed or str(choice.driver_last_branch)
     future = replace(
-        r.target,
-        driver=choice.driver_needed,
-        driver_cuda=r.tables.max_cuda_for_driver(choice.driver_needed, r.target.system),
+        r.target, driver=driver, driver_cuda=r.tables.max_cuda_for_driver(driver, r.target.system)
     )
     decision, same_python = r.decision_for_python(wants, source, target=future)
     if decision is None or decision.torch is None or not decision.torch.gpu:
         return None
-    cmd = torch_command(
-        decision.torch, paired=decision.paired, installer=installer, replace="torch" in r.facts.packages
+    cmd = r.render(
+        torch_install(
+            decision.torch, paired=decision.paired, installer=installer, replace="torch" in r.facts.packages
+        ),
+        "torch",
+        lang,
     )
     if not same_python:
         cmd = _in_new_env(r, lang, decision, "PyTorch", cmd)
+    if choice.driver_needed is None:
+        return r.phrase("last_branch_then", lang, branch=choice.driver_last_branch, cmd=cmd)
     return r.phrase("update_then", lang, floor=choice.driver_needed, major=choice.driver_needed_cuda, cmd=cmd)
 
 
 def _in_new_env(r: Remedies, lang: str, decision: Decision, what: str, cmd: str) -> str:
-    name = {"PyTorch": "torch", "TensorFlow": "tf", "JAX": "jax"}.get(what, "env")
-    return r.phrase("new_env", lang, py=decision.python, cur=r.python or "?", what=what, name=name, cmd=cmd)
+    return _new_env(r, lang, decision.python, what, cmd)
+
+
+def _new_env(r: Remedies, lang: str, python: str, what: str, cmd: str) -> str:
+    name = {"PyTorch": "torch", "TensorFlow": "tf", "JAX": "jax"}.get(what.split()[0], "env")
+    key = "file_new_env" if r.mode == "file" else "new_env"
+    return r.phrase(key, lang, py=python, cur=r.python or "?", what=what, name=name, cmd=cmd)
 
 
 def _torch_cpu(r: Remedies, lang: str) -> str | None:
-    from envadvisor.propose.install import torch_command
+    from envadvisor.propose.install import torch_install
     from envadvisor.records import replace
 
     if r.target.system is None:
         return None
     installer = r.installer("torch")
-    source = "auto" if installer == "conda" else "pip"
+    source = r.source("torch")
     cpu_target = replace(r.target, gpus=(), driver=None, driver_cuda=None, gpu_note="CPU build asked for")
     wants = _torch_wants(r)
     decision, same_python = r.decision_for_python(wants, source, target=cpu_target)
     if decision is None or decision.torch is None:
         return None
-    cmd = torch_command(
-        decision.torch, paired=decision.paired, installer=installer, replace="torch" in r.facts.packages
+    cmd = r.render(
+        torch_install(
+            decision.torch, paired=decision.paired, installer=installer, replace="torch" in r.facts.packages
+        ),
+        "torch",
+        lang,
     )
     return cmd if same_python else _in_new_env(r, lang, decision, "PyTorch", cmd)
 
@@ -317,6 +394,8 @@ def _torch_reinstall(r: Remedies, lang: str) -> str | None:
     when the installed build does not fit the machine (no code for the GPU, a CUDA the driver cannot
     run), the build that does, with its pairs, instead."""
     from envadvisor.knowledge.tables import vtuple
+    from envadvisor.propose.choices import TORCH_INDEX
+    from envadvisor.propose.install import Install
 
     torch = r.facts.frameworks.torch.version or r.facts.package_version("torch")
     if not torch or vtuple(torch) is None:
@@ -335,16 +414,18 @@ def _torch_reinstall(r: Remedies, lang: str) -> str | None:
         if name in r.facts.packages:
             if line is None:
                 return None
-            specs.append(f"{name}=={line}.*")
-    index = ""
+            public = torch.split("+", 1)[0]
+            patch = public.split(".")[2] if public.count(".") >= 2 else None
+            local = f"+{variant}" if "+" in torch and variant else ""
+            if patch is not None and r.tables.has_release(name, f"{line}.{patch}"):
+                specs.append(f"{name}=={line}.{patch}{local}")
+            else:
+                specs.append(f"{name}=={line}.*")
+    index = None
     if variant and (variant.startswith("cu") or variant == "cpu" or variant.startswith("rocm")):
-        index = f" --index-url https://download.pytorch.org/whl/{variant}"
-    elif r.target.system not in ("macos", None) and "+" not in torch:
-        # a wheel without a local version on Linux/Windows came from PyPI: reinstall from PyPI
-        index = ""
-    from envadvisor.propose.install import pip_command
-
-    return f"{pip_command(r.installer('torch'))} --force-reinstall {' '.join(specs)}{index}"
+        index = f"{TORCH_INDEX}{variant}"
+    # (a wheel without a local version came from PyPI: reinstall from PyPI)
+    return r.render(Install(pip=tuple(specs), index_url=index, replace=True), "torch", lang)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -385,11 +466,11 @@ def _installed_torch_fits(r: Remedies) -> bool | None:
 
 def _tf_spec(choice: Any) -> str:
     extra = "[and-cuda]" if choice.route == "and-cuda" else ""
-    return f'"tensorflow{extra}=={choice.release}.*"'
+    return f"tensorflow{extra}=={choice.release}.*"
 
 
 def _tensorflow_install(r: Remedies, lang: str) -> str | None:
-    from envadvisor.propose.install import pip_command
+    from envadvisor.propose.install import Install
 
     target = r.target
     if target.system is None:
@@ -398,10 +479,11 @@ def _tensorflow_install(r: Remedies, lang: str) -> str | None:
     if decision is None or decision.tensorflow is None:
         return None
     choice = decision.tensorflow
-    pip = pip_command(r.installer("tensorflow"))
     if choice.route == "windows-gpu":
         return _tf_windows_gpu_command(r, lang, decision)
-    cmd = f"{pip} {_tf_spec(choice)}"
+    cmd = r.render(
+        Install(pip=(_tf_spec(choice),), replace="tensorflow" in r.facts.packages), "tensorflow", lang
+    )
     if target.system == "windows" and target.gpus:
         from envadvisor.records import replace
 
@@ -412,7 +494,7 @@ def _tensorflow_install(r: Remedies, lang: str) -> str | None:
             and wsl_decision.tensorflow is not None
             and wsl_decision.tensorflow.route == "and-cuda"
         ):
-            gpu_cmd = f"pip install {_tf_spec(wsl_decision.tensorflow)}"
+            gpu_cmd = Install(pip=(_tf_spec(wsl_decision.tensorflow),)).command("pip")
             rng = wsl_decision.tensorflow.python
             if rng is not None and (r.python is None or rng.contains(r.python) is False):
                 gpu_cmd = f"conda create -n tf python={wsl_decision.python} && conda activate tf && {gpu_cmd}"
@@ -435,6 +517,8 @@ def _tf_windows_gpu_command(r: Remedies, lang: str, decision: Decision | None = 
         f'cudnn={cfg.cudnn}.0 && conda activate tf{major}{minor} && pip install "tensorflow=={last}.*"'
     )
     target = r.target
+    if not _driver_drives_gpus(r):
+        return None
     if target.gpus and target.driver and t.driver_runs_cuda(target.driver, cfg.cuda, "windows") is False:
         floor = t.minor_compat_floor(int(cfg.cuda.split(".")[0]), "windows")
         if floor is None:
@@ -452,7 +536,7 @@ def _tensorflow_windows_gpu(r: Remedies, lang: str) -> str | None:
 def _tensorflow_libraries(r: Remedies, lang: str) -> str | None:
     """The CUDA libraries the installed TensorFlow release was built with, in the form its release
     documents: the ``and-cuda`` extra (Linux, 2.14+), else its tested CUDA/cuDNN from conda-forge."""
-    from envadvisor.propose.install import pip_command
+    from envadvisor.propose.install import Install
 
     version = r.facts.frameworks.tensorflow.version or r.facts.package_version("tensorflow")
     system = r.target.system
@@ -460,19 +544,20 @@ def _tensorflow_libraries(r: Remedies, lang: str) -> str | None:
         return None
     pins = r.tables.tf_and_cuda_pins(version)
     if pins is not None and system == "linux":
-        return f'{pip_command(r.installer("tensorflow"))} "tensorflow[and-cuda]=={pins.version}.*"'
+        return r.render(Install(pip=(f"tensorflow[and-cuda]=={pins.version}.*",)), "tensorflow", lang)
     cfg = r.tables.tf_tested_config(version, system or "linux")
     if cfg is None or not cfg.cuda or not cfg.cudnn:
         return None
     if system == "windows" and not r.tables.tf_native_windows_gpu(version):
         return None
     cudnn = cfg.cudnn if cfg.cudnn.count(".") >= 2 else f"{cfg.cudnn}.*"
-    return f"conda install -c conda-forge cudatoolkit={cfg.cuda} cudnn={cudnn}"
+    return r.render(Install(conda=(f"cudatoolkit={cfg.cuda}", f"cudnn={cudnn}")), "tensorflow", lang)
 
 
 def _tensorflow_before_keras3(r: Remedies, lang: str) -> str | None:
     """The newest TensorFlow that still ships Keras 2, for this Python (a new environment otherwise)."""
     from envadvisor.knowledge.tables import vtuple
+    from envadvisor.propose.install import Install
 
     t = r.tables
     lines = sorted(
@@ -484,7 +569,11 @@ def _tensorflow_before_keras3(r: Remedies, lang: str) -> str | None:
         return None
     current = r.python
     version = keras2[0]
-    cmd = f'{_pip(r, "tensorflow")} "tensorflow=={version}.*"'
+    cmd = r.render(
+        Install(pip=(f"tensorflow=={version}.*",), replace="tensorflow" in r.facts.packages),
+        "tensorflow",
+        lang,
+    )
     if current is None or t.tf_python_supported(version, current, system):
         return cmd
 
@@ -503,8 +592,28 @@ def _tf_rows(t: Tables) -> list[Any]:
     return [row for row in rows_of(t, "tf_tested_linux_gpu") if isinstance(row, dict) and row.get("version")]
 
 
+def _jax_in_wsl(r: Remedies, lang: str) -> str | None:
+    """JAX for this machine's GPU and driver as WSL2 on it sees them (the Windows driver serves WSL2)."""
+    from envadvisor.propose.install import Install
+    from envadvisor.records import replace
+
+    if r.target.system != "windows":
+        return None
+    wsl = replace(r.target, system="linux", wsl=True, glibc=None)
+    decision = r.decision(("jax",), python=None, source="pip", target=wsl)
+    if decision is None or decision.jax is None or not decision.jax.cuda_major:
+        return None
+    major = decision.jax.cuda_major
+    cmd = Install(pip=(f"jax[cuda{major}]",), upgrade=True).command("pip")
+    if r.target.driver and r.tables.driver_runs_cuda(r.target.driver, f"{major}.0", "windows") is False:
+        # WSL2 runs on the Windows driver: its Windows floor is the one that counts
+        floor = r.tables.minor_compat_floor(int(major), "windows")
+        return r.phrase("update_then", lang, floor=floor, major=major, cmd=cmd) if floor else None
+    return cmd
+
+
 def _jax_install(r: Remedies, lang: str) -> str | None:
-    from envadvisor.propose.install import pip_command
+    from envadvisor.propose.install import Install
 
     if r.target.system is None:
         return None
@@ -512,7 +621,7 @@ def _jax_install(r: Remedies, lang: str) -> str | None:
     if decision is None or decision.jax is None:
         return None
     extra = f"[cuda{decision.jax.cuda_major}]" if decision.jax.cuda_major else ""
-    cmd = f'{pip_command(r.installer("jax"))} -U "jax{extra}"'
+    cmd = r.render(Install(pip=(f"jax{extra}",), upgrade=True), "jax", lang)
     return cmd if same_python else _in_new_env(r, lang, decision, "JAX", cmd)
 
 
@@ -540,10 +649,17 @@ def _today(r: Remedies) -> Any:
     return _dt.date.fromisoformat(r.tables.checked)
 
 
+def _inside(python: str, low: str, high: str) -> bool:
+    """Inside a range's own ends (a Python a release only had experimental wheels for is not offered)."""
+    from envadvisor.knowledge.tables import version_ge
+
+    return bool(version_ge(python, low) and version_ge(high, python))
+
+
 def _create(r: Remedies, lang: str, python: str | None, name: str) -> str | None:
     if python is None:
         return None
-    return r.phrase("create", lang, name=name, py=python)
+    return r.phrase("file_create" if r.mode == "file" else "create", lang, name=name, py=python)
 
 
 def _python_torch(r: Remedies, lang: str) -> str | None:
@@ -551,7 +667,8 @@ def _python_torch(r: Remedies, lang: str) -> str | None:
     release = r.tables.torch_release(version) if version else None
     if release is None:
         return None
-    return _create(r, lang, _newest_python(r, release.python.contains), "torch")
+    rng = release.python
+    return _create(r, lang, _newest_python(r, lambda v: _inside(v, rng.min, rng.max)), "torch")
 
 
 def _python_tensorflow(r: Remedies, lang: str) -> str | None:
@@ -582,7 +699,8 @@ def _python_supported(r: Remedies, lang: str) -> str | None:
     if torch and tables.torch_release(torch):
         release = tables.torch_release(torch)
         assert release is not None
-        checks.append(release.python.contains)
+        rng = release.python
+        checks.append(lambda v: _inside(v, rng.min, rng.max))
     tf = facts.frameworks.tensorflow.version
     if tf and tables.tf_tested_config(tf, "linux"):
         system = r.target.system or "linux"
@@ -595,21 +713,17 @@ def _python_supported(r: Remedies, lang: str) -> str | None:
 # --------------------------------------------------------------------------------------------------
 
 
-def _transformers_spec(r: Remedies, accept: Callable[[Any], bool]) -> str | None:
+def _transformers_spec(r: Remedies, lang: str, accept: Callable[[Any], bool]) -> str | None:
+    from envadvisor.propose.install import Install
+
     lines = r.tables.transformers_lines  # newest first
     for i, line in enumerate(lines):
         if not accept(line):
             continue
         upper = lines[i - 1].version_from if i > 0 else None
         spec = f"transformers>={line.version_from}" + (f",<{upper}" if upper else "")
-        return f'{_pip(r, "transformers")} "{spec}"'
+        return r.render(Install(pip=(spec,)), "transformers", lang)
     return None
-
-
-def _pip(r: Remedies, package: str) -> str:
-    from envadvisor.propose.install import pip_command
-
-    return pip_command(r.installer(package))
 
 
 def _transformers_for_torch(r: Remedies, lang: str) -> str | None:
@@ -621,11 +735,41 @@ def _transformers_for_torch(r: Remedies, lang: str) -> str | None:
         return None
     return _transformers_spec(
         r,
+        lang,
         lambda line: (
             (line.torch_min is None or bool(version_ge(torch, line.torch_min)))
             and (python is None or bool(version_ge(python, line.python_min)))
         ),
     )
+
+
+def _transformers_for_tensorflow(r: Remedies, lang: str) -> str | None:
+    from envadvisor.knowledge.tables import version_ge
+
+    python = r.python
+    def fits(line: Any) -> bool:
+        return bool(line.tensorflow) and (python is None or bool(version_ge(python, line.python_min)))
+
+    return _transformers_spec(r, lang, fits)
+
+
+def _numpy_before2(r: Remedies, lang: str) -> str | None:
+    from envadvisor.propose.install import Install
+
+    numpy = r.facts.packages.get("numpy")
+    if numpy is not None and numpy.source == "conda":
+        return r.render(Install(conda=("numpy<2",)), "numpy", lang)
+    return r.render(Install(pip=("numpy<2",)), "numpy", lang)
+
+
+def _tf_keras_install(r: Remedies, lang: str) -> str | None:
+    from envadvisor.knowledge.tables import vtuple
+    from envadvisor.propose.install import Install
+
+    v = vtuple(r.facts.frameworks.tensorflow.version or r.facts.package_version("tensorflow"))
+    if v is None or len(v) < 2:
+        return None
+    return r.render(Install(pip=(f"tf-keras=={v[0]}.{v[1]}.*",)), "tensorflow", lang)
 
 
 def _transformers_for_python(r: Remedies, lang: str) -> str | None:
@@ -634,7 +778,7 @@ def _transformers_for_python(r: Remedies, lang: str) -> str | None:
     python = r.python
     if python is None:
         return None
-    return _transformers_spec(r, lambda line: bool(version_ge(python, line.python_min)))
+    return _transformers_spec(r, lang, lambda line: bool(version_ge(python, line.python_min)))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -672,9 +816,18 @@ def _cuda_line_for_target(r: Remedies, major: int | None = None) -> str | None:
     return None
 
 
+def _driver_drives_gpus(r: Remedies) -> bool:
+    from envadvisor.propose.fit import gpu_driver_fit
+
+    fit = gpu_driver_fit(r.tables, r.target)
+    return fit is None or fit.ok is not False
+
+
 def _cuda_libraries(r: Remedies, lang: str) -> str | None:
+    from envadvisor.propose.install import Install
+
     target = r.target
-    if target.system not in ("linux", "windows") or not target.gpus:
+    if target.system not in ("linux", "windows") or not target.gpus or not _driver_drives_gpus(r):
         return None
     cuda = _cuda_line_for_target(r)
     if cuda is None:
@@ -683,10 +836,12 @@ def _cuda_libraries(r: Remedies, lang: str) -> str | None:
     low_cc = min(g.compute_capability for g in target.gpus)
     old_gpu = r.tables.cudnn_supports_cc("9.11", low_cc) is False
     if r.installer("torch") == "conda" or (r.facts.conda.in_conda_env and "torch" not in r.facts.packages):
-        cudnn = ' "cudnn<9.11"' if old_gpu else " cudnn"
-        return f"conda install -c conda-forge cuda-version={cuda} cuda-runtime cuda-libraries{cudnn}"
-    cudnn = f' "nvidia-cudnn-cu{major}<9.11"' if old_gpu else f" nvidia-cudnn-cu{major}"
-    return f"{_pip(r, 'torch')} nvidia-cuda-runtime-cu{major} nvidia-cublas-cu{major}{cudnn}"
+        cudnn = "cudnn<9.11" if old_gpu else "cudnn"
+        conda = (f"cuda-version={cuda}", "cuda-runtime", "cuda-libraries", cudnn)
+        return r.render(Install(conda=conda), "torch", lang)
+    cudnn = f"nvidia-cudnn-cu{major}<9.11" if old_gpu else f"nvidia-cudnn-cu{major}"
+    pip = (f"nvidia-cuda-runtime-cu{major}", f"nvidia-cublas-cu{major}", cudnn)
+    return r.render(Install(pip=pip), "torch", lang)
 
 
 def _framework_cuda(r: Remedies) -> str | None:
@@ -703,9 +858,12 @@ def _cuda_nvcc(r: Remedies, lang: str) -> str | None:
     """An nvcc of the framework's CUDA line (extensions must match its major) that targets the GPU;
     without a framework build, the newest CUDA the driver runs that targets the GPU."""
     from envadvisor.knowledge.tables import vtuple
+    from envadvisor.propose.install import Install
 
     target = r.target
     if target.system not in ("linux", "windows"):
+        return None
+    if not _driver_drives_gpus(r):
         return None
     cuda = _framework_cuda(r)
     if cuda is not None and not _driver_runs(r, cuda):
@@ -723,11 +881,12 @@ def _cuda_nvcc(r: Remedies, lang: str) -> str | None:
         cuda = _cuda_line_for_target(r) if target.gpus else None
     if cuda is None:
         return None
-    return f"conda install -c conda-forge cuda-nvcc cuda-version={cuda}"
+    return r.render(Install(conda=("cuda-nvcc", f"cuda-version={cuda}")), "cuda-nvcc", lang)
 
 
 def _cuda_nvjitlink(r: Remedies, lang: str) -> str | None:
     from envadvisor.knowledge.tables import vtuple
+    from envadvisor.propose.install import Install
 
     cuda = _framework_cuda(r) or r.facts.cuda_runtime.version
     v = vtuple(cuda)
@@ -735,11 +894,13 @@ def _cuda_nvjitlink(r: Remedies, lang: str) -> str | None:
         return None
     if not _driver_runs(r, cuda):
         return None
-    return f"{_pip(r, 'torch')} -U nvidia-nvjitlink-cu{v[0]}"
+    return r.render(Install(pip=(f"nvidia-nvjitlink-cu{v[0]}",), upgrade=True), "torch", lang)
 
 
 def _cuda_home(r: Remedies, lang: str) -> str | None:
     system = r.target.system
+    if r.mode == "file":
+        return None  # an environment file's variables take no $CONDA_PREFIX: set it in the shell
     if system == "windows":
         return (
             'set "CUDA_HOME=%CONDA_PREFIX%\\Library" '
@@ -751,7 +912,9 @@ def _cuda_home(r: Remedies, lang: str) -> str | None:
 
 
 def _driver_runs(r: Remedies, cuda: str) -> bool:
-    """Whether the driver runs ``cuda`` builds (True when the driver is not known: nothing to hold)."""
+    """Whether the driver drives the GPUs and runs ``cuda`` builds (True when the driver is not known:
+    nothing to hold). A driver that does not drive the GPU at all is the finding's own subject
+    (EA110, EA111): no CUDA command helps before it changes."""
     from envadvisor.propose.fit import driver_fit
 
     target = r.target
@@ -762,6 +925,7 @@ def _driver_runs(r: Remedies, cuda: str) -> bool:
 
 def _cudnn_keep_older(r: Remedies, lang: str) -> str | None:
     from envadvisor.knowledge.tables import vtuple
+    from envadvisor.propose.install import Install
 
     if r.target.system not in ("linux", "windows"):
         return None
@@ -769,9 +933,51 @@ def _cudnn_keep_older(r: Remedies, lang: str) -> str | None:
     if cuda is None or not _driver_runs(r, cuda):
         return None
     major = (vtuple(cuda) or (12,))[0]
-    if r.installer("torch") == "conda":
-        return 'conda install -c conda-forge "cudnn<9.11"'
-    return r.phrase("cudnn_pip", lang, major=major)
+    if (
+        r.installer("torch") in ("conda", "file")
+        and r.facts.packages.get("torch") is not None
+        and r.facts.packages["torch"].source == "conda"
+    ):
+        return r.render(Install(conda=("cudnn<9.11",)), "torch", lang)
+    return r.render(Install(pip=(f"nvidia-cudnn-cu{major}<9.11",)), "torch", lang)
+
+
+# The derived values (a fired rule's table look-ups) that name the CUDA a rule's own command installs,
+# and the torch build it pins; the rules of the ecosystem table (vLLM, xFormers, JAX, onnxruntime-gpu,
+# DeepSpeed) derive them.
+_GATE_CUDA_KEYS = ("pkg_cuda_major", "jax_plugin_cuda", "pkg_torch_cuda_line", "pkg_needs_major")
+
+
+def _gate_cuda(r: Remedies, lang: str) -> str | None:
+    """The start of a command line whose CUDA the rule's look-ups name: empty when this driver runs it;
+    "update the NVIDIA driver to >= N first, then: " when only a newer driver does; None (the line is
+    left out) when the driver does not drive the GPU at all or the build has no code for it."""
+    from envadvisor.knowledge.tables import arch_covers, vtuple
+    from envadvisor.propose.fit import driver_fit
+
+    cuda = next((r.derived[k] for k in _GATE_CUDA_KEYS if r.derived.get(k)), None)
+    target = r.target
+    if cuda is None or not target.gpus or target.system == "macos":
+        return "" if cuda is None or target.system != "macos" else None
+    if not _driver_drives_gpus(r):
+        return None
+    index = r.derived.get("pkg_torch_index")
+    torch = r.derived.get("pkg_torch_install", "")
+    version = torch.split("==", 1)[1] if "==" in torch else None
+    if index and version and target.system:
+        arch = r.tables.torch_arch_list(version, index, target.platform)
+        if arch is not None and not all(arch_covers(arch, g.compute_capability) for g in target.gpus):
+            return None
+    if not (target.driver or target.driver_cuda):
+        return ""
+    major = (vtuple(cuda) or (0,))[0]
+    fit = driver_fit(r.tables, target, cuda if "." in cuda else f"{cuda}.0", needs_ptx=False)
+    if fit.ok is not False:
+        return ""
+    floor = r.tables.minor_compat_floor(major, target.system)
+    if floor is None:
+        return None
+    return r.phrase("update_then", lang, floor=floor, major=major, cmd="")
 
 
 def _driver_install(r: Remedies, lang: str) -> str | None:
@@ -794,17 +1000,22 @@ _FUNCTIONS: dict[str, Callable[[Remedies, str], str | None]] = {
     "tensorflow.windows_gpu": _tensorflow_windows_gpu,
     "tensorflow.before_keras3": _tensorflow_before_keras3,
     "jax.install": _jax_install,
+    "jax.in_wsl": _jax_in_wsl,
     "python.torch": _python_torch,
     "python.tensorflow": _python_tensorflow,
     "python.transformers": _python_transformers,
     "python.supported": _python_supported,
     "transformers.for_torch": _transformers_for_torch,
     "transformers.for_python": _transformers_for_python,
+    "transformers.for_tensorflow": _transformers_for_tensorflow,
+    "numpy.before2": _numpy_before2,
+    "tf_keras.install": _tf_keras_install,
     "cuda.libraries": _cuda_libraries,
     "cuda.nvcc": _cuda_nvcc,
     "cuda.nvjitlink": _cuda_nvjitlink,
     "cuda.home": _cuda_home,
     "cudnn.keep_older": _cudnn_keep_older,
+    "gate.cuda": _gate_cuda,
     "driver.install": _driver_install,
 }
 assert set(_FUNCTIONS) == set(REMEDIES)

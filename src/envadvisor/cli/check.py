@@ -27,8 +27,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    from envadvisor.check import check
     from envadvisor.envfile import read
-    from envadvisor.lint import check
 
     env = read(args.file)  # a broken file is one line and exit 2 before any probing
     env_text = _text_for_redaction(args)
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
             "file": args.file,
             "findings": [to_data(f) for f in result.findings],
             "not_evaluated": [to_data(n) for n in result.not_evaluated],
-            "resolution": to_data(result.resolution),
+            "installs": to_data(result.installed),
             "target": to_data(gathered.facts.os) | {"gpu": to_data(gathered.facts.gpu)},
             "tables_checked": knowledge.checked,
         }

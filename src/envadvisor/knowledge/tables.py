@@ -1009,6 +1009,14 @@ class Tables:
                 return r
         return None
 
+    def conda_cuda_lines(self, package: str) -> tuple[str, ...]:
+        """The CUDA lines a conda CUDA-pinning package (cudatoolkit, cuda-version, pytorch-cuda) is
+        built for, oldest first; empty for another package."""
+        table = self._data.get("conda_cuda_lines") or {}
+        row = table.get(package) if isinstance(table, Mapping) else None
+        lines = row.get("lines") if isinstance(row, Mapping) else None
+        return tuple(str(x) for x in lines) if isinstance(lines, list) else ()
+
     def max_cuda_for_driver(self, driver: str, system: str | None) -> str | None:
         """The newest CUDA a driver runs ("12.8"): what its nvidia-smi prints, from the branch table
         (``driver_branch_cuda``); ``driver`` may be a branch (``570``). None when no row knows it.
@@ -1754,6 +1762,11 @@ class Tables:
     @property
     def tf_windows_gpu_last(self) -> str:
         return str(self._tf_limits["windows_native_gpu_last"])
+
+    @property
+    def tf_gpu_package_stub(self) -> str:
+        """The first tensorflow-gpu release that is the empty stub (2.12.0); the ones before are real."""
+        return str(self._tf_limits["gpu_package_stub"])
 
     @property
     def tf_macos_x86_64_last(self) -> str:

@@ -42,6 +42,7 @@ class TorchChoice:
     cpu_reason: str | None = None  # why a CPU build was chosen
     driver_needed: str | None = None  # no GPU build fits this driver; one >= this would be served
     driver_needed_cuda: str | None = None  # the CUDA major that driver floor opens ("12")
+    driver_last_branch: int | None = None  # the driver is past the GPU's last branch: go back to this one
     based_on: tuple[str, ...] = ()
 
     @property

@@ -44,7 +44,16 @@ from envadvisor.propose.choices import (
     TorchChoice,
 )
 from envadvisor.propose.choices import PIP as PIP_ROUTE
-from envadvisor.propose.fit import Fit, cudnn_fit, driver_fit, gpus_covered, platform_of, target_from_facts
+from envadvisor.propose.fit import (
+    GPU_DRIVER_BASIS,
+    Fit,
+    cudnn_fit,
+    driver_fit,
+    gpu_driver_floor,
+    gpus_covered,
+    platform_of,
+    target_from_facts,
+)
 from envadvisor.propose.model import CONDA, PIP, Dependency, Note, Proposal
 from envadvisor.records import replace
 from envadvisor.target import Target
@@ -113,8 +122,8 @@ def propose(facts: Facts, wants: Sequence[str], options: ProposeOptions, knowled
     (a trade-off no file can avoid, such as an unused GPU when nothing fits it) is kept in
     :attr:`Proposal.check_findings` and printed in the header, never hidden.
     """
+    from envadvisor.check import check
     from envadvisor.envfile import parse
-    from envadvisor.lint import check
     from envadvisor.model import Severity, replace
 
     target = target_from_facts(facts, knowledge.tables)
@@ -459,19 +468,34 @@ class _Decider:
         if option is not None and plan.choice is not None:
             floor, major, _ = option
             plan.choice = replace(plan.choice, driver_needed=floor, driver_needed_cuda=str(major))
+        last = self._dropped_by_driver()
+        if last is not None and plan.choice is not None:
+            plan.choice = replace(plan.choice, driver_last_branch=last)
         return plan
 
+    def _dropped_by_driver(self) -> int | None:
+        """The last driver branch of a GPU this driver no longer drives (a Pascal GPU on R590)."""
+        t = self.target
+        for g in t.gpus:
+            if t.driver and self.t.driver_dropped_gpu(t.driver, g.compute_capability, t.system):
+                return self.t.last_driver_branch_for_cc(g.compute_capability)
+        return None
+
     def _driver_update_option(self, cands: Sequence[_Candidate]) -> tuple[str, int, _Candidate] | None:
-        """The smallest driver update that would let one of ``cands`` fit: (floor, CUDA major, build)."""
+        """The smallest driver update that would let one of ``cands`` fit: (floor, CUDA major, build).
+        The floor is the newer of what the build's CUDA needs and what the GPUs need."""
         options: list[tuple[tuple[int, ...], str, int, _Candidate]] = []
+        gpu_floor = gpu_driver_floor(self.t, self.target)
         for c in cands:
             failing = [f for f in c.fits if f.ok is False]
             if failing and all(
-                f.based_on and f.based_on[0].startswith("cuda_minor_version") for f in failing
+                f.based_on and f.based_on[0].startswith(("cuda_minor_version", f"{GPU_DRIVER_BASIS}["))
+                for f in failing
             ):
                 major = (vtuple(c.cuda) or (0,))[0]
-                floor = self.t.minor_compat_floor(major, self.target.system)
-                if floor:
+                floors = [f for f in (self.t.minor_compat_floor(major, self.target.system), gpu_floor) if f]
+                if floors:
+                    floor = max(floors, key=lambda v: vtuple(v) or (0,))
                     options.append((vtuple(floor) or (0,), floor, major, c))
         if not options:
             return None
@@ -630,8 +654,7 @@ class _Decider:
 
     def _torch_version(self, release: str) -> str | None:
         """The newest patch release of ``release`` the registry serves (None: the tables do not list it)."""
-        newest_patch = getattr(self.t, "newest_patch", None)
-        return newest_patch("torch", release) if newest_patch is not None else None
+        return self.t.newest_patch("torch", release)
 
     def _plan_for(self, choice: TorchChoice, label: str, notes: Sequence[Note] = ()) -> _TorchPlan:
         plan = _TorchPlan(choice=choice, python=choice.python, python_label=label, notes=list(notes))
@@ -756,6 +779,16 @@ class _Decider:
         )
         return self._plan_for(choice, f"conda-forge pytorch {line}: {branch.python}")
 
+    def _paired_version(self, name: str, line: str, torch: _TorchPlan) -> str:
+        """The release of ``name`` that pairs with the chosen torch: the same patch number as torch's
+        (torchvision 0.24.1 with torch 2.9.1, each pins the other exactly), else the newest patch of the
+        line the registry lists, else the line's first release."""
+        version = torch.torch.version
+        patch = version.split(".")[2] if version and version.count(".") >= 2 else None
+        if patch is not None and self.t.has_release(name, f"{line}.{patch}"):
+            return f"{line}.{patch}"
+        return self.t.newest_patch(name, line) or f"{line}.0"
+
     def _torch_dependent(self, name: str, torch: _TorchPlan, *, pip_side: bool) -> Dependency:
         chain = (name, "pytorch")
         release = self.t.torch_release(torch.release)
@@ -776,10 +809,11 @@ class _Decider:
                 chain,
             )
         if name == "torchvision" and release is not None and release.torchvision:
-            self.paired.append(PairedPackage(name, release.torchvision, None))
+            exact = self._paired_version(name, release.torchvision, torch)
+            self.paired.append(PairedPackage(name, release.torchvision, exact))
             suffix = f"+{torch.variant}" if torch.index_url else ""
             spec = (
-                f"torchvision=={release.torchvision}.0{suffix}"
+                f"torchvision=={exact}{suffix}"
                 if suffix
                 else f"torchvision=={release.torchvision}.*"
             )
@@ -796,10 +830,11 @@ class _Decider:
             open_ended = rows_of(self.t, "torchaudio_open_ended")
             ta = open_ended[0] if open_ended and isinstance(open_ended[0], dict) else {}
             if release is not None and release.torchaudio:
-                self.paired.append(PairedPackage(name, release.torchaudio, None))
+                exact = self._paired_version(name, release.torchaudio, torch)
+                self.paired.append(PairedPackage(name, release.torchaudio, exact))
                 suffix = f"+{torch.variant}" if torch.index_url else ""
                 spec = (
-                    f"torchaudio=={release.torchaudio}.0{suffix}"
+                    f"torchaudio=={exact}{suffix}"
                     if suffix
                     else f"torchaudio=={release.torchaudio}.*"
                 )

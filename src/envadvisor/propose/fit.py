@@ -68,8 +68,46 @@ def gpus_covered(arch_list: ArchList | None, gpus: Sequence[GpuTarget]) -> tuple
     ), needs_ptx
 
 
+GPU_DRIVER_BASIS = "gpu_driver_support"
+
+
+def gpu_driver_fit(tables: Tables, target: Target) -> Fit | None:
+    """Whether the driver drives the GPUs at all: a driver that predates a GPU (an RTX 5090 on R560)
+    or that comes after its architecture's last branch (a GTX 1080 on R590) runs no build on it.
+    None when the driver or the GPUs are not known."""
+    if not target.driver or not target.gpus:
+        return None
+    for g in target.gpus:
+        name = g.name or "this GPU"
+        if tables.driver_predates_gpu(target.driver, g.compute_capability, g.name, target.system):
+            floor = tables.min_driver_for_gpu(g.compute_capability, g.name, target.system)
+            need = floor.label if floor is not None else "a newer branch"
+            return Fit(False, f"driver {target.driver} predates {name}: it needs {need}",
+                       (f"{GPU_DRIVER_BASIS}[{floor.architecture if floor else g.compute_capability}]",))
+        if tables.driver_dropped_gpu(target.driver, g.compute_capability, target.system):
+            last = tables.last_driver_branch_for_cc(g.compute_capability)
+            return Fit(False, f"driver {target.driver} no longer drives {name}: its last branch is R{last}",
+                       (f"{GPU_DRIVER_BASIS}.last_branch[{g.compute_capability}]",))
+    return Fit(True, "the driver drives the GPUs", (GPU_DRIVER_BASIS,))
+
+
+def gpu_driver_floor(tables: Tables, target: Target) -> str | None:
+    """The oldest driver every GPU of the target works with (a version on a known OS, else the
+    branch); None when the tables do not know it."""
+    floors = []
+    for g in target.gpus:
+        floor = tables.min_driver_for_gpu(g.compute_capability, g.name, target.system)
+        if floor is None:
+            continue
+        floors.append(floor.version or str(floor.branch))
+    return max(floors, key=lambda v: vtuple(v) or (0,)) if floors else None
+
+
 def driver_fit(tables: Tables, target: Target, cuda: str, *, needs_ptx: bool) -> Fit:
-    """Whether the target's driver runs a build made with CUDA ``cuda``."""
+    """Whether the target's driver runs a build made with CUDA ``cuda`` on its GPUs."""
+    gpu_fit = gpu_driver_fit(tables, target)
+    if gpu_fit is not None and gpu_fit.ok is False:
+        return gpu_fit
     major = (vtuple(cuda) or (0,))[0]
     ok: bool | None
     if target.driver:

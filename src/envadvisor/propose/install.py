@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from envadvisor.propose.choices import CONDA_FORGE, PairedPackage, TorchChoice
 from envadvisor.propose.model import CONDA, Dependency
 from envadvisor.propose.model import PIP as PIP_SOURCE
+from envadvisor.records import record
 from envadvisor.target import Target
 
 TORCH_CHAIN = ("pytorch",)
@@ -156,27 +157,56 @@ def pip_command(installer: str | None) -> str:
     return "uv pip install" if installer == "uv" else "pip install"
 
 
-def torch_command(
+@record
+class Install:
+    """What to install, before it is written as a command or as lines of an environment file."""
+
+    conda: tuple[str, ...] = ()  # conda-forge specs
+    pip: tuple[str, ...] = ()  # pip requirements
+    index_url: str | None = None  # the pip index the requirements come from
+    replace: bool = False  # they replace an installed build
+    upgrade: bool = False  # pip -U: an installed older release does not satisfy it
+
+    def command(self, installer: str | None = "pip") -> str:
+        """One command: ``conda install -c conda-forge ...`` or ``pip install ... --index-url ...``."""
+        if self.conda:
+            return "conda install -c conda-forge " + " ".join(_quoted(s) for s in self.conda)
+        flags = " --force-reinstall" if self.replace else (" -U" if self.upgrade else "")
+        index = f" --index-url {self.index_url}" if self.index_url else ""
+        return f"{pip_command(installer)}{flags} {' '.join(_quoted(s) for s in self.pip)}{index}"
+
+    def file_lines(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(dependencies lines, pip block lines) that install the same in an environment.yml."""
+        pip = self.pip + ((f"--extra-index-url {self.index_url}",) if self.index_url and self.pip else ())
+        return self.conda, pip
+
+
+def _quoted(spec: str) -> str:
+    """A spec as a shell word: quoted when it holds a character the shell would act on."""
+    return f'"{spec}"' if any(c in spec for c in "<>|*;&") else spec
+
+
+def torch_install(
     choice: TorchChoice,
     *,
     paired: Sequence[PairedPackage] = (),
     installer: str | None = "pip",
     replace: bool = False,
-) -> str:
-    """The one command that installs ``choice`` (and the torchvision/torchaudio that pair with it).
+) -> Install:
+    """What installs ``choice`` (and the torchvision/torchaudio that pair with it).
 
     pip (and uv) get the exact local version from the variant's own index (``--index-url``, as PyTorch's
     install selector writes it, so nothing resolves to PyPI's default CUDA wheel); conda gets
     conda-forge's package with its ``cuda-version``.
     """
-    if choice.route == CONDA_FORGE and installer == "conda":
+    if choice.route == CONDA_FORGE and installer in ("conda", "file"):
         specs = [f"{choice.package}={choice.release}"]
         if choice.cuda:
             specs.append(f"cuda-version={choice.cuda}")
         if choice.cudnn_pin:
-            specs.append(f'"{choice.cudnn_pin}"')
+            specs.append(choice.cudnn_pin)
         specs += [p.name for p in paired]
-        return "conda install -c conda-forge " + " ".join(specs)
+        return Install(conda=tuple(specs))
     specs = [f"torch=={choice.pin}"]
     for p in paired:
         if p.version:
@@ -185,7 +215,16 @@ def torch_command(
         elif p.line:
             specs.append(f"{p.name}=={p.line}.*")
     if not choice.numpy2:
-        specs.append('"numpy<2"')
-    flags = " --force-reinstall" if replace else ""
-    index = f" --index-url {choice.index_url}" if choice.index_url else ""
-    return f"{pip_command(installer)}{flags} {' '.join(specs)}{index}"
+        specs.append("numpy<2")
+    return Install(pip=tuple(specs), index_url=choice.index_url, replace=replace)
+
+
+def torch_command(
+    choice: TorchChoice,
+    *,
+    paired: Sequence[PairedPackage] = (),
+    installer: str | None = "pip",
+    replace: bool = False,
+) -> str:
+    """The one command that installs ``choice`` (see :func:`torch_install`)."""
+    return torch_install(choice, paired=paired, installer=installer, replace=replace).command(installer)

@@ -25,11 +25,8 @@ CHECK_UI: dict[str, dict[str, Any]] = {
         "no_gpu": "no NVIDIA GPU",
         "driver": "driver {version}",
         "installs": "Installs: {what}",
-        "torch_from": {
-            "pip": "pip",
-            "conda-forge": "conda-forge",
-            "pytorch-channel": "the pytorch channel's",
-        },
+        "not_checked": "Not checked: {spec}{where}: {reason}",
+        "line": " (line {line})",
         "ok": "No problems found.",
         "not_evaluated": "Not evaluated (facts unknown): {items}",
     },
@@ -39,7 +36,8 @@ CHECK_UI: dict[str, dict[str, Any]] = {
         "no_gpu": "没有 NVIDIA GPU",
         "driver": "驱动 {version}",
         "installs": "将安装：{what}",
-        "torch_from": {"pip": "pip", "conda-forge": "conda-forge", "pytorch-channel": "pytorch 频道的"},
+        "not_checked": "未检查：{spec}{where}：{reason}",
+        "line": "（第 {line} 行）",
         "ok": "没有发现问题。",
         "not_evaluated": "未评估（事实未知）：{items}",
     },
@@ -67,24 +65,10 @@ def describe_target(facts: Facts, lang: str) -> str:
     return ("; " if lang == "en" else "；").join(parts)
 
 
-def _installs(resolution: Any, lang: str) -> list[str]:
-    words = _words(lang)
-    out = []
-    if getattr(resolution, "python", None):
-        out.append(f"python {resolution.python}")
-    torch_version = getattr(resolution, "torch_version", None)
-    if torch_version:
-        source = words["torch_from"].get(getattr(resolution, "torch_source", None) or "", "")
-        variant = getattr(resolution, "torch_variant", None)
-        torch = f"{source} torch {torch_version}".strip()
-        out.append(f"{torch} ({variant})" if variant else torch)
-    elif getattr(resolution, "conda_cuda", None):
-        out.append(f"CUDA {resolution.conda_cuda}")
-    for name in ("tensorflow", "transformers"):
-        version = getattr(resolution, f"{name}_version", None)
-        if version:
-            out.append(f"{name} {version}")
-    return out
+def _installs(result: Any) -> list[str]:
+    from envadvisor.resolve import describe
+
+    return describe(result.installed, result.env_facts)
 
 
 def check_renderable(result: Any, path: str, lang: str = "en", brief: bool = False) -> RenderableType:
@@ -93,9 +77,14 @@ def check_renderable(result: Any, path: str, lang: str = "en", brief: bool = Fal
     ui = UI[lang]
     parts: list[RenderableType] = [Wrap(words["title"].format(path=path), style="bold")]
     parts.append(Wrap(words["target"].format(target=describe_target(result.env_facts, lang))))
-    installs = _installs(result.resolution, lang)
+    installs = _installs(result)
     if installs:
         parts.append(Wrap(words["installs"].format(what=("; " if lang == "en" else "；").join(installs))))
+    for nc in result.installed.not_checked:
+        where = words["line"].format(line=nc.line) if nc.line else ""
+        parts.append(
+            Wrap(words["not_checked"].format(spec=nc.spec, where=where, reason=nc.reason(lang)), style="dim")
+        )
     parts.append(Text(""))
     parts.append(Text(ui["findings"], style="bold underline"))
     if not result.findings:
