@@ -41,3 +41,27 @@ def test_check_says_what_the_corpus_expects(entry_id: str) -> None:
 
 def test_known_misses_are_corpus_entries() -> None:
     assert set(KNOWN_MISSES) <= set(_ids())
+
+
+def test_every_finding_of_the_corpus_reads_as_advice() -> None:
+    """No template text, no '?' where a value belongs, in English or Chinese, for any file of the corpus."""
+    import re
+
+    from envadvisor.check import check
+    from envadvisor.envfile import read
+    from tests.envfile_corpus import ROOT, knowledge, target_facts
+    from tests.fix_properties import finding_texts, template_problems
+
+    lone_question = re.compile(r"(?:^|[\s'(:：])\?(?:$|[\s',.)；。])")
+    problems = []
+    for entry in entries():
+        env = read(ROOT / entry["file"])
+        facts = target_facts(entry.get("target") or {})
+        for lang in ("en", "zh"):
+            for finding in check(env, facts, knowledge(), lang=lang).findings:
+                for where, text in finding_texts(finding):
+                    found = template_problems(text)
+                    if lone_question.search(text):
+                        found.append("'?' where a value belongs")
+                    problems += [f"{entry['id']} {finding.code} {where} ({lang}): {p}: {text}" for p in found]
+    assert not problems, "\n".join(problems[:30])

@@ -1664,6 +1664,18 @@ def render_template(template: str, ctx: Context, lang: str = "en", *, drop_when_
             return ", ".join(_item_label(v) for v in found) or _EMPTY_WORDS.get(lang, "none")
         return str(found)
 
+    return fill_template(template, value, lang, drop_when_unknown=drop_when_unknown)
+
+
+def fill_template(template: str, value: Callable[[str], str | None], lang: str = "en", *,
+                  drop_when_unknown: bool = False) -> str | None:
+    """``template`` with each ``{key}`` replaced by ``value(key)``; None means not known.
+
+    The one way rule texts and environment-file lint texts are filled (see :func:`render_template`):
+    an optional ``[[ ... ]]`` segment with an unknown value inside is left out; an unknown value
+    elsewhere reads as its general words, or drops the whole text with ``drop_when_unknown``.
+    """
+
     def fill(text: str) -> tuple[str, list[str]]:
         missing: list[str] = []
 
@@ -1696,11 +1708,9 @@ def render_template(template: str, ctx: Context, lang: str = "en", *, drop_when_
 
 def render_general(template: str, lang: str = "en") -> str:
     """A template in general words, for a rule explained without a target: every placeholder becomes
-    what it stands for ("the driver version this CUDA needs"), optional segments included."""
-    from envadvisor.placeholders import general_words
-
-    text = _SEGMENT_RE.sub(lambda m: m.group(1), template)
-    return _PLACEHOLDER_RE.sub(lambda m: general_words(m.group(1), lang), text)
+    what it stands for ("the driver version this CUDA needs"). Optional ``[[...]]`` segments hold the
+    target's details ("driver 470.82"), so they are left out, as for a target that lacks them."""
+    return fill_template(template, lambda _key: None, lang) or template
 
 
 _TIDY = (

@@ -146,23 +146,31 @@ def parse_catalogue(doc: object, path: str) -> Mapping[str, LintDoc]:
     return out
 
 
-class _Blank(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "?"
-
-
 def finding(code: str, lang: str, evidence: Mapping[str, Any], severity: Severity | None = None) -> Finding:
+    """The finding of lint ``code`` with its texts filled from ``evidence``, as rule texts are: a value
+    the evidence lacks reads as its general words (data/placeholders.yaml), an optional ``[[...]]``
+    segment around it is left out, and a fix line that needs it is dropped (never a "?" to paste)."""
+    from envadvisor.conditions import fill_template
+
     doc = catalogue()[code]
     zh = doc.zh if lang == "zh" else {}
-    values = _Blank({k: ("?" if v is None else v) for k, v in evidence.items()})
+
+    def value(key: str) -> str | None:
+        found = evidence.get(key)
+        return None if found is None or found == "" else str(found)
+
+    def text(template: str) -> str:
+        return fill_template(template, value, lang) or template
+
+    fix_lines = (fill_template(str(f), value, lang, drop_when_unknown=True) for f in zh.get("fix", doc.fix))
     return Finding(
         code=doc.code,
         name=doc.name,
         severity=severity or doc.severity,
         category=doc.category,
-        message=str(zh.get("message", doc.message)).format_map(values),
-        why=str(zh.get("why", doc.why)).format_map(values),
-        fix=tuple(str(f).format_map(values) for f in zh.get("fix", doc.fix)),
+        message=text(str(zh.get("message", doc.message))),
+        why=text(str(zh.get("why", doc.why))),
+        fix=tuple(line for line in fix_lines if line is not None),
         references=doc.references,
         terms=doc.terms,
         evidence=dict(evidence),

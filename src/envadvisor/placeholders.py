@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 FALLBACK = {"en": "this value", "zh": "该值"}
+_FRAMEWORK_LABELS = {"torch": "PyTorch", "tensorflow": "TensorFlow", "jax": "JAX"}
 
 
 @cache
@@ -45,6 +46,10 @@ def _lookup(key: str, lang: str) -> str | None:
         name = key[len("remedy.") :]
         if name not in REMEDIES:
             return None
+        if name.startswith("gate."):
+            # A gate is a prefix a fix gets only on a machine that needs a step first (a driver update
+            # before a CUDA install); a fix explained for no machine reads without it.
+            return ""
         en, zh = REMEDIES[name]
         return zh if lang == "zh" else en
     if key.startswith("table."):
@@ -52,6 +57,10 @@ def _lookup(key: str, lang: str) -> str | None:
     elif key.startswith("packages.") and key.count(".") >= 2:
         _, package, field = key.split(".", 2)
         entry = words["facts"].get(f"packages.*.{field}")
+    elif key.startswith("proof.") and key.count(".") >= 2:
+        _, framework, field = key.split(".", 2)
+        entry = words["facts"].get(f"proof.*.{field}")
+        package = _FRAMEWORK_LABELS.get(framework, framework)
     else:
         entry = words["facts"].get(key) or words["lint"].get(key)
     if entry is None:
