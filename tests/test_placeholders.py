@@ -71,9 +71,10 @@ def test_a_lint_finding_without_its_evidence_reads_in_words_and_drops_the_fix_it
     assert partial.message == ("line 4: 'cudatoolkit=11.8' pins CUDA the CUDA version it pins, but line 9: "
                                "'pytorch-cuda=12.4' pins CUDA the other CUDA version")
     assert partial.fix == ("Keep one CUDA line for the whole file, the one the framework build needs.",)
-    full = finding("EA940", "zh", {"line": 4, "spec": "cudatoolkit=11.8", "cuda": "11.8", "other_line": 9,
-                                   "other_spec": "pytorch-cuda=12.4", "other_cuda": "12.4", "suggest": "12.4"})
+    full = finding("EA940", "zh", {"line": 4, "spec": "cudatoolkit=11.8", "cuda": "11.8", "suggest": "12.4",
+                                   "other_line": 9, "other_spec": "pytorch-cuda=12.4", "other_cuda": "12.4"})
     assert full.fix == ("整个文件只保留一个 CUDA 版本，即框架构建所需的那个：CUDA 12.4。",)
     # A fix that is nothing but a value it lacks is left out rather than printed with a hole.
     assert finding("EA996", "en", {"what": "pytorch", "glibc": "2.17", "needs": "2.28"}).fix == ()
-    assert "?" not in " ".join(finding("EA962", "en", {}).fix + (finding("EA962", "en", {}).message,))
+    bare = finding("EA962", "en", {})
+    assert "?" not in " ".join((*bare.fix, bare.message))
