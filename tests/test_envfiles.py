@@ -15,11 +15,6 @@ import pytest
 from tests.envfile_corpus import entries, judge, run
 
 KNOWN_MISSES = {
-    "r20": "transformers>=4 resolves to PyPI's newest, 5.25.0, which the tables do not know yet (they end at "
-    "5.24): its torch floor, and so EA050, is not evaluated (EA902 says so)",
-    "r25": "the unpinned transformers resolves to 5.25.0, newer than the tables (see r20)",
-    "t005": "the unpinned transformers resolves to 5.25.0, newer than the tables: EA051/EA052 are not "
-    "evaluated (EA902)",
     "w006": "torchvision 0.20.0 pins torch==2.5.0 in its METADATA; the tables pair torchvision and torch "
     "by minor line only, so a patch-level mismatch is not seen",
 }

@@ -44,7 +44,8 @@ def test_every_placeholder_of_every_rule_and_lint_has_general_words() -> None:
 
 def test_the_general_words_exist_in_both_languages_and_differ() -> None:
     keys = {key for entry in _entries() for _lang, text in _texts(entry)
-            for key in template_placeholders(text) if key not in ENGINE_VALUES}
+            for key in template_placeholders(text)
+            if key not in ENGINE_VALUES and not key.startswith("remedy.gate.")}  # a gate reads as nothing
     assert len(keys) > 80  # rules and lints together name that many facts, table values and remedies
     for key in sorted(keys):
         zh = general_words(key, "zh")

@@ -610,14 +610,16 @@ def _torch_gap(older: bool) -> PredicateFn:
 
 def _p_torch_cuda_build_serves(ctx: Context, args: Sequence[Any]) -> Tri:
     """Some official CUDA wheel in the tables runs on this GPU under this driver (version or, when only
-    that is known, its maximum CUDA); unknown when the driver is."""
-    cc, driver, driver_cuda = args
+    that is known, its maximum CUDA); unknown when the driver is. The GPU's name, when given, lets a
+    board that came after its architecture's first driver (an RTX 5050 on early R570) count."""
+    cc, driver, driver_cuda, *name = args
     return ctx.tables.any_torch_cuda_build_serves(
         str(cc),
         str(driver) if driver is not None else None,
         ctx.system,
         platform=ctx.platform,
         driver_cuda=str(driver_cuda) if driver_cuda is not None else None,
+        gpu_name=str(name[0]) if name and name[0] is not None else None,
     )
 
 
@@ -631,7 +633,8 @@ def _p_torch_cuda_builds_ruled_out(ctx: Context, args: Sequence[Any]) -> Tri:
     if not gpus or any(d.compute_capability is None for d in gpus):
         return False
     return all(
-        _p_torch_cuda_build_serves(ctx, (d.compute_capability, driver, driver_cuda)) is False for d in gpus
+        _p_torch_cuda_build_serves(ctx, (d.compute_capability, driver, driver_cuda, d.name)) is False
+        for d in gpus
     )
 
 
@@ -1388,7 +1391,7 @@ PREDICATES: dict[str, Predicate] = {
                                              frozenset({"arch_list", "arch_lowest", "arch_highest"}),
                                              frozenset({0, 1}),
                                              doc="no code for the GPU, newer than (or between) it"),
-    "torch_cuda_build_serves": Predicate(_p_torch_cuda_build_serves, 3, optional=frozenset({1, 2}),
+    "torch_cuda_build_serves": Predicate(_p_torch_cuda_build_serves, 4, optional=frozenset({1, 2, 3}),
                                          doc="some CUDA wheel in the tables runs on this GPU and driver"),
     "torch_cuda_builds_ruled_out": Predicate(_p_torch_cuda_builds_ruled_out, 3, optional=frozenset({0, 1, 2}),
                                              doc="proven: no CUDA wheel in the tables serves any listed GPU"),

@@ -1377,9 +1377,12 @@ class Tables:
         *,
         platform: str | None = None,
         driver_cuda: str | None = None,
+        gpu_name: str | None = None,
     ) -> bool | None:
         """Whether some official CUDA wheel of PyTorch in the tables runs on a GPU of compute capability
-        ``cc`` under this driver (``driver`` version, or only its maximum ``driver_cuda``).
+        ``cc`` under this driver (``driver`` version, or only its maximum ``driver_cuda``). None serves
+        when the driver does not drive the GPU at all (:meth:`driver_supports_gpu`, with ``gpu_name``
+        for boards that need a later driver than their architecture).
 
         A build serves when its arch list covers ``cc`` (:func:`arch_covers`; code reached only through
         PTX also needs a driver for at least the build's CUDA, as minor version compatibility excludes
@@ -1392,6 +1395,8 @@ class Tables:
         """
         if vtuple(cc) is None or len(vtuple(cc) or ()) < 2:
             return None
+        if driver is not None and self.driver_supports_gpu(driver, cc, gpu_name, system) is False:
+            return False  # the driver itself does not drive the GPU (a K80 on R535, a B200 on R535)
         every = ("linux-x86_64", "linux-aarch64", "windows-x86_64")
         platforms = (platform,) if platform else tuple(
             p for p in every if not system or p.startswith(f"{system.lower()}-")
