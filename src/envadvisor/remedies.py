@@ -114,6 +114,27 @@ REMEDIES: Mapping[str, tuple[str, str]] = {
         "the command that keeps a cuDNN release that still supports this GPU",
         "保留仍支持该 GPU 的 cuDNN 版本的命令",
     ),
+    "cuda.build_libraries": (
+        "the command that installs the CUDA and cuDNN wheels of the CUDA major the failing build was "
+        "made for",
+        "安装出错的构建所用 CUDA 大版本的 CUDA 与 cuDNN wheel 的命令",
+    ),
+    "cuda.nvcc_wheel": (
+        "the command that installs the nvcc wheel (ptxas) of the framework's CUDA major",
+        "安装与框架 CUDA 大版本一致的 nvcc wheel（含 ptxas）的命令",
+    ),
+    "onnxruntime.libraries": (
+        "the command that installs the CUDA and cuDNN wheels the installed onnxruntime-gpu release loads",
+        "安装已装 onnxruntime-gpu 版本所加载的 CUDA 与 cuDNN wheel 的命令",
+    ),
+    "onnxruntime.install": (
+        "the command that installs the newest onnxruntime-gpu whose CUDA this driver runs",
+        "安装该驱动能运行其 CUDA 的最新 onnxruntime-gpu 的命令",
+    ),
+    "xformers.for_torch": (
+        "the command that installs the xFormers release built for the installed torch",
+        "安装为已装 torch 构建的 xFormers 版本的命令",
+    ),
     "gate.cuda": (
         "what the driver needs first, when it cannot run the CUDA this command installs",
         "当驱动运行不了该命令安装的 CUDA 时，先要对驱动做的事",
@@ -924,22 +945,175 @@ def _driver_runs(r: Remedies, cuda: str) -> bool:
 
 
 def _cudnn_keep_older(r: Remedies, lang: str) -> str | None:
-    from envadvisor.knowledge.tables import vtuple
+    """cuDNN 9.10, the last with code for GPUs before Turing, in the form the installer of the
+    framework (or of the cuDNN wheel) uses; after a driver update when the driver cannot run its CUDA."""
     from envadvisor.propose.install import Install
 
     if r.target.system not in ("linux", "windows"):
         return None
-    cuda = _framework_cuda(r)
-    if cuda is None or not _driver_runs(r, cuda):
+    major = _build_cuda_major(r)
+    if major is None:
         return None
-    major = (vtuple(cuda) or (12,))[0]
     if (
         r.installer("torch") in ("conda", "file")
         and r.facts.packages.get("torch") is not None
         and r.facts.packages["torch"].source == "conda"
     ):
-        return r.render(Install(conda=("cudnn<9.11",)), "torch", lang)
-    return r.render(Install(pip=(f"nvidia-cudnn-cu{major}<9.11",)), "torch", lang)
+        return _gated(r, lang, major, r.render(Install(conda=("cudnn<9.11",)), "torch", lang))
+    return _gated(r, lang, major, r.render(Install(pip=(f"nvidia-cudnn-cu{major}<9.11",)), "torch", lang))
+
+
+# --------------------------------------------------------------------------------------------------
+# CUDA libraries a failing build loads (signature rules: the error names the problem, the facts the build)
+# --------------------------------------------------------------------------------------------------
+
+_LIBRARY_WHEEL_PREFIXES = (
+    "nvidia-cudnn-cu", "nvidia-cublas-cu", "nvidia-cuda-runtime-cu", "nvidia-cuda-nvcc-cu",
+)
+
+
+def _build_cuda_major(r: Remedies) -> int | None:
+    """The CUDA major of the build that failed, from what is installed: the framework's own build
+    (torch, TensorFlow), a JAX CUDA plugin, onnxruntime-gpu's release, or NVIDIA's library wheels."""
+    from envadvisor.knowledge.tables import vtuple
+
+    cuda = _framework_cuda(r)
+    if cuda is not None:
+        return (vtuple(cuda) or (0,))[0] or None
+    packages = r.facts.packages
+    for major in (13, 12, 11):
+        if f"jax-cuda{major}-plugin" in packages or f"jax-cuda{major}-pjrt" in packages:
+            return major
+    ort = _onnxruntime_row(r)
+    if ort is not None and ort.cuda:
+        return (vtuple(ort.cuda) or (0,))[0] or None
+    majors = {
+        int(name[len(prefix):])
+        for name in packages
+        for prefix in _LIBRARY_WHEEL_PREFIXES
+        if name.startswith(prefix) and name[len(prefix):].isdigit()
+    }
+    return majors.pop() if len(majors) == 1 else None
+
+
+def _gated(r: Remedies, lang: str, major: int, cmd: str) -> str | None:
+    """``cmd`` (which installs CUDA ``major`` libraries) as it can be run on this machine: as is when
+    the driver runs CUDA ``major`` (or is not known), after a driver update when only a newer one does;
+    None when the driver does not drive the GPU at all (that is the finding to act on first) or there
+    is no CUDA on the OS."""
+    target = r.target
+    if target.system == "macos":
+        return None
+    if not target.gpus or not (target.driver or target.driver_cuda):
+        return cmd
+    if not _driver_drives_gpus(r):
+        return None
+    if _driver_runs(r, f"{major}.0"):
+        return cmd
+    floor = r.tables.minor_compat_floor(major, target.system)
+    return r.phrase("update_then", lang, floor=floor, major=major, cmd=cmd) if floor else None
+
+
+def _old_gpu(r: Remedies) -> bool:
+    """A GPU before Turing: cuDNN 9.11 and later have no code for it."""
+    return any(r.tables.cudnn_supports_cc("9.11", g.compute_capability) is False for g in r.target.gpus)
+
+
+def _cuda_build_libraries(r: Remedies, lang: str) -> str | None:
+    from envadvisor.propose.install import Install
+
+    major = _build_cuda_major(r)
+    if major is None:
+        return None
+    cudnn = f"nvidia-cudnn-cu{major}" + ("<9.11" if major >= 12 and _old_gpu(r) else "")
+    pip = (f"nvidia-cuda-runtime-cu{major}", f"nvidia-cublas-cu{major}", cudnn)
+    return _gated(r, lang, major, r.render(Install(pip=pip), "torch", lang))
+
+
+def _cuda_nvcc_wheel(r: Remedies, lang: str) -> str | None:
+    from envadvisor.propose.install import Install
+
+    major = _build_cuda_major(r)
+    if major is None or r.target.system not in (None, "linux", "windows"):
+        return None
+    return _gated(r, lang, major, r.render(Install(pip=(f"nvidia-cuda-nvcc-cu{major}",), upgrade=True),
+                                           "jax", lang))
+
+
+def _onnxruntime_row(r: Remedies) -> Any:
+    version = r.facts.package_version("onnxruntime-gpu")
+    package = r.tables.ecosystem_package("onnxruntime-gpu") if version else None
+    return package.row(version) if package is not None else None
+
+
+def _onnxruntime_libraries(r: Remedies, lang: str) -> str | None:
+    """The library wheels the installed onnxruntime-gpu release loads (its own METADATA extras from
+    1.21; NVIDIA's wheel names for the same majors before), cuDNN 9.10 on a GPU before Turing."""
+    from envadvisor.knowledge.tables import vtuple
+    from envadvisor.propose.install import Install
+
+    row = _onnxruntime_row(r)
+    if row is None or not row.libs or not row.cuda:
+        return None
+    specs = tuple(row.libs.split())
+    if _old_gpu(r):
+        specs = tuple(s.replace("==9.*", ">=9,<9.11") if s.startswith("nvidia-cudnn") else s for s in specs)
+    major = (vtuple(row.cuda) or (0,))[0]
+    return _gated(r, lang, major, r.render(Install(pip=specs), "onnxruntime-gpu", lang))
+
+
+def _onnxruntime_install(r: Remedies, lang: str) -> str | None:
+    """The newest onnxruntime-gpu line with a wheel for this platform whose CUDA the driver runs, the
+    CPU package removed first (both installed make the CPU one win)."""
+    from envadvisor.knowledge.tables import vtuple
+
+    package = r.tables.ecosystem_package("onnxruntime-gpu")
+    target = r.target
+    if package is None or target.system not in ("linux", "windows") or not target.platform:
+        return None
+    if target.gpus and not _driver_drives_gpus(r):
+        return None
+    for row in reversed(package.rows):
+        major = (vtuple(row.cuda) or (0,))[0]
+        if target.platform not in row.platforms or not major:
+            continue
+        if target.gpus and not _driver_runs(r, f"{major}.0"):
+            continue
+        line = ".".join(row.last.split(".")[:2])
+        uninstall = f"{_pip(r, 'onnxruntime-gpu')} uninstall -y onnxruntime onnxruntime-gpu"
+        return f'{uninstall} && {_pip(r, "onnxruntime-gpu")} install "onnxruntime-gpu=={line}.*"'
+    return None
+
+
+def _pip(r: Remedies, package: str) -> str:
+    return "uv pip" if r.installer(package) == "uv" else "pip"
+
+
+def _xformers_for_torch(r: Remedies, lang: str) -> str | None:
+    """The newest xFormers release built for the installed torch, from the index of the torch build
+    (xFormers publishes its CUDA wheels there too); None when the installed torch does not fit."""
+    from envadvisor.knowledge.tables import version_ge, vtuple
+    from envadvisor.propose.choices import TORCH_INDEX
+    from envadvisor.propose.install import Install
+
+    torch = r.facts.frameworks.torch.version or r.facts.package_version("torch")
+    package = r.tables.ecosystem_package("xformers")
+    if not torch or vtuple(torch) is None or package is None:
+        return None
+    fits_machine = _installed_torch_fits(r)
+    if fits_machine is False or (fits_machine is None and r.target.gpus):
+        return None  # the torch fix comes first; an xFormers for a build that cannot run helps nobody
+    public = torch.split("+", 1)[0]
+    fits = [row for row in package.rows
+            if (row.torch is not None and row.torch.split("+", 1)[0] == public)
+            or (row.torch is None and row.torch_min is not None and version_ge(public, row.torch_min))]
+    if not fits:
+        return None
+    variant = r.facts.frameworks.torch.variant or (torch.split("+", 1)[1] if "+" in torch else None)
+    index = f"{TORCH_INDEX}{variant}" if variant and variant.startswith("cu") else None
+    # torch pinned as installed: pip keeps it rather than taking the index's newest
+    return r.render(Install(pip=(f"xformers=={fits[-1].last}", f"torch=={torch}"), index_url=index),
+                    "xformers", lang)
 
 
 # The derived values (a fired rule's table look-ups) that name the CUDA a rule's own command installs,
@@ -1015,6 +1189,11 @@ _FUNCTIONS: dict[str, Callable[[Remedies, str], str | None]] = {
     "cuda.nvjitlink": _cuda_nvjitlink,
     "cuda.home": _cuda_home,
     "cudnn.keep_older": _cudnn_keep_older,
+    "cuda.build_libraries": _cuda_build_libraries,
+    "cuda.nvcc_wheel": _cuda_nvcc_wheel,
+    "onnxruntime.libraries": _onnxruntime_libraries,
+    "onnxruntime.install": _onnxruntime_install,
+    "xformers.for_torch": _xformers_for_torch,
     "gate.cuda": _gate_cuda,
     "driver.install": _driver_install,
 }
