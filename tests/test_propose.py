@@ -17,6 +17,7 @@ from envadvisor.envfile import parse
 from envadvisor.errors import UsageError
 from envadvisor.knowledge.tables import arch_covers, variant_cuda, version_ge
 from envadvisor.propose import Proposal, ProposeOptions, propose
+from envadvisor.propose.phrases import render
 from tests.propose_matrix import CHANNEL, case_ids, cases, knowledge, proposal
 
 # Warnings a proposal knowingly accepts for its target (said in its header), by case.
@@ -49,7 +50,7 @@ def test_structure_every_file_must_have(case_id: str) -> None:
     p = proposal(case_id)
     assert p.channels == ("conda-forge", "nodefaults")
     names = [d.name for d in p.conda]
-    assert "python" in names and all(d.why.strip() for d in p.dependencies)
+    assert "python" in names and all(render(d.why, lang).strip() for d in p.dependencies for lang in ("en", "zh"))
     assert not {"pytorch-cuda", "cpuonly", "pytorch-mutex", "tensorflow-gpu"} & set(names)
     assert all(not s.startswith("pytorch::") for s in specs(p, "conda"))
     if p.pip:
@@ -141,7 +142,7 @@ def test_hard_facts_of_the_matrix() -> None:
     # Kepler: nothing current fits; the honest fallback is the last wheel with sm_37 and a cuDNN for it
     k80 = proposal("k80-470")
     # the newest patch release of the line (2.3.1), as PyPI's release list has it
-    assert torch_pin(k80) == ("2.3.1", "cu118") and k80.fallback and "2.3" in k80.fallback
+    assert torch_pin(k80) == ("2.3.1", "cu118") and k80.fallback and "2.3" in render(k80.fallback)
     assert k80.python == "3.11"
     # transformers < 5 whenever TensorFlow is wanted, with tf-keras for Keras-3 TensorFlow
     for case in cases():

@@ -9,6 +9,7 @@ proposal, a fix and a check cannot disagree about the same machine: they read on
 from __future__ import annotations
 
 from envadvisor.knowledge.tables import PythonRange
+from envadvisor.propose.phrases import Phrase, Value
 from envadvisor.records import record
 from envadvisor.target import Target
 
@@ -38,8 +39,8 @@ class TorchChoice:
     cudnn_pin: str | None = None  # conda-forge: a cudnn spec keeping a cuDNN that supports the GPU
     numpy2: bool | None = True  # False: the build needs numpy<2
     python: PythonRange | None = None
-    wheel_platform_note: str | None = None  # why the PyPI wheel carries no local version (macOS)
-    cpu_reason: str | None = None  # why a CPU build was chosen
+    wheel_platform_note: Phrase | None = None  # why the PyPI wheel carries no local version (macOS)
+    cpu_reason: Value | None = None  # why a CPU build was chosen
     driver_needed: str | None = None  # no GPU build fits this driver; one >= this would be served
     driver_needed_cuda: str | None = None  # the CUDA major that driver floor opens ("12")
     driver_last_branch: int | None = None  # the driver is past the GPU's last branch: go back to this one
@@ -81,7 +82,7 @@ class TensorflowChoice:
     python: PythonRange | None = None
     cuda: str | None = None
     cudnn: str | None = None
-    reason: str = ""
+    reason: Phrase | None = None
 
 
 @record
@@ -97,7 +98,7 @@ class Decision:
     target: Target
     wants: tuple[str, ...]
     python: str
-    python_why: str
+    python_why: Phrase
     torch: TorchChoice | None = None
     paired: tuple[PairedPackage, ...] = ()
     tensorflow: TensorflowChoice | None = None

@@ -55,6 +55,7 @@ from envadvisor.propose.fit import (
     target_from_facts,
 )
 from envadvisor.propose.model import CONDA, PIP, Dependency, Note, Proposal
+from envadvisor.propose.phrases import Phrase, Value, joined, phrase, render, target_note
 from envadvisor.records import replace
 from envadvisor.target import Target
 
@@ -115,23 +116,30 @@ def decide(target: Target, wants: Sequence[str], options: ProposeOptions, tables
     return proposal.decision
 
 
-def propose(facts: Facts, wants: Sequence[str], options: ProposeOptions, knowledge: Knowledge) -> Proposal:
-    """An environment for ``facts``' machine with the ``wants`` packages.
+def propose(
+    facts: Facts, wants: Sequence[str], options: ProposeOptions, knowledge: Knowledge, *, lang: str = "en"
+) -> Proposal:
+    """An environment for ``facts``' machine with the ``wants`` packages, its comments in ``lang``.
 
     The proposal is then held against the same target by ``check``; an error or warning that remains
     (a trade-off no file can avoid, such as an unused GPU when nothing fits it) is kept in
-    :attr:`Proposal.check_findings` and printed in the header, never hidden.
+    :attr:`Proposal.check_findings` (in ``lang``) and printed in the header, never hidden.
     """
     from envadvisor.check import check
     from envadvisor.envfile import parse
+    from envadvisor.lang import normalize_lang
     from envadvisor.model import Severity, replace
 
     target = target_from_facts(facts, knowledge.tables)
     proposal = _Decider(knowledge.tables, knowledge.checked, target, wants, options).run()
+    lang = normalize_lang(lang)
+    if lang != proposal.lang:
+        proposal = replace(proposal, lang=lang)
     result = check(
         parse(proposal.to_yaml(), "<proposal>"),
         facts,
         knowledge,
+        lang=lang,
         today=options.today or _dt.date.fromisoformat(knowledge.checked),
     )
     remaining = tuple(f for f in result.findings if f.severity is not Severity.INFO)
@@ -148,9 +156,9 @@ class _Plan:
     conda: list[Dependency] = field(default_factory=list)
     pip: list[Dependency] = field(default_factory=list)
     python: PythonRange | None = None
-    python_label: str = ""
+    python_label: Phrase | None = None
     notes: list[Note] = field(default_factory=list)
-    fallback: str | None = None
+    fallback: Phrase | None = None
 
 
 @dataclass
@@ -218,10 +226,10 @@ class _Candidate:
     @property
     def acceptable(self) -> bool:
         """No known misfit; an unknown driver is allowed (said out loud), nothing else unknown."""
-        return all(f.ok or (f.ok is None and f.reason.startswith(_DRIVER_UNKNOWN)) for f in self.fits)
+        return all(f.ok or (f.ok is None and f.reason.key == _DRIVER_UNKNOWN) for f in self.fits)
 
     @property
-    def failures(self) -> list[str]:
+    def failures(self) -> list[Phrase]:
         return [f.reason for f in self.fits if f.ok is False]
 
     @property
@@ -229,7 +237,7 @@ class _Candidate:
         return tuple(dict.fromkeys(b for f in self.fits for b in f.based_on))
 
 
-_DRIVER_UNKNOWN = "driver unknown"
+_DRIVER_UNKNOWN = "fit.driver_unknown_floor"
 
 
 class _Decider:
@@ -257,11 +265,7 @@ class _Decider:
         torch = self._torch(force_pip=tf is not None) if "pytorch" in wants else None
         if tf is not None and self.options.source == "conda-forge":
             self.notes.append(
-                Note(
-                    "info",
-                    "TensorFlow comes from pip (the tables hold no conda-forge TensorFlow build); torch and "
-                    "transformers follow it there: one source for each framework and what depends on it",
-                )
+                Note("info", phrase("want.tf_from_pip"))
             )
         jax = self._jax() if "jax" in wants else None
         python, python_why = self._python([p for p in (torch, tf) if p is not None])
@@ -273,7 +277,7 @@ class _Decider:
                 f"python={python}",
                 CONDA,
                 python_why,
-                tuple(f"python range: {p.python_label}" for p in (torch, tf) if p and p.python),
+                tuple(f"python range: {render(p.python_label)}" for p in (torch, tf) if p and p.python),
                 ("python",),
             )
         ]
@@ -300,10 +304,7 @@ class _Decider:
                 pip.append(keras)
         if torch is not None and torch.numpy2 is False:
             spec = "numpy<2"
-            why = (
-                f"torch {torch.release} wheels were built against NumPy 1.x; NumPy 2 breaks them "
-                f"(NumPy 2 support from torch {self.t.torch_numpy2_first})"
-            )
+            why = phrase("torch.numpy1", release=torch.release, first=str(self.t.torch_numpy2_first))
             dep = Dependency(
                 "numpy",
                 spec,
@@ -319,15 +320,8 @@ class _Decider:
             if name == "numpy" and torch is not None and torch.numpy2 is False:
                 continue
             on_pip = everything_pip
-            why = (
-                (
-                    "requested; from pip because torch comes from pip (a conda package could pull a second, "
-                    "conda torch)"
-                )
-                if on_pip
-                else "requested; taken from conda-forge under this name"
-            )
-            dep = Dependency(name, name, PIP if on_pip else CONDA, why, (), (name,))
+            wanted = phrase("want.pip" if on_pip else "want.conda")
+            dep = Dependency(name, name, PIP if on_pip else CONDA, wanted, (), (name,))
             (pip if on_pip else conda).append(dep)
         if pip:
             conda.append(
@@ -335,28 +329,22 @@ class _Decider:
                     "pip",
                     "pip",
                     CONDA,
-                    "installs the pip block; listed so conda uses this environment's pip",
+                    phrase("pip.package"),
                     ("conda env.py: pip dependencies need pip",),
                     ("pip",),
                 )
             )
         if not wants:
-            self.notes.append(Note("info", "no package named: the file holds Python only"))
+            self.notes.append(Note("info", phrase("want.nothing")))
         if "transformers" in wants and torch is None and tf is None and jax is None:
             self.notes.append(
-                Note(
-                    "info",
-                    "Transformers needs a framework to run models; add pytorch "
-                    "(envadvisor propose pytorch transformers)",
-                )
+                Note("info", phrase("want.transformers_alone"))
             )
         variables: dict[str, str] = {}
-        variable_why: dict[str, str] = {}
+        variable_why: dict[str, Value] = {}
         if torch is not None and torch.variant == "mps":
             variables["PYTORCH_ENABLE_MPS_FALLBACK"] = "1"
-            variable_why["PYTORCH_ENABLE_MPS_FALLBACK"] = (
-                "run operators MPS lacks on the CPU instead of failing"
-            )
+            variable_why["PYTORCH_ENABLE_MPS_FALLBACK"] = phrase("var.mps_fallback")
         self._python_notes(python)
         unranged = [
             n
@@ -365,11 +353,7 @@ class _Decider:
         ]
         if unranged:
             self.notes.append(
-                Note(
-                    "info",
-                    f"the tables hold no Python range for {', '.join(unranged)}: the installer picks a "
-                    f"release for Python {python} (pass --python X.Y if none exists)",
-                )
+                Note("info", phrase("python.no_range", names=joined(unranged, ", "), python=python))
             )
         self._target_notes(torch, tf)
         override = None
@@ -412,7 +396,7 @@ class _Decider:
         if t.system == "macos":
             return self._torch_macos(source)
         if not t.gpus:
-            why = t.gpu_note or "no NVIDIA GPU on the target"
+            why = target_note(t.gpu_note) if t.gpu_note else phrase("torch.no_gpu")
             return self._torch_cpu(source, why)
         conda_cands = self._conda_forge_candidates() if source != "pip" else []
         pip_cands = self._wheel_candidates() if source != "conda-forge" else []
@@ -427,19 +411,15 @@ class _Decider:
             plan = self._torch_from_candidate(chosen)
             if conda_cands and source == "auto":
                 plan.notes.append(
-                    Note(
-                        "info",
-                        "conda-forge's PyTorch does not fit this GPU ("
-                        + "; ".join(_reasons(conda_cands))
-                        + "): using the official wheels instead",
-                    )
+                    Note("info", phrase("torch.conda_forge_misfit", reasons=joined(_reasons(conda_cands))))
                 )
             if newest_pip_release and chosen.release != newest_pip_release.version:
                 newer = [c for c in pip_cands if c.release == newest_pip_release.version]
-                plan.fallback = (
-                    f"no build of torch {newest_pip_release.version} fits this target ("
-                    + "; ".join(_reasons(newer))
-                    + f"): torch {chosen.release} is the newest release whose wheels do"
+                plan.fallback = phrase(
+                    "torch.older_release",
+                    newest=newest_pip_release.version,
+                    reasons=joined(_reasons(newer)),
+                    chosen=chosen.release,
                 )
                 plan.notes.extend(self._driver_update_note(conda_cands + newer))
             return plan
@@ -450,18 +430,16 @@ class _Decider:
                 "--source conda-forge: no conda-forge PyTorch build fits "
                 + t.describe_gpus()
                 + " ("
-                + "; ".join(_reasons(conda_cands))
+                + joined(_reasons(conda_cands)).text("en")
                 + "); --source auto or pip looks at older wheels"
             )
         newest_pip = [c for c in pip_cands if newest_pip_release and c.release == newest_pip_release.version]
         reasons = _reasons(conda_cands) + _reasons(newest_pip)
         if pip_cands:
-            reasons.append("no older torch wheel in the tables fits either")
-        plan = self._torch_cpu(source, "no PyTorch build in the tables fits this GPU")
-        plan.fallback = (
-            "nothing fits the GPU: "
-            + ("; ".join(reasons) or "no build is known for it")
-            + ". Proposing the CPU build; the GPU stays unused"
+            reasons.append(phrase("torch.no_older_wheel"))
+        plan = self._torch_cpu(source, phrase("torch.no_build_fits"))
+        plan.fallback = phrase(
+            "torch.cpu_fallback", reasons=joined(reasons) if reasons else phrase("torch.no_build_known")
         )
         plan.notes.extend(self._driver_update_note(conda_cands + newest_pip))
         option = self._driver_update_option(conda_cands + pip_cands)
@@ -508,9 +486,7 @@ class _Decider:
         if option is None:
             return []
         floor, major, c = option
-        return [
-            Note("info", f"with an NVIDIA driver >= {floor} (CUDA {major}.x), {_label(c)} would fit this GPU")
-        ]
+        return [Note("info", phrase("torch.driver_update", floor=floor, major=str(major), build=_label(c)))]
 
     def _newest_wheel_release(self) -> TorchRelease | None:
         for r in self.t.torch_releases:
@@ -594,24 +570,22 @@ class _Decider:
         if fit.ok is None and self.target.driver is None and self.target.driver_cuda is None:
             major = (vtuple(cuda) or (0,))[0]
             floor = self.t.minor_compat_floor(major, self.target.system)
-            return Fit(None, f"{_DRIVER_UNKNOWN}: CUDA {cuda} builds need a driver >= {floor}", fit.based_on)
+            return Fit(None, phrase(_DRIVER_UNKNOWN, cuda=cuda, floor=str(floor)), fit.based_on)
         return fit
 
     def _glibc_fit(self, cuda: str) -> Fit:
         need = self.t.conda_forge_glibc_min(cuda)
         basis = (f"conda_forge_pytorch.linux_glibc_min[{cuda}]",)
         if need is None:
-            return Fit(None, f"the glibc conda-forge's CUDA {cuda} build needs is not in the tables", basis)
+            return Fit(None, phrase("fit.glibc_unknown_need", cuda=cuda), basis)
         have = self.target.glibc
         if have is None:
             # conda-forge's own baseline is glibc 2.17: a build that needs no more than that fits.
             ok = version_ge("2.17", need)
-            return Fit(True if ok else None, f"glibc unknown; CUDA {cuda} builds need glibc >= {need}", basis)
+            return Fit(True if ok else None, phrase("fit.glibc_unknown", cuda=cuda, need=need), basis)
         if version_ge(have, need):
-            return Fit(True, f"glibc {have} >= {need}", basis)
-        return Fit(
-            False, f"conda-forge's CUDA {cuda} build needs glibc >= {need}; the target has {have}", basis
-        )
+            return Fit(True, phrase("fit.glibc_ok", have=have, need=need), basis)
+        return Fit(False, phrase("fit.glibc_too_old", cuda=cuda, need=need, have=have), basis)
 
     def _cudnn_floor(self) -> str | None:
         """The lowest compute capability every cuDNN release in the tables supports."""
@@ -622,12 +596,8 @@ class _Decider:
         floor = self._cudnn_floor()
         lowest = min((g.compute_capability for g in self.target.gpus), key=lambda c: vtuple(c) or (0,))
         if floor and version_ge(lowest, floor):
-            return Fit(
-                True,
-                f"every cuDNN in the tables supports compute capability >= {floor}",
-                ("cudnn_cc_support",),
-            )
-        return Fit(None, "the cuDNN it brings is not in the tables and this GPU needs an older one")
+            return Fit(True, phrase("fit.cudnn_every", cc=floor), ("cudnn_cc_support",))
+        return Fit(None, phrase("fit.cudnn_older_needed"))
 
     def _conda_cudnn(self) -> tuple[Fit, str | None]:
         """conda-forge resolves the newest cuDNN its pytorch allows; pin one for GPUs newer ones dropped."""
@@ -644,19 +614,17 @@ class _Decider:
                 if lo[0] != hi[0]:
                     continue
                 spec = f"cudnn>={lo[0]}.{lo[1]},<{hi[0]}.{hi[1] + 1}"
-                return Fit(
-                    True,
-                    f"cuDNN pinned to {r.get('cudnn_from')}-{r.get('cudnn_to')}, which supports "
-                    f"compute capability {lowest}",
-                    (f"cudnn_cc_support[{r.get('cudnn_from')}]",),
-                ), spec
-        return Fit(False, f"no cuDNN in the tables supports compute capability {lowest}"), None
+                pinned = phrase(
+                    "fit.cudnn_pinned", first=str(r.get("cudnn_from")), last=str(r.get("cudnn_to")), cc=lowest
+                )
+                return Fit(True, pinned, (f"cudnn_cc_support[{r.get('cudnn_from')}]",)), spec
+        return Fit(False, phrase("fit.cudnn_none", cc=lowest)), None
 
     def _torch_version(self, release: str) -> str | None:
         """The newest patch release of ``release`` the registry serves (None: the tables do not list it)."""
         return self.t.newest_patch("torch", release)
 
-    def _plan_for(self, choice: TorchChoice, label: str, notes: Sequence[Note] = ()) -> _TorchPlan:
+    def _plan_for(self, choice: TorchChoice, label: Phrase, notes: Sequence[Note] = ()) -> _TorchPlan:
         plan = _TorchPlan(choice=choice, python=choice.python, python_label=label, notes=list(notes))
         conda, pip = install.torch_lines(choice, self.target)
         plan.conda.extend(conda)
@@ -675,16 +643,10 @@ class _Decider:
                     f"conda_forge_pytorch.branches[{branch.torch_from}-{branch.torch_to}]", *c.based_on
                 ),
             )
-            plan = self._plan_for(choice, f"conda-forge pytorch {c.release}: {branch.python}", notes)
+            label = phrase("python.label_conda_forge", release=c.release, python=str(branch.python))
+            plan = self._plan_for(choice, label, notes)
             if c.cudnn_pin:
-                plan.notes.append(
-                    Note(
-                        "warning",
-                        "cuDNN is pinned below the release that dropped this GPU; "
-                        "whether conda-forge's pytorch accepts that cuDNN is not in the "
-                        "tables: run `envadvisor propose --verify` or create it and see",
-                    )
-                )
+                plan.notes.append(Note("warning", phrase("torch.cudnn_pinned_note")))
             return plan
         release = self.t.torch_release(c.release)
         assert release is not None
@@ -694,9 +656,9 @@ class _Decider:
             numpy2=self.t.torch_supports_numpy2(c.release), python=release.python,
             based_on=(f"torch_releases[{c.release}]", *c.based_on),
         )
-        return self._plan_for(choice, f"torch {c.release} wheels: {release.python}", notes)
+        return self._plan_for(choice, _wheels_label(c.release, release.python), notes)
 
-    def _torch_cpu(self, source: str, reason: str) -> _TorchPlan:
+    def _torch_cpu(self, source: str, reason: Value) -> _TorchPlan:
         plan = self._conda_forge_build(source, variant="cpu", package="pytorch-cpu", known_subdir=True,
                                        cpu_reason=reason)
         if plan is not None:
@@ -708,7 +670,7 @@ class _Decider:
             numpy2=self.t.torch_supports_numpy2(release.version), python=release.python, cpu_reason=reason,
             based_on=(f"torch_releases[{release.version}]",),
         )
-        return self._plan_for(choice, f"torch {release.version} wheels: {release.python}")
+        return self._plan_for(choice, _wheels_label(release.version, release.python))
 
     def _wheel_release_for_python(self, ceiling: str | None = None) -> TorchRelease:
         for r in self.t.torch_releases:
@@ -734,14 +696,11 @@ class _Decider:
                 route=PIP_ROUTE, release=last, version=self._torch_version(last), variant="cpu",
                 package="torch",
                 numpy2=self.t.torch_supports_numpy2(last), python=release.python,
-                wheel_platform_note=(
-                    f"PyTorch {last} is the last release for macOS x86_64 (CPU); PyPI's macOS wheels have no "
-                    "local version, so the pin is unambiguous"
-                ),
+                wheel_platform_note=phrase("torch.macos_x86_64_note", release=last),
                 based_on=("torch_macos_x86_64",),
             )
-            plan = self._plan_for(choice, f"torch {last} wheels: {release.python}")
-            plan.fallback = f"Intel Macs get no PyTorch after {last}: this is the newest that installs"
+            plan = self._plan_for(choice, _wheels_label(last, release.python))
+            plan.fallback = phrase("torch.macos_x86_64_fallback", release=last)
             return plan
         mps = self._conda_forge_build(source, variant="mps", package="pytorch", known_subdir=False)
         if mps is not None:
@@ -751,16 +710,13 @@ class _Decider:
             route=PIP_ROUTE, release=release.version, version=self._torch_version(release.version),
             variant="mps", package="torch", numpy2=self.t.torch_supports_numpy2(release.version),
             python=release.python,
-            wheel_platform_note=(
-                f"PyTorch {release.version} macOS arm64 wheel with the MPS backend; macOS wheels carry no "
-                "local version, so PyPI alone serves it"
-            ),
+            wheel_platform_note=phrase("torch.macos_arm64_note", release=release.version),
             based_on=(f"torch_releases[{release.version}]",),
         )
-        return self._plan_for(choice, f"torch {release.version} wheels: {release.python}")
+        return self._plan_for(choice, _wheels_label(release.version, release.python))
 
     def _conda_forge_build(
-        self, source: str, *, variant: str, package: str, known_subdir: bool, cpu_reason: str | None = None
+        self, source: str, *, variant: str, package: str, known_subdir: bool, cpu_reason: Value | None = None
     ) -> _TorchPlan | None:
         """conda-forge's newest PyTorch as ``package`` (pytorch-cpu, or pytorch on osx-arm64), if allowed."""
         newest = self._conda_forge_newest()
@@ -777,7 +733,8 @@ class _Decider:
             python=branch.python, cpu_reason=cpu_reason,
             based_on=(f"conda_forge_pytorch.branches[{branch.torch_from}-{branch.torch_to}]",),
         )
-        return self._plan_for(choice, f"conda-forge pytorch {line}: {branch.python}")
+        label = phrase("python.label_conda_forge", release=line, python=str(branch.python))
+        return self._plan_for(choice, label)
 
     def _paired_version(self, name: str, line: str, torch: _TorchPlan) -> str:
         """The release of ``name`` that pairs with the chosen torch: the same patch number as torch's
@@ -793,18 +750,14 @@ class _Decider:
         chain = (name, "pytorch")
         release = self.t.torch_release(torch.release)
         if not pip_side and torch.route == "conda-forge":
-            why = {
-                "accelerate": "conda-forge accelerate run-depends on conda pytorch: same source as torch",
-                "torchvision": "conda-forge builds torchvision for each pytorch build; the solver pairs them",
-                "torchaudio": "conda-forge builds torchaudio against conda pytorch; the solver pairs them",
-            }[name]
+            why = phrase(f"dep.{name}_conda")
             return Dependency(name, name, CONDA, why, ("conda.conda_forge_pytorch",), chain)
         if name == "accelerate":
             return Dependency(
                 name,
                 name,
                 PIP,
-                "from pip like torch, so it does not pull a second (conda) torch",
+                phrase("dep.accelerate_pip"),
                 ("pixi docs: torch dependents follow torch's source",),
                 chain,
             )
@@ -821,8 +774,7 @@ class _Decider:
                 name,
                 spec,
                 PIP,
-                f"torchvision {release.torchvision} pairs with torch {torch.release} "
-                "(torch 2.N <-> 0.(N+15)); same index and variant",
+                phrase("dep.torchvision_pair", line=release.torchvision, torch=torch.release),
                 (f"torch_releases[{torch.release}].torchvision",),
                 chain,
             )
@@ -842,35 +794,29 @@ class _Decider:
                     name,
                     spec,
                     PIP,
-                    f"torchaudio {release.torchaudio} pairs with torch {torch.release}",
+                    phrase("dep.torchaudio_pair", line=release.torchaudio, torch=torch.release),
                     (f"torch_releases[{torch.release}].torchaudio",),
                     chain,
                 )
             if ta and version_ge(torch.release, ta.get("torch_min")):
                 self.paired.append(PairedPackage(name, str(ta["torchaudio"]), None))
                 spec = f"torchaudio=={ta['torchaudio']}.*"
-                self.notes.append(
-                    Note(
-                        "info",
-                        f"torchaudio is in maintenance: {ta['torchaudio']} is the newest "
-                        f"release and supports torch >= {ta['torch_min']}",
-                    )
-                )
+                newest_ta = {"version": str(ta["torchaudio"]), "torch_min": str(ta["torch_min"])}
+                self.notes.append(Note("info", phrase("dep.torchaudio_maintenance", **newest_ta)))
                 return Dependency(
                     name,
                     spec,
                     PIP,
-                    f"newest torchaudio ({ta['torchaudio']}); it supports torch >= "
-                    f"{ta['torch_min']} without a pin",
+                    phrase("dep.torchaudio_open", **newest_ta),
                     ("torchaudio_open_ended",),
                     chain,
                 )
-        self.notes.append(Note("warning", f"the tables know no {name} release for torch {torch.release}"))
+        self.notes.append(Note("warning", phrase("dep.no_pairing_note", name=name, torch=torch.release)))
         return Dependency(
             name,
             name,
             PIP if pip_side or torch.route == "pip" else CONDA,
-            f"requested; no pairing for torch {torch.release} in the tables",
+            phrase("dep.no_pairing", torch=torch.release),
             (),
             chain,
         )
@@ -885,10 +831,10 @@ class _Decider:
                 version,
                 "linux",
                 gpu=False,
-                why=f"TensorFlow {version} for macOS {t.arch}: CPU only (no official GPU support on macOS)",
+                why=phrase("tf.macos", version=version, arch=t.arch),
             )
             if t.arch != "arm64":
-                plan.fallback = f"Intel Macs get no TensorFlow after {version}"
+                plan.fallback = phrase("tf.macos_x86_64_fallback", version=version)
             return plan
         if t.system == "windows":
             if t.gpus:
@@ -899,42 +845,28 @@ class _Decider:
                     if fit is None and self.forced_python:
                         # asked for with --python inside TF 2.10's range: the GPU route, on an old Python
                         return self._tf_windows_gpu(cfg.version, cfg.cuda, cfg.cudnn, cfg.python)
-                    reason = fit or (
-                        f"it needs Python {cfg.python}, past end of life; pass --python "
-                        f"{cfg.python.max} to get that file anyway"
+                    reason = fit or phrase(
+                        "tf.windows_eol_python", python=str(cfg.python), max=str(cfg.python.max)
                     )
                 else:
-                    reason = "no tested native-Windows GPU configuration in the tables"
+                    reason = phrase("tf.windows_no_config")
                 plan = self._tf_plan(
-                    newest,
-                    "windows",
-                    gpu=False,
-                    why=f"TensorFlow {newest} on the CPU: GPU TensorFlow on native Windows ended with {last}",
+                    newest, "windows", gpu=False, why=phrase("tf.windows_cpu", version=newest, last=last)
                 )
-                plan.notes.append(
-                    Note(
-                        "warning",
-                        f"GPU TensorFlow on native Windows ended with {last} ({reason}); "
-                        "for the GPU use WSL2: run `envadvisor propose tensorflow` inside "
-                        "the WSL2 distribution (pip install tensorflow[and-cuda])",
-                    )
-                )
+                plan.notes.append(Note("warning", phrase("tf.windows_gpu_ended", last=last, reason=reason)))
                 return plan
-            return self._tf_plan(
-                newest, "windows", gpu=False, why=f"TensorFlow {newest} (CPU; no NVIDIA GPU)"
-            )
+            return self._tf_plan(newest, "windows", gpu=False, why=phrase("tf.cpu_no_gpu", version=newest))
         if t.arch != "x86_64":
             plan = self._tf_plan(
                 newest,
                 "linux",
                 gpu=False,
-                why=f"TensorFlow {newest} for Linux {t.arch}: CPU wheels (the and-cuda GPU "
-                "route is for x86_64 in the tables)",
+                why=phrase("tf.linux_arch_cpu", version=newest, arch=t.arch),
             )
             return plan
         if not t.gpus:
-            return self._tf_plan(newest, "linux", gpu=False, why=f"TensorFlow {newest} (CPU; no NVIDIA GPU)")
-        rejected: list[str] = []
+            return self._tf_plan(newest, "linux", gpu=False, why=phrase("tf.cpu_no_gpu", version=newest))
+        rejected: list[Phrase] = []
         pins_rows = [r for r in rows_of(self.t, "tf_and_cuda_pins") if isinstance(r, dict)]
         for version in sorted(
             (str(r["version"]) for r in pins_rows), key=lambda v: vtuple(v) or (0,), reverse=True
@@ -949,36 +881,30 @@ class _Decider:
                     version,
                     "linux",
                     gpu=True,
-                    why=f"TensorFlow {version} with NVIDIA's CUDA {pins.cuda} / cuDNN {pins.cudnn} "
-                    "wheels (and-cuda extra); the driver runs them",
+                    why=phrase("tf.and_cuda", version=version, cuda=pins.cuda, cudnn=pins.cudnn),
                 )
                 if version != newest:
-                    plan.fallback = (
-                        f"TensorFlow {newest} does not fit ({'; '.join(rejected[:2])}): {version} is "
-                        "the newest whose CUDA libraries do"
+                    plan.fallback = phrase(
+                        "tf.older_release", newest=newest, rejected=joined(rejected[:2]), version=version
                     )
                 self._tf_blackwell_note(plan, pins.cuda)
                 return plan
-            rejected.append(f"{version}: {fit}")
-        plan = self._tf_plan(
-            newest, "linux", gpu=False, why=f"TensorFlow {newest} CPU: no and-cuda release fits"
-        )
-        plan.fallback = (
-            "no GPU TensorFlow fits this GPU/driver (" + "; ".join(rejected[:3]) + "): CPU TensorFlow"
-        )
+            rejected.append(phrase("tf.rejected", version=version, reason=fit))
+        plan = self._tf_plan(newest, "linux", gpu=False, why=phrase("tf.cpu_nothing_fits", version=newest))
+        plan.fallback = phrase("tf.cpu_fallback", rejected=joined(rejected[:3]))
         return plan
 
-    def _tf_gpu_fit(self, cuda: str, cudnn: str, python: PythonRange) -> str | None:
+    def _tf_gpu_fit(self, cuda: str, cudnn: str, python: PythonRange) -> Phrase | None:
         """None when TensorFlow's CUDA/cuDNN fit the target, else the reason."""
         if self.forced_python and not python.contains(self.forced_python):
-            return f"supports Python {python}"
+            return phrase("tf.python", python=str(python))
         drv = self._driver(cuda, needs_ptx=False)
         if drv.ok is False:
             return drv.reason
         for g in self.target.gpus:
             rng = self.t.cc_range_for_cuda(cuda)
             if rng is not None and not version_ge(g.compute_capability, rng.cc_min):
-                return f"CUDA {cuda} needs compute capability >= {rng.cc_min}"
+                return phrase("tf.cc_floor", cuda=cuda, cc=str(rng.cc_min))
         cud = cudnn_fit(self.t, cudnn, self.target.gpus)
         if cud.ok is False:
             return cud.reason
@@ -987,16 +913,9 @@ class _Decider:
     def _tf_blackwell_note(self, plan: _Plan, cuda: str) -> None:
         for g in self.target.gpus:
             if self.t.cuda_supports_cc(cuda, g.compute_capability) is False:
-                plan.notes.append(
-                    Note(
-                        "warning",
-                        f"TensorFlow's CUDA {cuda} predates compute capability "
-                        f"{g.compute_capability}: it can run only through PTX JIT, and "
-                        "whether the wheels carry PTX is not in the tables",
-                    )
-                )
+                plan.notes.append(Note("warning", phrase("tf.ptx_only", cuda=cuda, cc=g.compute_capability)))
 
-    def _tf_plan(self, version: str, system: str, *, gpu: bool, why: str) -> _TfPlan:
+    def _tf_plan(self, version: str, system: str, *, gpu: bool, why: Phrase) -> _TfPlan:
         cfg = self.t.tf_tested_config(version, system if gpu or system != "windows" else "linux")
         python = cfg.python if cfg else None
         if system == "windows" and not gpu:
@@ -1016,8 +935,8 @@ class _Decider:
             route="and-cuda" if gpu else "cpu", release=version, python=python,
             cuda=pins.cuda if pins else None, cudnn=pins.cudnn if pins else None, reason=why,
         )
-        plan = _TfPlan(python=python, python_label=f"tensorflow {version}: {python}" if python else "",
-                       choice=choice)
+        label = phrase("python.label_tensorflow", release=version, python=str(python)) if python else None
+        plan = _TfPlan(python=python, python_label=label, choice=choice)
         basis = (f"tf_tested_linux_gpu[{version}]",) + ((f"tf_and_cuda_pins[{version}]",) if gpu else ())
         plan.pip.append(Dependency("tensorflow", spec, PIP, why, basis, ("tensorflow",)))
         return plan
@@ -1025,10 +944,10 @@ class _Decider:
     def _tf_windows_gpu(self, version: str, cuda: str, cudnn: str, python: PythonRange) -> _TfPlan:
         choice = TensorflowChoice(
             route="windows-gpu", release=version, python=python, cuda=cuda, cudnn=cudnn,
-            reason=f"TensorFlow {version}: the last release with GPU support on native Windows",
+            reason=phrase("tf.windows_gpu", version=version),
         )
-        plan = _TfPlan(python=python, python_label=f"tensorflow {version} (native Windows GPU): {python}",
-                       choice=choice)
+        label = phrase("python.label_tensorflow_windows", release=version, python=str(python))
+        plan = _TfPlan(python=python, python_label=label, choice=choice)
         chain = ("tensorflow",)
         basis = (f"tf_tested_windows_gpu[{version}]", "tf_platform_limits.windows_native_gpu_last")
         plan.conda.append(
@@ -1036,8 +955,7 @@ class _Decider:
                 "cudatoolkit",
                 f"cudatoolkit={cuda}",
                 CONDA,
-                f"CUDA {cuda} runtime TensorFlow {version} was tested with on Windows "
-                "(TensorFlow's documented conda-forge recipe)",
+                phrase("tf.windows_cudatoolkit", cuda=cuda, version=version),
                 basis,
                 (*chain, "cudatoolkit"),
             )
@@ -1047,7 +965,7 @@ class _Decider:
                 "cudnn",
                 f"cudnn={cudnn}.0",
                 CONDA,
-                f"cuDNN {cudnn} for TensorFlow {version} on Windows",
+                phrase("tf.windows_cudnn", cudnn=cudnn, version=version),
                 basis,
                 (*chain, "cudnn"),
             )
@@ -1057,14 +975,13 @@ class _Decider:
                 "tensorflow",
                 f"tensorflow=={version}.*",
                 PIP,
-                f"TensorFlow {version}: the last release with GPU support on native Windows",
+                phrase("tf.windows_gpu", version=version),
                 basis,
                 chain,
             )
         )
-        plan.fallback = (
-            f"GPU TensorFlow on native Windows ended with {version} (CUDA {cuda}, cuDNN {cudnn}, "
-            f"Python {python}); for current TensorFlow on this GPU use WSL2"
+        plan.fallback = phrase(
+            "tf.windows_gpu_fallback", version=version, cuda=cuda, cudnn=cudnn, python=str(python)
         )
         return plan
 
@@ -1076,8 +993,7 @@ class _Decider:
             "tf-keras",
             "tf-keras",
             PIP,
-            f"TensorFlow {version} ships Keras 3; Transformers 4.x TensorFlow models need Keras 2 from "
-            "tf-keras (pip picks the tf-keras of TensorFlow's minor version)",
+            phrase("tf.keras", version=version),
             ("tf_keras",),
             ("transformers", "tensorflow", "tf-keras"),
         )
@@ -1100,8 +1016,7 @@ class _Decider:
                             "jax",
                             f"jax[cuda{major}]",
                             PIP,
-                            f"JAX with NVIDIA's CUDA {major} wheels; the driver runs CUDA {major}.x and "
-                            f"CUDA {major} targets this GPU",
+                            phrase("jax.cuda", major=major),
                             (f"cuda_minor_version_compatibility[{major}]", url),
                             ("jax",),
                         )
@@ -1115,20 +1030,15 @@ class _Decider:
                     "jax",
                     "jax",
                     PIP,
-                    "JAX on the CPU: no CUDA 12/13 JAX fits this GPU/driver",
+                    phrase("jax.cpu_nothing_fits"),
                     (url,),
                     ("jax",),
                 )
             )
-            plan.fallback = (
-                "JAX's CUDA wheels need a CUDA 12 or 13 driver and a GPU those CUDA releases target"
-            )
+            plan.fallback = phrase("jax.cpu_fallback")
             return plan
-        where = {
-            "windows": "native Windows has no NVIDIA GPU JAX (use WSL2)",
-            "macos": "macOS: CPU (jax-metal is experimental)",
-        }.get(t.system or "", "no NVIDIA GPU")
-        plan.pip.append(Dependency("jax", "jax", PIP, f"JAX on the CPU ({where})", (url,), ("jax",)))
+        where = phrase({"windows": "jax.windows", "macos": "jax.macos"}.get(t.system or "", "jax.no_gpu"))
+        plan.pip.append(Dependency("jax", "jax", PIP, phrase("jax.cpu", where=where), (url,), ("jax",)))
         return plan
 
     def _newest_cuda_of(self, major: str) -> str:
@@ -1162,14 +1072,14 @@ class _Decider:
                 )
                 upper = first_without_tf.split(".")[0]
             spec = f"transformers>={line.version_from}" + (f",<{upper}" if upper else "")
-            reasons = []
+            reasons: list[Value] = []
             if with_tf:
-                reasons.append(
-                    f"Transformers {upper} removed TensorFlow; {line.version_from}.x is the last line with it"
-                )
+                reasons.append(phrase("transformers.tf_last", upper=str(upper), line=line.version_from))
             if torch is not None and line.torch_min:
-                reasons.append(f"needs torch >= {line.torch_min} (torch {torch.release} chosen)")
-            reasons.append(f"Python >= {line.python_min}")
+                reasons.append(
+                    phrase("transformers.torch_min", torch_min=line.torch_min, torch=torch.release)
+                )
+            reasons.append(phrase("transformers.python_min", python=line.python_min))
             source = PIP if pip_side else CONDA
             if source == CONDA and upper is None:
                 spec = f"transformers>={line.version_from}"
@@ -1177,71 +1087,59 @@ class _Decider:
                 "transformers",
                 spec,
                 source,
-                "; ".join(reasons),
+                joined(reasons),
                 (f"transformers_lines[{line.version_from}]",),
                 chain,
             )
-        self.notes.append(Note("warning", "no Transformers line in the tables fits the chosen torch/Python"))
+        self.notes.append(Note("warning", phrase("transformers.none_fits_note")))
         return Dependency(
             "transformers",
             "transformers",
             PIP if pip_side else CONDA,
-            "requested; no fitting line in the tables",
+            phrase("transformers.none_fits"),
             (),
             chain,
         )
 
     # ------------------------------------------------------------------------------------ Python
-    def _python(self, plans: Sequence[_Plan]) -> tuple[str, str]:
-        ranges = [(p.python, p.python_label) for p in plans if p.python is not None]
+    def _python(self, plans: Sequence[_Plan]) -> tuple[str, Phrase]:
+        ranges = [(p.python, p.python_label or "") for p in plans if p.python is not None]
         if self.forced_python:
             for rng, label in ranges:
                 if not rng.contains(self.forced_python):
-                    raise UsageError(f"--python {self.forced_python}: outside {label}")
-            return self.forced_python, "chosen with --python; inside every chosen package's range"
+                    raise UsageError(f"--python {self.forced_python}: outside {render(label)}")
+            return self.forced_python, phrase("python.forced")
         candidates = _known_pythons(self.t)
         fitting = [v for v in candidates if all(_strictly_inside(rng, v) for rng, _ in ranges)]
         if not fitting:
-            labels = "; ".join(label for _, label in ranges)
+            labels = joined([label for _, label in ranges]).text("en")
             raise UsageError(
                 f"no Python fits every chosen package ({labels}); propose them in separate environments"
             )
         live = [v for v in fitting if not self.t.python_is_eol(v, self.today)]
         chosen = (live or fitting)[-1]
         if ranges:
-            why = (
-                "newest Python every chosen package supports ("
-                + "; ".join(label for _, label in ranges)
-                + ")"
-            )
+            why = phrase("python.newest_for", labels=joined([label for _, label in ranges]))
         else:
-            why = "newest Python release in the tables"
+            why = phrase("python.newest")
         return chosen, why
 
     def _python_notes(self, python: str) -> None:
         if self.t.python_is_eol(python, self.today):
             eol = self.t.python_eol(python)
             self.notes.append(
-                Note("warning", f"Python {python} reached end of life on {eol}: no security fixes")
+                Note("warning", phrase("python.eol", python=python, eol=str(eol)))
             )
 
     def _target_notes(self, torch: _TorchPlan | None, tf: _Plan | None) -> None:
         t = self.target
         if t.wsl and t.gpus:
             self.notes.append(
-                Note(
-                    "info",
-                    "WSL2: the GPU is driven by the Windows NVIDIA driver; do not install a "
-                    "Linux NVIDIA driver inside WSL2",
-                )
+                Note("info", phrase("note.wsl2"))
             )
         if torch is not None and torch.variant == "mps":
             self.notes.append(
-                Note(
-                    "info",
-                    "MPS needs macOS 14 or newer; check with "
-                    'python -c "import torch; print(torch.backends.mps.is_available())"',
-                )
+                Note("info", phrase("note.mps"))
             )
 
 
@@ -1250,25 +1148,27 @@ class _Decider:
 # --------------------------------------------------------------------------------------------------
 
 
-def _why_not(c: _Candidate) -> list[str]:
+def _why_not(c: _Candidate) -> list[Phrase]:
     if c.failures:
-        return [f"{_label(c)}: {r}" for r in c.failures]
+        return [phrase("torch.candidate_misfit", build=_label(c), reason=r) for r in c.failures]
     if c.cudnn_pin:
-        return [
-            f"{_label(c)}: the newest cuDNN it resolves no longer supports this GPU, and whether an older "
-            "pinned one suits conda-forge's pytorch is not in the tables"
-        ]
-    return [f"{_label(c)}: {f.reason}" for f in c.fits if f.ok is None]
+        return [phrase("torch.candidate_cudnn_pin", build=_label(c))]
+    unknown = [f.reason for f in c.fits if f.ok is None]
+    return [phrase("torch.candidate_misfit", build=_label(c), reason=r) for r in unknown]
 
 
-def _reasons(cands: Sequence[_Candidate]) -> list[str]:
+def _reasons(cands: Sequence[_Candidate]) -> list[Value]:
     """One reason per candidate (the first misfit), in preference order."""
-    out: list[str] = []
+    out: list[Value] = []
     for c in cands:
         why = _why_not(c)
         if why and why[0] not in out:
             out.append(why[0])
     return out
+
+
+def _wheels_label(release: str, python: PythonRange) -> Phrase:
+    return phrase("python.label_wheels", release=release, python=str(python))
 
 
 def _label(c: _Candidate) -> str:

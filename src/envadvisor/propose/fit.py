@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from envadvisor.knowledge.tables import ArchList, Tables, arch_covers, version_ge, vtuple
 from envadvisor.model import Facts
+from envadvisor.propose.phrases import Phrase, joined, phrase
 from envadvisor.records import record
 from envadvisor.target import GpuTarget, Target, describe_target, require_os
 
@@ -47,25 +48,24 @@ def coverage(arch_list: ArchList, cc: str) -> str | None:
 @record
 class Fit:
     ok: bool | None  # None: the tables cannot tell
-    reason: str  # why not, or what was assumed
+    reason: Phrase  # why not, or what was assumed (rendered in the language of the output)
     based_on: tuple[str, ...] = ()
 
 
 def gpus_covered(arch_list: ArchList | None, gpus: Sequence[GpuTarget]) -> tuple[Fit, bool]:
     """Whether every GPU runs the build; the flag says whether some GPU needs PTX JIT."""
     if arch_list is None:
-        return Fit(None, "its GPU architecture list is not in the tables"), False
+        return Fit(None, phrase("fit.arch_list_unknown")), False
     needs_ptx = False
     for g in gpus:
         kind = coverage(arch_list, g.compute_capability)
         if kind is None:
             return Fit(
-                False, f"no kernels for compute capability {g.compute_capability} (has {arch_list})"
+                False, phrase("fit.no_kernels", cc=g.compute_capability, arch_list=str(arch_list))
             ), False
         needs_ptx = needs_ptx or kind == PTX
-    return Fit(
-        True, f"has kernels for compute capability {', '.join(sorted({g.compute_capability for g in gpus}))}"
-    ), needs_ptx
+    ccs = joined(sorted({g.compute_capability for g in gpus}), ", ")
+    return Fit(True, phrase("fit.kernels", ccs=ccs)), needs_ptx
 
 
 GPU_DRIVER_BASIS = "gpu_driver_support"
@@ -78,17 +78,17 @@ def gpu_driver_fit(tables: Tables, target: Target) -> Fit | None:
     if not target.driver or not target.gpus:
         return None
     for g in target.gpus:
-        name = g.name or "this GPU"
+        name = g.name or phrase("fit.this_gpu")
         if tables.driver_predates_gpu(target.driver, g.compute_capability, g.name, target.system):
             floor = tables.min_driver_for_gpu(g.compute_capability, g.name, target.system)
-            need = floor.label if floor is not None else "a newer branch"
-            return Fit(False, f"driver {target.driver} predates {name}: it needs {need}",
+            need = floor.label if floor is not None else phrase("fit.newer_branch")
+            return Fit(False, phrase("fit.driver_predates_gpu", driver=target.driver, gpu=name, need=need),
                        (f"{GPU_DRIVER_BASIS}[{floor.architecture if floor else g.compute_capability}]",))
         if tables.driver_dropped_gpu(target.driver, g.compute_capability, target.system):
             last = tables.last_driver_branch_for_cc(g.compute_capability)
-            return Fit(False, f"driver {target.driver} no longer drives {name}: its last branch is R{last}",
-                       (f"{GPU_DRIVER_BASIS}.last_branch[{g.compute_capability}]",))
-    return Fit(True, "the driver drives the GPUs", (GPU_DRIVER_BASIS,))
+            dropped = phrase("fit.driver_dropped_gpu", driver=target.driver, gpu=name, branch=str(last))
+            return Fit(False, dropped, (f"{GPU_DRIVER_BASIS}.last_branch[{g.compute_capability}]",))
+    return Fit(True, phrase("fit.driver_drives_gpus"), (GPU_DRIVER_BASIS,))
 
 
 def gpu_driver_floor(tables: Tables, target: Target) -> str | None:
@@ -118,46 +118,35 @@ def driver_fit(tables: Tables, target: Target, cuda: str, *, needs_ptx: bool) ->
         ok = major <= dmajor
         basis = ("gpu.driver_cuda",)
     else:
-        return Fit(None, "the driver is unknown")
+        return Fit(None, phrase("fit.driver_unknown"))
     if ok and needs_ptx:
         if target.driver_cuda is None:
-            return Fit(
-                None,
-                "PTX JIT needs a driver at least as new as the build; the driver's CUDA is unknown",
-                basis,
-            )
+            return Fit(None, phrase("fit.ptx_driver_cuda_unknown"), basis)
         if not version_ge(target.driver_cuda, cuda):
             return Fit(
-                False,
-                f"the GPU needs PTX JIT, which needs a driver for CUDA >= {cuda} "
-                f"(minor version compatibility excludes PTX); the driver supports {target.driver_cuda}",
-                basis,
+                False, phrase("fit.ptx_driver_too_old", cuda=cuda, driver_cuda=target.driver_cuda), basis
             )
     if ok is None:
-        return Fit(None, f"the tables cannot tell whether driver {target.driver} runs CUDA {cuda}", basis)
+        return Fit(None, phrase("fit.driver_cannot_tell", driver=str(target.driver), cuda=cuda), basis)
     if not ok:
         floor = tables.minor_compat_floor(major, target.system)
-        need = f">= {floor}" if floor else f"for CUDA {cuda}"
-        return Fit(
-            False,
-            f"CUDA {cuda} builds need a driver {need}; the target has "
-            f"{target.driver or 'one for CUDA ' + str(target.driver_cuda)}",
-            basis,
-        )
-    return Fit(True, f"driver runs CUDA {cuda}", basis)
+        need = phrase("fit.need_at_least", floor=floor) if floor else phrase("fit.need_for_cuda", cuda=cuda)
+        have = target.driver or phrase("fit.driver_for_cuda", cuda=str(target.driver_cuda))
+        return Fit(False, phrase("fit.driver_too_old", cuda=cuda, need=need, have=have), basis)
+    return Fit(True, phrase("fit.driver_runs_cuda", cuda=cuda), basis)
 
 
 def cudnn_fit(tables: Tables, cudnn: str | None, gpus: Sequence[GpuTarget]) -> Fit:
     if cudnn is None:
-        return Fit(None, "the cuDNN it brings is not in the tables")
+        return Fit(None, phrase("fit.cudnn_unknown"))
     for g in gpus:
         ok = tables.cudnn_supports_cc(cudnn, g.compute_capability)
         if ok is False:
             return Fit(
                 False,
-                f"its cuDNN {cudnn} needs compute capability >= {tables.cudnn_min_cc(cudnn)}",
+                phrase("fit.cudnn_cc_floor", cudnn=cudnn, cc=str(tables.cudnn_min_cc(cudnn))),
                 (f"cudnn_cc_support[{cudnn}]",),
             )
         if ok is None:
-            return Fit(None, f"cuDNN {cudnn} is not in the cuDNN support table")
-    return Fit(True, f"cuDNN {cudnn} supports the GPU", (f"cudnn_cc_support[{cudnn}]",))
+            return Fit(None, phrase("fit.cudnn_not_in_table", cudnn=cudnn))
+    return Fit(True, phrase("fit.cudnn_supports", cudnn=cudnn), (f"cudnn_cc_support[{cudnn}]",))

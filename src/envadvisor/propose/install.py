@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from envadvisor.propose.choices import CONDA_FORGE, PairedPackage, TorchChoice
 from envadvisor.propose.model import CONDA, Dependency
 from envadvisor.propose.model import PIP as PIP_SOURCE
+from envadvisor.propose.phrases import Value, gpus, phrase
 from envadvisor.records import record
 from envadvisor.target import Target
 
@@ -35,15 +36,9 @@ def _conda_forge_torch(choice: TorchChoice, target: Target) -> list[Dependency]:
     deps: list[Dependency] = []
     if not choice.gpu:
         if choice.variant == "mps":
-            why = (
-                f"conda-forge PyTorch {choice.release} for osx-arm64, with Apple's MPS GPU backend "
-                "(macOS 14+); no CUDA on macOS"
-            )
+            why = phrase("torch.conda_forge_mps", release=choice.release)
         else:
-            why = (
-                f"conda-forge PyTorch {choice.release}, CPU build ({choice.cpu_reason}); pytorch-cpu keeps "
-                "the CUDA build out"
-            )
+            why = phrase("torch.conda_forge_cpu", release=choice.release, reason=_cpu_reason(choice))
         deps.append(
             Dependency(
                 choice.package,
@@ -61,7 +56,7 @@ def _conda_forge_torch(choice: TorchChoice, target: Target) -> list[Dependency]:
             choice.package,
             f"{choice.package}={choice.release}.*",
             CONDA,
-            f"conda-forge PyTorch {choice.release}, CUDA build; kernels cover {target.describe_gpus()}",
+            phrase("torch.conda_forge_cuda", release=choice.release, gpus=gpus(target)),
             choice.based_on,
             TORCH_CHAIN,
         )
@@ -70,17 +65,16 @@ def _conda_forge_torch(choice: TorchChoice, target: Target) -> list[Dependency]:
     if target.driver_cuda:
         from envadvisor.knowledge.tables import version_ge
 
-        drv = f"driver {target.driver_cuda} runs it" + (
-            "" if version_ge(target.driver_cuda, choice.cuda) else " (minor version compatibility)"
-        )
+        native = version_ge(target.driver_cuda, choice.cuda)
+        drv = phrase("torch.driver_runs" if native else "torch.driver_runs_minor", cuda=target.driver_cuda)
     else:
-        drv = "needs a CUDA " + str(major) + ".x driver"
+        drv = phrase("torch.driver_needed", major=str(major))
     deps.append(
         Dependency(
             "cuda-version",
             f"cuda-version={choice.cuda}",
             CONDA,
-            f"CUDA {choice.cuda} libraries; requires __cuda >= {major}; {drv}",
+            phrase("torch.cuda_version", cuda=choice.cuda, major=str(major), driver=drv),
             (f"cuda_minor_version_compatibility[{major}]", "conda.cuda_version_metapackage"),
             (*TORCH_CHAIN, "cuda-version"),
         )
@@ -91,8 +85,7 @@ def _conda_forge_torch(choice: TorchChoice, target: Target) -> list[Dependency]:
                 "cudnn",
                 choice.cudnn_pin,
                 CONDA,
-                f"newer cuDNN releases dropped compute capability "
-                f"{min(g.compute_capability for g in target.gpus)}; keep one that supports it",
+                phrase("torch.cudnn_pin", cc=min(g.compute_capability for g in target.gpus)),
                 ("cudnn_cc_support",),
                 (*TORCH_CHAIN, "cudnn"),
             )
@@ -104,12 +97,9 @@ def _pip_torch(choice: TorchChoice, target: Target) -> list[Dependency]:
     deps: list[Dependency] = []
     if choice.index_url:
         if choice.gpu:
-            why = (
-                f"PyTorch's {choice.variant} wheel index (CUDA {choice.cuda}); extra, so PyPI still serves "
-                "the rest"
-            )
+            why = phrase("torch.index_gpu", variant=choice.variant, cuda=str(choice.cuda))
         else:
-            why = "PyTorch's CPU wheel index; extra, so PyPI still serves the rest"
+            why = phrase("torch.index_cpu")
         deps.append(
             Dependency(
                 "--extra-index-url",
@@ -121,25 +111,29 @@ def _pip_torch(choice: TorchChoice, target: Target) -> list[Dependency]:
                 kind="option",
             )
         )
-        if choice.gpu:
-            cudnn = f", bundles cuDNN {choice.cudnn}" if choice.cudnn else ""
-            why = (
-                f"exact {choice.variant} build (a bare version could resolve to PyPI's default CUDA wheel); "
-                f"kernels cover {target.describe_gpus()}{cudnn}"
+        if choice.gpu and choice.cudnn:
+            why = phrase(
+                "torch.exact_gpu_cudnn", variant=choice.variant, gpus=gpus(target), cudnn=choice.cudnn
             )
+        elif choice.gpu:
+            why = phrase("torch.exact_gpu", variant=choice.variant, gpus=gpus(target))
         else:
-            why = f"exact CPU build ({choice.cpu_reason}); a bare version could pull a CUDA wheel"
+            why = phrase("torch.exact_cpu", reason=_cpu_reason(choice))
         deps.append(
             Dependency(
                 "torch", f"torch=={choice.local_version}", PIP_SOURCE, why, choice.based_on, PIP_TORCH_CHAIN
             )
         )
         return deps
-    why = choice.wheel_platform_note or f"PyTorch {choice.release}"
+    why = choice.wheel_platform_note or phrase("torch.plain", release=choice.release)
     deps.append(
         Dependency("torch", f"torch=={choice.pin}", PIP_SOURCE, why, choice.based_on, PIP_TORCH_CHAIN)
     )
     return deps
+
+
+def _cpu_reason(choice: TorchChoice) -> Value:
+    return choice.cpu_reason if choice.cpu_reason is not None else "None"
 
 
 def cuda_major(cuda: str) -> int:

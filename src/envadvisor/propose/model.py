@@ -3,6 +3,10 @@
 A :class:`Proposal` is a frozen value; :meth:`Proposal.to_yaml` writes the environment.yml (every
 dependency line with a ``# why`` comment, a header naming the target, the tables' date and the create
 command) and :meth:`Proposal.to_data` the decision record for ``propose --json``.
+
+Every reason is a phrase (:mod:`envadvisor.propose.phrases`), said in the proposal's language
+(``lang``, English or Chinese) only when it is written: the comments change with the language, the
+YAML keys and the lines themselves never do.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from envadvisor.propose.phrases import Value, gpus, machine, phrase, render, target_note
+from envadvisor.propose.phrases import driver as driver_phrase
 from envadvisor.records import field, record
 from envadvisor.target import Target
 
@@ -35,7 +41,7 @@ class Dependency:
     name: str
     spec: str
     source: str  # conda | pip
-    why: str
+    why: Value
     based_on: tuple[str, ...] = ()
     chain: tuple[str, ...] = ()
     kind: str = "package"
@@ -44,7 +50,7 @@ class Dependency:
 @record
 class Note:
     severity: str  # info | warning
-    text: str
+    text: Value
 
 
 @record
@@ -52,20 +58,21 @@ class Proposal:
     name: str
     wants: tuple[str, ...]
     python: str
-    python_why: str
+    python_why: Value
     target: Target
     channels: tuple[str, ...]
     dependencies: tuple[Dependency, ...]
     tables_checked: str
     tool_version: str
     variables: Mapping[str, str] = field(default_factory=dict)
-    variable_why: Mapping[str, str] = field(default_factory=dict)
+    variable_why: Mapping[str, Value] = field(default_factory=dict)
     notes: tuple[Note, ...] = ()
-    fallback: str | None = None  # set when nothing current fits and an older or CPU stack was chosen
+    fallback: Value | None = None  # set when nothing current fits and an older or CPU stack was chosen
     conda_override_cuda: str | None = None  # value for CONDA_OVERRIDE_CUDA when created off-target
     needs_target_host: bool = False  # created for another OS: create it on the target itself
     check_findings: tuple[Finding, ...] = ()  # what `check` still reports for this file on the target
     decision: Decision | None = None  # the typed choices this file writes out
+    lang: str = "en"  # the language its comments (and its check findings) are written in
 
     @property
     def conda(self) -> tuple[Dependency, ...]:
@@ -81,49 +88,56 @@ class Proposal:
         plain = f"conda env create -f {shlex.quote(filename)}"
         cmds = [plain]
         if self.conda_override_cuda:
-            cmds.append(
-                f"on a host without the target's NVIDIA driver (CI, docker build, login node): "
-                f"CONDA_OVERRIDE_CUDA={self.conda_override_cuda} {plain}"
-            )
+            override = f"CONDA_OVERRIDE_CUDA={self.conda_override_cuda} {plain}"
+            cmds.append(phrase("head.create_override", cmd=override).text(self.lang))
         return tuple(cmds)
 
     # ------------------------------------------------------------------------------- environment.yml
     def to_yaml(self, filename: str = "environment.yml") -> str:
         # every header line goes through _comment: a value from a report (a GPU or host name, a
         # glibc version) can never break out of its comment and add a key to the file
-        header = [f"{filename} proposed by envadvisor {self.tool_version}"]
-        header.append(f"target: {self.target.describe()}; {self.target.describe_gpus()}")
-        if self.target.gpus:
-            header.append(f"driver: {self.target.describe_driver()}")
-        header.append(f"python: {self.python} ({self.python_why})")
-        header.append(f"tables: compatibility tables checked {self.tables_checked}")
-        for assumed in self.target.assumed:
-            header.append(f"assumed: {assumed}")
+        lang = self.lang
+        t = self.target
+
+        def say(key: str, **values: Value) -> str:
+            return phrase(key, **values).text(lang)
+
+        header = [say("head.title", filename=filename, version=self.tool_version)]
+        header.append(say("head.target", machine=machine(t), gpus=gpus(t)))
+        if t.gpus:
+            header.append(say("head.driver", driver=driver_phrase(t)))
+        header.append(say("head.python", python=self.python, why=self.python_why))
+        header.append(say("head.tables", date=self.tables_checked))
+        for assumed in t.assumed:
+            header.append(say("head.assumed", text=target_note(assumed)))
         if self.fallback:
-            header.append(f"FALLBACK: {self.fallback}")
-        header.append("create it" + (" on the target machine" if self.needs_target_host else "") + ":")
+            header.append(say("head.fallback", text=self.fallback))
+        header.append(say("head.create_on_target" if self.needs_target_host else "head.create"))
         for cmd in self.create_commands(filename):
             header.append(f"  {cmd}")
         for note in self.notes:
-            prefix = "warning: " if note.severity == "warning" else ""
-            header.append(f"note: {prefix}{note.text}")
+            key = "head.note_warning" if note.severity == "warning" else "head.note"
+            header.append(say(key, text=note.text))
         for finding in self.check_findings:
-            header.append(f"check: {finding.severity.value} {finding.code} {finding.name}: {finding.message}")
+            header.append(
+                say(
+                    "head.check",
+                    severity=phrase(f"severity.{finding.severity.value}"),
+                    code=finding.code,
+                    name=finding.name,
+                    message=finding.message,
+                )
+            )
         lines = [comment(text) for text in header]
         lines.append(f"name: {_scalar(self.name)}")
         lines.append("channels:")
-        channel_why = {
-            "conda-forge": "community channel with current CUDA-enabled builds",
-            "nodefaults": "do not append Anaconda's defaults channels (CEP 24); never mix them with "
-            "conda-forge",
-        }
+        channel_why = {"conda-forge": say("channel.conda_forge"), "nodefaults": say("channel.nodefaults")}
         lines.extend(_commented([(f"  - {_scalar(c)}", channel_why.get(c, "")) for c in self.channels]))
         lines.append("dependencies:")
-        rows = [(f"  - {_scalar(d.spec)}", d.why) for d in self.conda]
-        pip_rows = [(f"      - {_scalar(d.spec)}", d.why) for d in self.pip]
+        rows = [(f"  - {_scalar(d.spec)}", render(d.why, lang)) for d in self.conda]
+        pip_rows = [(f"      - {_scalar(d.spec)}", render(d.why, lang)) for d in self.pip]
         if pip_rows:
-            pip_why = "installed by pip after the conda packages; one block (a second would replace it)"
-            rows.append(("  - pip:", pip_why))
+            rows.append(("  - pip:", say("pip.block")))
             rows.extend(pip_rows)
         lines.extend(_commented(rows))
         if self.variables:
@@ -131,7 +145,7 @@ class Proposal:
             lines.extend(
                 _commented(
                     [
-                        (f"  {_scalar(k)}: {json.dumps(v)}", self.variable_why.get(k, ""))
+                        (f"  {_scalar(k)}: {json.dumps(v)}", render(self.variable_why.get(k), lang))
                         for k, v in self.variables.items()
                     ]
                 )
@@ -173,17 +187,18 @@ class Proposal:
     def to_data(self, filename: str = "environment.yml") -> dict[str, Any]:
         from envadvisor.model import to_data
 
+        lang = self.lang
         return {
             "name": self.name,
             "wants": list(self.wants),
             "python": self.python,
-            "python_why": self.python_why,
+            "python_why": render(self.python_why, lang),
             "target": to_data(self.target) | {"subdir": self.target.subdir},
             "channels": list(self.channels),
-            "dependencies": [to_data(d) for d in self.dependencies],
+            "dependencies": [to_data(d) | {"why": render(d.why, lang)} for d in self.dependencies],
             "variables": dict(self.variables),
-            "notes": [to_data(n) for n in self.notes],
-            "fallback": self.fallback,
+            "notes": [to_data(n) | {"text": render(n.text, lang)} for n in self.notes],
+            "fallback": render(self.fallback, lang) if self.fallback is not None else None,
             "check_findings": [to_data(f) for f in self.check_findings],
             "create": list(self.create_commands(filename)),
             "conda_override_cuda": self.conda_override_cuda,

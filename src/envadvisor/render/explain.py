@@ -820,7 +820,7 @@ def why_from_proposal(package: str, proposal: Any, glossary: Glossary, lang: str
         line_number=None,
         wants=tuple(proposal.wants),
         target=describe_target(proposal.target, lang),
-        why=dep.why,
+        why=_said(dep.why, lang),
         chain=chain_of(dep, proposal, lang),
         based_on=tuple(dep.based_on),
         term=glossary.for_package(dep.name),
@@ -958,9 +958,18 @@ def why_from_file(
 
     chain = chain_of(dep, proposal, lang, in_this_file)
     if same:
-        return _replace(base, why=dep.why, chain=chain, based_on=tuple(dep.based_on), remark=words["same"])
+        why = _said(dep.why, lang)
+        return _replace(base, why=why, chain=chain, based_on=tuple(dep.based_on), remark=words["same"])
     # the file says something else: the decision record explains envadvisor's line, not this one
-    return _replace(base, chain=chain, proposed=f"{dep.spec} ({dep.source}){colon(lang)}{dep.why}")
+    proposed = f"{dep.spec} ({dep.source}){colon(lang)}{_said(dep.why, lang)}"
+    return _replace(base, chain=chain, proposed=proposed)
+
+
+def _said(why: Any, lang: str) -> str:
+    """A proposal's reason (a phrase, :mod:`envadvisor.propose.phrases`) in ``lang``."""
+    from envadvisor.propose.phrases import render
+
+    return render(why, lang)
 
 
 def _replace(answer: WhyAnswer, **changes: Any) -> WhyAnswer:
@@ -1075,7 +1084,7 @@ def proposal_listing_doc(proposal: Any, lang: str) -> Doc:
     words = WHY_UI[lang]
     wants = ", ".join(proposal.wants) if proposal.wants else words["listing_nothing_asked"]
     items = tuple(
-        f"{_line_label(d, proposal, lang)}{colon(lang)}{d.why}"
+        f"{_line_label(d, proposal, lang)}{colon(lang)}{_said(d.why, lang)}"
         for d in proposal.dependencies
         if d.kind == "package"
     )
@@ -1100,7 +1109,7 @@ def proposal_listing_data(proposal: Any, lang: str) -> dict[str, Any]:
             {
                 "spec": d.spec,
                 "source": d.source,
-                "why": d.why,
+                "why": _said(d.why, lang),
                 "chain": list(d.chain),
                 "based_on": list(d.based_on),
             }
