@@ -12,6 +12,7 @@ from envadvisor.cli import _common
 from envadvisor.cli.propose import (
     add_proposal_arguments,
     pip_packages,
+    say,
     unknown_packages,
     verify_exit_code,
     verify_header,
@@ -143,11 +144,13 @@ def _propose(args: argparse.Namespace, summary: FleetSummary, lang: str) -> int:
     if target.platform is None:
         raise UsageError("no report says which operating system its node runs; cannot propose for the fleet")
     options = ProposeOptions(python=args.python, name=args.name, source=source, target_is_host=False)
-    proposal = propose(target.facts, list(args.propose), options, knowledge)
+    proposal = propose(target.facts, list(args.propose), options, knowledge, lang=lang)
     for name in unknown_packages(list(args.propose)):
-        print(f"envadvisor: note: {name} is not in the knowledge tables: written unpinned", file=sys.stderr)
+        print(say("cli.unknown_package", lang, name=name), file=sys.stderr)
     filename = os.path.basename(args.output) if args.output else "environment.yml"
-    text = with_fleet_header(proposal.to_yaml(filename), summary, target, proposal.conda_override_cuda)
+    text = with_fleet_header(
+        proposal.to_yaml(filename), summary, target, proposal.conda_override_cuda, lang=lang
+    )
     solved = unverified = None
     if args.verify:
         solved, unverified = verify_proposal(proposal, args.verify)
@@ -163,6 +166,7 @@ def _propose(args: argparse.Namespace, summary: FleetSummary, lang: str) -> int:
         from envadvisor.render.fleet import summary_to_data
 
         data = summary_to_data(summary, target, proposal.to_data(filename))
+        data["lang"] = lang
         data["environment_yml"] = text
         if solved is not None:
             from envadvisor.model import to_data
@@ -187,36 +191,50 @@ def _propose(args: argparse.Namespace, summary: FleetSummary, lang: str) -> int:
 
 
 def with_fleet_header(
-    yaml_text: str, summary: FleetSummary, target: CommonTarget, conda_override_cuda: str | None
+    yaml_text: str,
+    summary: FleetSummary,
+    target: CommonTarget,
+    conda_override_cuda: str | None,
+    *,
+    lang: str = "en",
 ) -> str:
     """The proposal's file with the fleet facts it was made for as comments under its first line."""
     from envadvisor.propose.model import comment
-    from envadvisor.render.fleet import compress_hostlist
+    from envadvisor.render.fleet import compress_hostlist, exclusion_reason, note_text
 
     served_cpu = len(target.cpu_only_nodes)
     header = [
-        f"fleet: {summary.node_count} node report(s) read, {len(summary.unreadable)} unreadable; "
-        f"made for {target.served_gpu_nodes} GPU node(s) and {served_cpu} CPU node(s)"
+        say(
+            "fleet.read",
+            lang,
+            nodes=str(summary.node_count),
+            unreadable=str(len(summary.unreadable)),
+            gpu_nodes=str(target.served_gpu_nodes),
+            cpu_nodes=str(served_cpu),
+        )
     ]
     if target.oldest_driver:
         header.append(
-            f"fleet: oldest driver {target.oldest_driver} (CUDA {target.max_cuda}) on "
-            f"{compress_hostlist(target.oldest_driver_nodes)}; compute capabilities "
-            f"{', '.join(target.compute_capabilities)}"
+            say(
+                "fleet.oldest_driver",
+                lang,
+                driver=target.oldest_driver,
+                cuda=str(target.max_cuda),
+                hosts=compress_hostlist(target.oldest_driver_nodes),
+                ccs=", ".join(target.compute_capabilities),
+            )
         )
     if target.cpu_only_nodes:
         hosts = compress_hostlist(target.cpu_only_nodes)
         if conda_override_cuda:
-            header.append(
-                f"fleet: nodes without an NVIDIA driver ({hosts}) run this on the CPU; conda needs "
-                f"CONDA_OVERRIDE_CUDA={conda_override_cuda} there to install the CUDA build"
-            )
+            header.append(say("fleet.cpu_nodes_override", lang, hosts=hosts, cuda=conda_override_cuda))
         else:
-            header.append(f"fleet: nodes without an NVIDIA GPU ({hosts}) run this on the CPU")
+            header.append(say("fleet.cpu_nodes", lang, hosts=hosts))
     for exclusion in target.excluded:
-        header.append(f"fleet: NOT for {compress_hostlist(exclusion.nodes)}: {exclusion.reason}")
+        hosts = compress_hostlist(exclusion.nodes)
+        header.append(say("fleet.not_for", lang, hosts=hosts, reason=exclusion_reason(exclusion, lang)))
     for note in target.notes:
-        header.append(f"fleet: note: {note.text}")
+        header.append(say("fleet.note", lang, text=note_text(note, lang)))
     # one comment line each, whatever a node's report put in its host name or GPU name
     lines = [comment(text) for text in header]
     return with_header_lines(yaml_text, lines)

@@ -44,11 +44,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Propose a conda environment.yml for PACKAGEs (pytorch/torch, tensorflow, transformers, "
         "accelerate, jax, torchvision, torchaudio, or any other name, passed through) that fits the target: "
         "CUDA builds the driver runs and the GPU has kernels for, a CPU build without a usable NVIDIA GPU, "
-        "conda-forge with nodefaults, and a '# why' comment on every line.",
+        "conda-forge with nodefaults, and a '# why' comment on every line. With --lang zh (or a zh* "
+        "locale) the comments are in Chinese; the YAML lines themselves are the same in both languages.",
     )
     parser.add_argument("packages", nargs="*", metavar="PACKAGE", help="what you want to work with")
     add_proposal_arguments(parser, target="the target")
     parser.add_argument("--json", action="store_true", help="print the decision record as JSON")
+    _common.add_lang_argument(parser)
     _common.add_target_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -58,8 +60,10 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from envadvisor.errors import UsageError
+    from envadvisor.lang import lang_from
     from envadvisor.propose import ProposeOptions, propose
 
+    lang = lang_from(args, os.environ)
     if args.name is not None and (
         not args.name.strip() or any(ch in args.name for ch in "/ :#") or not args.name.isprintable()
     ):
@@ -79,9 +83,9 @@ def run(args: argparse.Namespace) -> int:
     options = ProposeOptions(
         python=args.python, name=args.name, source=args.source or "auto", target_is_host=target_is_host
     )
-    proposal = propose(gathered.facts, args.packages, options, knowledge)
+    proposal = propose(gathered.facts, args.packages, options, knowledge, lang=lang)
     for name in unknown_packages(args.packages):
-        print(f"envadvisor: note: {name} is not in the knowledge tables: written unpinned", file=sys.stderr)
+        print(say("cli.unknown_package", lang, name=name), file=sys.stderr)
     filename = os.path.basename(args.output) if args.output else "environment.yml"
     text = proposal.to_yaml(filename)
     solved = unverified = None
@@ -95,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         write_atomic(args.output, text, force=args.force)
     if args.json:
         data = proposal.to_data(filename)
+        data["lang"] = lang
         data["environment_yml"] = text
         if args.output:
             data["written_to"] = args.output
@@ -109,10 +114,16 @@ def run(args: argparse.Namespace) -> int:
         if not args.output:
             sys.stdout.write(text)
         else:
-            print(f"envadvisor: wrote {args.output}", file=sys.stderr)
+            print(say("cli.wrote", lang, path=args.output), file=sys.stderr)
     if args.verify and (unverified is not None or not args.json):
         _common.write_text(verify_summary(proposal, solved, unverified) + "\n", sys.stderr)
     return verify_exit_code(solved, unverified)
+
+
+def say(key: str, lang: str, **values: str) -> str:
+    from envadvisor.propose.phrases import phrase
+
+    return phrase(key, **values).text(lang)
 
 
 def unknown_packages(packages: list[str]) -> list[str]:
@@ -149,13 +160,11 @@ def verify_exit_code(solved: Any | None, unverified: str | None) -> int:
     return 1 if solved is not None and not solved.ok else 0
 
 
-def _virtual_packages(solved: Any) -> str:
-    return (
-        ", ".join(
-            f"{v.name}={v.version}" + (" (assumed)" if v.assumed else "") for v in solved.virtual_packages
-        )
-        or "no virtual packages"
-    )
+def _virtual_packages(solved: Any, lang: str = "en") -> str:
+    assumed = say("verify.assumed", lang)
+    return ", ".join(
+        f"{v.name}={v.version}" + (assumed if v.assumed else "") for v in solved.virtual_packages
+    ) or say("verify.no_virtual_packages", lang)
 
 
 def pip_packages(proposal: Any) -> list[str]:
@@ -167,18 +176,17 @@ def verify_header(proposal: Any, solved: Any | None, unverified: str | None) -> 
     an error message holds)."""
     from envadvisor.propose.model import comment
 
+    lang = getattr(proposal, "lang", "en")
     pip = pip_packages(proposal)
-    pip_note = f"; the pip block ({len(pip)} package(s)) is not solved" if pip else ""
     if unverified is not None:
-        return [comment(f"not verified: {unverified}")]
+        return [comment(say("verify.not_verified", lang, reason=unverified))]
     assert solved is not None
-    where = f"{solved.channel} for {solved.subdir} with {_virtual_packages(solved)}"
+    where = {"channel": solved.channel, "subdir": solved.subdir, "virtual": _virtual_packages(solved, lang)}
     if solved.ok:
-        return [comment(f"verified: the conda part solves from {where}{pip_note}")]
+        key = "verify.solves_pip" if pip else "verify.solves"
+        return [comment(say(key, lang, count=str(len(pip)), **where))]
     first = (solved.error or "").strip().splitlines()[:1]
-    return [
-        comment(f"NOT solvable: the conda part does not solve from {where}: {first[0] if first else '?'}")
-    ]
+    return [comment(say("verify.not_solvable", lang, error=first[0] if first else "?", **where))]
 
 
 def verify_summary(proposal: Any, solved: Any | None, unverified: str | None) -> str:

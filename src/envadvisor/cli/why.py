@@ -173,13 +173,16 @@ def _answer_for_file(args: argparse.Namespace, package: str, glossary: Glossary,
 
 
 _HEADER_OS = {"linux": "linux", "windows": "windows", "macos": "macos"}
-_HEADER_GPU = re.compile(r"^(?:(\d+) x )?(.+?) \(compute capability (\d+\.\d+)\)$")
+_HEADER_GPU = re.compile(r"^(?:(\d+) x )?(.+?)(?: \(compute capability |（计算能力 )(\d+\.\d+)[)）]$")
+# the header's keys as propose writes them in English and in Chinese (--lang zh)
+_HEADER_TARGET = ("target:", "目标机器：")
+_HEADER_DRIVER = ("driver:", "驱动：")
 
 
 def header_target(path: str) -> dict[str, Any] | None:
     """The target a proposed environment.yml records in its header (``# target:`` and ``# driver:``
-    lines, as ``envadvisor propose`` writes them), as the values of the target options; ``None`` when
-    the file has no such header."""
+    lines, as ``envadvisor propose`` writes them, or ``# 目标机器：`` and ``# 驱动：`` with --lang zh), as
+    the values of the target options; ``None`` when the file has no such header."""
     from envadvisor.envfile import MAX_BYTES
     from envadvisor.errors import InputError
     from envadvisor.fsutil import read_user_text
@@ -196,18 +199,19 @@ def header_target(path: str) -> dict[str, Any] | None:
                 break  # the header is the comment block at the top
             continue
         body = line.lstrip("#").strip()
-        if body.startswith("target:"):
-            machine, _, gpus = body.removeprefix("target:").strip().partition(";")
-            words = machine.replace(",", " ").split()
+        if body.startswith(_HEADER_TARGET):
+            text = body.split(":", 1)[1] if body.startswith("target:") else body.split("：", 1)[1]
+            machine, _, gpus = text.strip().replace("；", ";").partition(";")
+            words = machine.replace(",", " ").replace("，", " ").replace("（", " ").split()
             if len(words) >= 2 and words[0].lower() in _HEADER_OS:
                 found["target_os"] = _HEADER_OS[words[0].lower()]
                 found["target_arch"] = words[1]
             gpus = gpus.strip()
-            if gpus.startswith("no NVIDIA GPU"):
+            if gpus.startswith(("no NVIDIA GPU", "没有 NVIDIA GPU")):
                 found["target_no_gpu"] = True
             elif gpus:
                 names, ccs = [], set()
-                for part in re.split(r"(?<=\)), ", gpus):
+                for part in re.split(r"(?<=\)), |(?<=）)、", gpus):
                     match = _HEADER_GPU.match(part.strip())
                     if match:
                         names += [match.group(2)] * int(match.group(1) or 1)
@@ -216,8 +220,8 @@ def header_target(path: str) -> dict[str, Any] | None:
                     found["target_gpus"] = names
                 if len(ccs) == 1:
                     found["target_cc"] = ccs.pop()
-        elif body.startswith("driver:"):
-            match = re.match(r"driver:\s*([0-9]+(?:\.[0-9]+)+)", body)
+        elif body.startswith(_HEADER_DRIVER):
+            match = re.match(r"(?:driver:|驱动：)\s*([0-9]+(?:\.[0-9]+)+)", body)
             if match:
                 found["target_driver"] = match.group(1)
     return found if "target_os" in found else None

@@ -439,6 +439,34 @@ _EN: dict[str, str] = {
     "fit.glibc_unknown": "glibc unknown; CUDA {cuda} builds need glibc >= {need}",
     "fit.glibc_ok": "glibc {have} >= {need}",
     "fit.glibc_too_old": "conda-forge's CUDA {cuda} build needs glibc >= {need}; the target has {have}",
+    # the command around the file (cli/propose.py, cli/fleet.py)
+    "cli.unknown_package": "envadvisor: note: {name} is not in the knowledge tables: written unpinned",
+    "cli.wrote": "envadvisor: wrote {path}",
+    "verify.not_verified": "not verified: {reason}",
+    "verify.assumed": " (assumed)",
+    "fleet.read": (
+        "fleet: {nodes} node report(s) read, {unreadable} unreadable; made for {gpu_nodes} GPU node(s) and "
+        "{cpu_nodes} CPU node(s)"
+    ),
+    "fleet.oldest_driver": (
+        "fleet: oldest driver {driver} (CUDA {cuda}) on {hosts}; compute capabilities {ccs}"
+    ),
+    "fleet.cpu_nodes_override": (
+        "fleet: nodes without an NVIDIA driver ({hosts}) run this on the CPU; conda needs "
+        "CONDA_OVERRIDE_CUDA={cuda} there to install the CUDA build"
+    ),
+    "fleet.cpu_nodes": "fleet: nodes without an NVIDIA GPU ({hosts}) run this on the CPU",
+    "fleet.not_for": "fleet: NOT for {hosts}: {reason}",
+    "fleet.note": "fleet: note: {text}",
+    "verify.no_virtual_packages": "no virtual packages",
+    "verify.solves": "verified: the conda part solves from {channel} for {subdir} with {virtual}",
+    "verify.solves_pip": (
+        "verified: the conda part solves from {channel} for {subdir} with {virtual}; the pip block "
+        "({count} package(s)) is not solved"
+    ),
+    "verify.not_solvable": (
+        "NOT solvable: the conda part does not solve from {channel} for {subdir} with {virtual}: {error}"
+    ),
 }
 
 _ZH: dict[str, str] = {
@@ -562,8 +590,8 @@ _ZH: dict[str, str] = {
         "conda-forge 的 PyTorch {release}，CPU 版（{reason}）；pytorch-cpu 确保不会装上 CUDA 版"
     ),
     "torch.conda_forge_cuda": "conda-forge 的 PyTorch {release}，CUDA 版；内核覆盖 {gpus}",
-    "torch.driver_runs": "驱动 {cuda} 可以运行它",
-    "torch.driver_runs_minor": "驱动 {cuda} 可以运行它（CUDA 次版本兼容）",
+    "torch.driver_runs": "驱动支持 CUDA {cuda}，可以运行它",
+    "torch.driver_runs_minor": "驱动支持 CUDA {cuda}，可以运行它（CUDA 次版本兼容）",
     "torch.driver_needed": "需要支持 CUDA {major}.x 的驱动",
     "torch.cuda_version": "CUDA {cuda} 库；要求 __cuda >= {major}；{driver}",
     "torch.cudnn_pin": "较新的 cuDNN 已不再支持计算能力 {cc}；保留一个支持它的版本",
@@ -687,6 +715,32 @@ _ZH: dict[str, str] = {
     "fit.glibc_unknown": "glibc 版本未知；CUDA {cuda} 构建需要 glibc >= {need}",
     "fit.glibc_ok": "glibc {have} >= {need}",
     "fit.glibc_too_old": "conda-forge 的 CUDA {cuda} 构建需要 glibc >= {need}；目标机器是 {have}",
+    # the command around the file (cli/propose.py, cli/fleet.py)
+    "cli.unknown_package": "envadvisor：提示：知识数据表中没有 {name}：按原名写入，不固定版本",
+    "cli.wrote": "envadvisor：已写入 {path}",
+    "verify.not_verified": "未验证：{reason}",
+    "verify.assumed": "（假定）",
+    "fleet.read": (
+        "集群：读取了 {nodes} 份节点报告，{unreadable} 份无法读取；适用于 {gpu_nodes} 个 GPU 节点和 "
+        "{cpu_nodes} 个 CPU 节点"
+    ),
+    "fleet.oldest_driver": "集群：最旧的驱动是 {driver}（CUDA {cuda}），在 {hosts} 上；计算能力 {ccs}",
+    "fleet.cpu_nodes_override": (
+        "集群：没有 NVIDIA 驱动的节点（{hosts}）在 CPU 上运行它；conda 在那里需要 "
+        "CONDA_OVERRIDE_CUDA={cuda} 才能安装 CUDA 版"
+    ),
+    "fleet.cpu_nodes": "集群：没有 NVIDIA GPU 的节点（{hosts}）在 CPU 上运行它",
+    "fleet.not_for": "集群：不适用于 {hosts}：{reason}",
+    "fleet.note": "集群：提示：{text}",
+    "verify.no_virtual_packages": "没有虚拟包",
+    "verify.solves": "已验证：conda 部分可以从 {channel} 为 {subdir} 求解（虚拟包：{virtual}）",
+    "verify.solves_pip": (
+        "已验证：conda 部分可以从 {channel} 为 {subdir} 求解（虚拟包：{virtual}）；pip 块（{count} 个包）未"
+        "求解"
+    ),
+    "verify.not_solvable": (
+        "无法求解：conda 部分不能从 {channel} 为 {subdir} 求解（虚拟包：{virtual}）：{error}"
+    ),
 }
 
 PHRASES: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}
