@@ -69,9 +69,9 @@ def facts_for(raw: Mapping[str, Any]) -> Facts:
 
 
 @cache
-def proposal(case_id: str) -> Proposal:
+def proposal(case_id: str, lang: str = "en") -> Proposal:
     case = next(c for c in cases() if c.id == case_id)
-    return propose(case.facts, case.wants, case.options, knowledge())
+    return propose(case.facts, case.wants, case.options, knowledge(), lang=lang)
 
 
 def case_ids() -> list[str]:

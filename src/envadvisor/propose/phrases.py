@@ -525,7 +525,7 @@ _ZH: dict[str, str] = {
     "python.newest": "数据表中最新的 Python 版本",
     "python.eol": "Python {python} 已于 {eol} 停止维护：不再有安全修复",
     "python.label_conda_forge": "conda-forge pytorch {release}：{python}",
-    "python.label_wheels": "torch {release} wheel：{python}",
+    "python.label_wheels": "torch {release} 的 wheel：{python}",
     "python.label_tensorflow": "tensorflow {release}：{python}",
     "python.label_tensorflow_windows": "tensorflow {release}（原生 Windows GPU 版）：{python}",
     "python.no_range": (
@@ -543,7 +543,7 @@ _ZH: dict[str, str] = {
         "TensorFlow 来自 pip（数据表中没有 conda-forge 的 TensorFlow 构建）；torch 和 transformers 也随之从"
         " pip 安装：每个框架及依赖它的包都只用一个来源"
     ),
-    "note.wsl2": "WSL2：GPU 由 Windows 上的 NVIDIA 驱动驱动；不要在 WSL2 里安装 Linux 版 NVIDIA 驱动",
+    "note.wsl2": "WSL2：GPU 由 Windows 上安装的 NVIDIA 驱动负责；不要在 WSL2 里安装 Linux 版 NVIDIA 驱动",
     "note.mps": (
         'MPS 需要 macOS 14 或更新版本；检查方法：python -c "import torch; '
         'print(torch.backends.mps.is_available())"'
