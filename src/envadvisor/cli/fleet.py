@@ -145,8 +145,6 @@ def _propose(args: argparse.Namespace, summary: FleetSummary, lang: str) -> int:
         raise UsageError("no report says which operating system its node runs; cannot propose for the fleet")
     options = ProposeOptions(python=args.python, name=args.name, source=source, target_is_host=False)
     proposal = propose(target.facts, list(args.propose), options, knowledge, lang=lang)
-    for name in unknown_packages(list(args.propose)):
-        print(say("cli.unknown_package", lang, name=name), file=sys.stderr)
     filename = os.path.basename(args.output) if args.output else "environment.yml"
     text = with_fleet_header(
         proposal.to_yaml(filename), summary, target, proposal.conda_override_cuda, lang=lang
@@ -156,6 +154,9 @@ def _propose(args: argparse.Namespace, summary: FleetSummary, lang: str) -> int:
         solved, unverified = verify_proposal(proposal, args.verify)
         text = with_header_lines(text, verify_header(proposal, solved, unverified))
     text = proposal.check_written(text)
+    # after everything that can fail: a usage error (a --verify folder that is no channel) is one line
+    for name in unknown_packages(list(args.propose)):
+        print(say("cli.unknown_package", lang, name=name), file=sys.stderr)
     exit_code = verify_exit_code(solved, unverified) or (1 if target.excluded else 0)
 
     if args.output:

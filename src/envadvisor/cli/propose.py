@@ -84,8 +84,6 @@ def run(args: argparse.Namespace) -> int:
         python=args.python, name=args.name, source=args.source or "auto", target_is_host=target_is_host
     )
     proposal = propose(gathered.facts, args.packages, options, knowledge, lang=lang)
-    for name in unknown_packages(args.packages):
-        print(say("cli.unknown_package", lang, name=name), file=sys.stderr)
     filename = os.path.basename(args.output) if args.output else "environment.yml"
     text = proposal.to_yaml(filename)
     solved = unverified = None
@@ -93,6 +91,9 @@ def run(args: argparse.Namespace) -> int:
         solved, unverified = verify_proposal(proposal, args.verify)
         text = with_header_lines(text, verify_header(proposal, solved, unverified))
     text = proposal.check_written(text)
+    # after everything that can fail: a usage error (a --verify folder that is no channel) is one line
+    for name in unknown_packages(args.packages):
+        print(say("cli.unknown_package", lang, name=name), file=sys.stderr)
     if args.output:
         from envadvisor.fsutil import write_atomic
 
@@ -131,7 +132,7 @@ def unknown_packages(packages: list[str]) -> list[str]:
     ...) nor a glossary term's package (numpy, cudnn ...). propose passes them through as written."""
     from envadvisor.propose.decide import ALIASES
 
-    names = [name for name in dict.fromkeys(packages) if name.strip().lower() not in ALIASES]
+    names = [name for name in dict.fromkeys(packages) if name.strip() and name.strip().lower() not in ALIASES]
     if not names:
         return []
     from envadvisor.glossary import load_glossary
