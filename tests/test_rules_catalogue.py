@@ -166,3 +166,30 @@ def test_suppressors_exist_and_do_not_cycle(knowledge: Knowledge) -> None:
         for other in r.suppressed_by:
             assert other in by_code
             assert r.code not in by_code[other].suppressed_by, (r.code, other)
+
+
+def test_shipped_rules_pass_the_full_checks(knowledge: Knowledge) -> None:
+    """At run time the shipped rules skip the fact-key, placeholder and alias-size checks (they cost a
+    third of loading them); here they go through every check a user's --rules file gets, and the
+    run-time load holds the same rules."""
+    from envadvisor.knowledge import load_from_dir
+    from envadvisor.resources import rules_dir
+
+    checked = load_from_dir(rules_dir(), cache=False)
+    assert [(r.code, r.when) for r in checked.rules] == [(r.code, r.when) for r in knowledge.rules]
+    assert [r.fix for r in checked.rules] == [r.fix for r in knowledge.rules]
+
+
+def test_a_bad_fact_key_in_a_user_rule_file_is_refused(tmp_path: Path) -> None:
+    from envadvisor.errors import DataFileError
+
+    bad = tmp_path / "mine.yaml"
+    bad.write_text(
+        "rules:\n  - {code: EA900, name: mine, severity: info, category: driver_too_old, summary: s, message: m,\n"
+        "     why: w, fix: [f], references: ['https://example.org'], terms: [cuda], added_in: '0.1.0',\n"
+        "     when: {fact: gpu.no_such_fact, exists: true},\n"
+        "     zh: {summary: s, message: m, why: w, fix: [f]}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataFileError, match=r"unknown fact key 'gpu\.no_such_fact'"):
+        load_knowledge([bad])
