@@ -185,7 +185,8 @@ def test_a_bad_fact_key_in_a_user_rule_file_is_refused(tmp_path: Path) -> None:
 
     bad = tmp_path / "mine.yaml"
     bad.write_text(
-        "rules:\n  - {code: EA900, name: mine, severity: info, category: driver_too_old, summary: s, message: m,\n"
+        "rules:\n  - {code: EA900, name: mine, severity: info, category: driver_too_old,\n"
+        "     summary: s, message: m,\n"
         "     why: w, fix: [f], references: ['https://example.org'], terms: [cuda], added_in: '0.1.0',\n"
         "     when: {fact: gpu.no_such_fact, exists: true},\n"
         "     zh: {summary: s, message: m, why: w, fix: [f]}}\n",
@@ -193,3 +194,20 @@ def test_a_bad_fact_key_in_a_user_rule_file_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(DataFileError, match=r"unknown fact key 'gpu\.no_such_fact'"):
         load_knowledge([bad])
+
+
+def test_a_checked_shipped_file_is_marked_and_loads_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from envadvisor.knowledge import load_from_dir
+    from envadvisor.resources import checked_before, rules_dir
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("ENVADVISOR_NO_CACHE", raising=False)
+    driver_rules = (rules_dir() / "checks" / "driver.yaml").read_text(encoding="utf-8")
+    assert not checked_before(driver_rules)
+    first = load_from_dir(rules_dir(), cache=True)  # every check, then the marks
+    assert checked_before(driver_rules)
+    again = load_from_dir(rules_dir(), cache=True)  # the marks: no re-check
+    assert [(r.code, r.when, r.fix) for r in again.rules] == [(r.code, r.when, r.fix) for r in first.rules]
+    assert not checked_before(driver_rules + "\n# edited\n")

@@ -68,7 +68,7 @@ def _parse_yaml(text: str, path: str) -> object:
         raise DataFileError(path, f"not valid YAML{where}: {problem}") from None
 
 
-def _cache_path(text: str) -> Path | None:
+def _cache_path(text: str, kind: str = "yaml", suffix: str = ".json") -> Path | None:
     if os.environ.get("ENVADVISOR_NO_CACHE"):
         return None
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -78,7 +78,26 @@ def _cache_path(text: str) -> Path | None:
     # zlib is already loaded where hashlib would cost an import on every run.
     data = text.encode("utf-8")
     digest = f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}"
-    return Path(base) / "envadvisor" / f"yaml-{__version__}-{digest}.json"
+    return Path(base) / "envadvisor" / f"{kind}-{__version__}-{digest}{suffix}"
+
+
+def checked_before(text: str) -> bool:
+    """Whether this exact shipped rule file passed every load-time check in an earlier run of this
+    version (a marker in the cache folder, keyed like the parsed-YAML cache): an edited file has
+    another key, so it is checked again."""
+    mark = _cache_path(text, "rules-checked", "")
+    return mark is not None and mark.is_file()
+
+
+def mark_checked(text: str) -> None:
+    mark = _cache_path(text, "rules-checked", "")
+    if mark is None:
+        return
+    try:
+        mark.parent.mkdir(parents=True, exist_ok=True)
+        mark.touch()
+    except OSError:
+        return  # a read-only home only costs speed
 
 
 def _store(cached_path: Path, data: object) -> None:

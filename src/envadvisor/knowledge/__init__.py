@@ -230,16 +230,21 @@ def _rules_from_text(text: str, path: str, tables: Tables, *, cache: bool = Fals
         doc = doc.get("rules")
     if not isinstance(doc, list):
         raise DataFileError(path, "expected a list of rules (or a mapping with 'rules:')")
-    # The shipped files (``cache``) are checked in full by the tests (tests/test_rules_catalogue.py loads
-    # them without the cache): at run time their fact keys, placeholders and alias size are not checked
-    # again, a third of what loading the rules costs diagnose. A user's --rules file is always checked.
-    validate = not cache
+    # A shipped file (``cache``) that passed every check in an earlier run of this version is not checked
+    # again for fact keys, placeholders and alias size: a third of what loading the rules costs diagnose.
+    # An edited file has another cache key and is checked in full; a user's --rules file always is.
+    from envadvisor.resources import checked_before, mark_checked
+
+    validate = not (cache and checked_before(text))
     if validate and _exceeds_nodes(doc, MAX_RULE_FILE_NODES):
         raise DataFileError(
             path,
             f"more than {MAX_RULE_FILE_NODES} values once YAML aliases are expanded (or a recursive alias)",
         )
-    return [_parse_rule(raw, path, i, tables, validate=validate) for i, raw in enumerate(doc)]
+    rules = [_parse_rule(raw, path, i, tables, validate=validate) for i, raw in enumerate(doc)]
+    if validate and cache:
+        mark_checked(text)
+    return rules
 
 
 def _parse_rule(raw: Any, path: str, index: int, tables: Tables, *, validate: bool = True) -> Rule:
