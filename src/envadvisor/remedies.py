@@ -346,7 +346,9 @@ def _torch_install(r: Remedies, lang: str) -> str | None:
     if not same_python:
         cmd = _in_new_env(r, lang, decision, "PyTorch", cmd)
     if target.gpus and not choice.gpu:
-        return r.phrase("no_gpu_build", lang, gpus=target.describe_gpus(), cmd=cmd)
+        from envadvisor.propose import phrases
+
+        return r.phrase("no_gpu_build", lang, gpus=phrases.render(phrases.gpus(target), lang), cmd=cmd)
     return cmd
 
 
