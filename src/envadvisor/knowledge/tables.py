@@ -131,7 +131,6 @@ Provenance
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -1286,6 +1285,8 @@ class Tables:
     def gpu_names_like(self, gpu_name: str, limit: int = 3) -> list[str]:
         names = {m.name.upper(): m.name for m in self.gpu_models}
         query = " ".join(gpu_tokens(gpu_name))
+        import difflib  # only for a GPU name the table does not know: not on diagnose's path
+
         close = difflib.get_close_matches(query, list(names), n=limit, cutoff=0.5)
         return [names[c] for c in close]
 
