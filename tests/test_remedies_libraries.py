@@ -138,3 +138,22 @@ def test_signature_finding_without_a_build_reads_in_words() -> None:
                    evidence={"signatures": ["ort-cuda-provider-load-failed"]})
     finding = next(f for f in evaluate(load_knowledge(), facts, today=TODAY).findings if f.code == "EA200")
     assert finding.fix[0] == ORT_LINE
+
+
+@pytest.mark.parametrize(
+    ("torch", "system", "expected"),
+    [
+        ("2.2.2", "linux", 'pip install "numpy<2"'),  # built against NumPy 1
+        ("2.3.1", "linux", "pip install numpy"),  # NumPy 2 from torch 2.3 on Linux and macOS
+        ("2.3.1", "windows", 'pip install "numpy<2"'),  # ... and from 2.4.1 on Windows
+        ("2.13.0+cpu", "windows", "pip install numpy"),
+    ],
+)
+def test_numpy_for_the_installed_torch(torch: str, system: str, expected: str) -> None:
+    data: dict[str, Any] = {
+        "os": {**UBUNTU, "system": system} if system == "linux" else {"system": system, "arch": "x86_64"},
+        "python": {"version": "3.11.9"},
+        "packages": {"torch": {"version": torch, "installer": "pip"}},
+        "frameworks": {"torch": {"version": torch}},
+    }
+    assert _remedy("numpy.for_torch", from_data(Facts, data)) == expected

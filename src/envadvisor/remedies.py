@@ -89,6 +89,10 @@ REMEDIES: Mapping[str, tuple[str, str]] = {
         "the command that installs a NumPy 1 release",
         "安装 NumPy 1 版本的命令",
     ),
+    "numpy.for_torch": (
+        "the command that installs the NumPy the installed torch was built for (NumPy 1 before torch 2.3)",
+        "安装与已装 torch 编译时所用 NumPy 一致的版本的命令（torch 2.3 之前为 NumPy 1）",
+    ),
     "tf_keras.install": (
         "the command that installs the tf-keras of TensorFlow's minor version",
         "安装与 TensorFlow 次版本一致的 tf-keras 的命令",
@@ -785,6 +789,24 @@ def _numpy_before2(r: Remedies, lang: str) -> str | None:
     return r.render(Install(pip=("numpy<2",)), "numpy", lang)
 
 
+def _numpy_for_torch(r: Remedies, lang: str) -> str | None:
+    """NumPy for the installed torch: any release from the torch build that supports NumPy 2 on this
+    OS (2.3; 2.4.1 on Windows), NumPy 1 before; None when the tables cannot tell."""
+    from envadvisor.propose.install import Install
+
+    torch = r.facts.frameworks.torch.version or r.facts.package_version("torch")
+    if not torch:
+        return None
+    numpy2 = r.tables.torch_supports_numpy2(torch.split("+", 1)[0], r.target.system)
+    if numpy2 is None:
+        return None
+    spec = "numpy" if numpy2 else "numpy<2"
+    torch_pkg = r.facts.packages.get("torch")
+    if torch_pkg is not None and torch_pkg.source == "conda":
+        return r.render(Install(conda=(spec,)), "torch", lang)
+    return r.render(Install(pip=(spec,)), "torch", lang)
+
+
 def _tf_keras_install(r: Remedies, lang: str) -> str | None:
     from envadvisor.knowledge.tables import vtuple
     from envadvisor.propose.install import Install
@@ -1185,6 +1207,7 @@ _FUNCTIONS: dict[str, Callable[[Remedies, str], str | None]] = {
     "transformers.for_python": _transformers_for_python,
     "transformers.for_tensorflow": _transformers_for_tensorflow,
     "numpy.before2": _numpy_before2,
+    "numpy.for_torch": _numpy_for_torch,
     "tf_keras.install": _tf_keras_install,
     "cuda.libraries": _cuda_libraries,
     "cuda.nvcc": _cuda_nvcc,
