@@ -157,3 +157,14 @@ def test_numpy_for_the_installed_torch(torch: str, system: str, expected: str) -
         "frameworks": {"torch": {"version": torch}},
     }
     assert _remedy("numpy.for_torch", from_data(Facts, data)) == expected
+
+
+def test_onnxruntime_install_in_a_uv_environment() -> None:
+    data = {"os": UBUNTU, "python": {"version": "3.12.3"}, "gpu": {"nvml_state": "ok"},
+            "packages": {"onnxruntime": {"version": "1.20.1", "installer": "uv"}}}
+    facts = apply_overrides(from_data(Facts, data), TargetOverrides.from_values(
+        gpus=["NVIDIA GeForce RTX 4090"], driver="550.54.15"), load_knowledge().tables)
+    # uv pip uninstall never asks and has no -y
+    assert _remedy("onnxruntime.install", facts) == (
+        'uv pip uninstall onnxruntime onnxruntime-gpu && uv pip install "onnxruntime-gpu==1.26.*"'
+    )

@@ -1090,6 +1090,7 @@ def _onnxruntime_install(r: Remedies, lang: str) -> str | None:
     """The newest onnxruntime-gpu line with a wheel for this platform whose CUDA the driver runs, the
     CPU package removed first (both installed make the CPU one win)."""
     from envadvisor.knowledge.tables import vtuple
+    from envadvisor.propose.install import Install
 
     package = r.tables.ecosystem_package("onnxruntime-gpu")
     target = r.target
@@ -1104,13 +1105,14 @@ def _onnxruntime_install(r: Remedies, lang: str) -> str | None:
         if target.gpus and not _driver_runs(r, f"{major}.0"):
             continue
         line = ".".join(row.last.split(".")[:2])
-        uninstall = f"{_pip(r, 'onnxruntime-gpu')} uninstall -y onnxruntime onnxruntime-gpu"
-        return f'{uninstall} && {_pip(r, "onnxruntime-gpu")} install "onnxruntime-gpu=={line}.*"'
+        installed = "onnxruntime-gpu" if "onnxruntime-gpu" in r.facts.packages else "onnxruntime"
+        install = r.render(Install(pip=(f"onnxruntime-gpu=={line}.*",)), installed, lang)
+        if r.mode == "file":
+            return install
+        # uv pip uninstall never asks, and has no -y
+        uninstall = "uv pip uninstall" if r.installer(installed) == "uv" else "pip uninstall -y"
+        return f"{uninstall} onnxruntime onnxruntime-gpu && {install}"
     return None
-
-
-def _pip(r: Remedies, package: str) -> str:
-    return "uv pip" if r.installer(package) == "uv" else "pip"
 
 
 def _xformers_for_torch(r: Remedies, lang: str) -> str | None:
