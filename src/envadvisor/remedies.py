@@ -321,7 +321,6 @@ def _torch_wants(r: Remedies) -> tuple[str, ...]:
 
 
 def _torch_install(r: Remedies, lang: str) -> str | None:
-    from envadvisor.propose.install import torch_install
 
     target = r.target
     if target.system is None:
@@ -340,15 +339,7 @@ def _torch_install(r: Remedies, lang: str) -> str | None:
             decision, choice, same_python = other, other.torch, False
     if target.gpus and not choice.gpu and (choice.driver_needed or choice.driver_last_branch):
         return _after_driver_update(r, lang, choice, wants, source, installer)
-    cmd = r.render(
-        torch_install(
-            choice, paired=decision.paired, installer=installer, replace="torch" in r.facts.packages
-        ),
-        "torch",
-        lang,
-    )
-    if not same_python:
-        cmd = _in_new_env(r, lang, decision, "PyTorch", cmd)
+    cmd = _torch_command(r, lang, decision, same_python, installer)
     if target.gpus and not choice.gpu:
         from envadvisor.propose import phrases
 
@@ -359,7 +350,6 @@ def _torch_install(r: Remedies, lang: str) -> str | None:
 def _after_driver_update(
     r: Remedies, lang: str, choice: TorchChoice, wants: tuple[str, ...], source: str, installer: str
 ) -> str | None:
-    from envadvisor.propose.install import torch_install
     from envadvisor.records import replace
 
     driver = choice.driver_needed or str(choice.driver_last_branch)
@@ -369,6 +359,18 @@ def _after_driver_update(
     decision, same_python = r.decision_for_python(wants, source, target=future)
     if decision is None or decision.torch is None or not decision.torch.gpu:
         return None
+    cmd = _torch_command(r, lang, decision, same_python, installer)
+    if choice.driver_needed is None:
+        return r.phrase("last_branch_then", lang, branch=choice.driver_last_branch, cmd=cmd)
+    return r.phrase("update_then", lang, floor=choice.driver_needed, major=choice.driver_needed_cuda, cmd=cmd)
+
+
+def _torch_command(r: Remedies, lang: str, decision: Decision, same_python: bool, installer: str) -> str:
+    """The decision's torch (with its paired packages) as the installer writes it; in a new environment
+    of the decision's Python when this one's is not supported."""
+    from envadvisor.propose.install import torch_install
+
+    assert decision.torch is not None
     cmd = r.render(
         torch_install(
             decision.torch, paired=decision.paired, installer=installer, replace="torch" in r.facts.packages
@@ -376,11 +378,7 @@ def _after_driver_update(
         "torch",
         lang,
     )
-    if not same_python:
-        cmd = _in_new_env(r, lang, decision, "PyTorch", cmd)
-    if choice.driver_needed is None:
-        return r.phrase("last_branch_then", lang, branch=choice.driver_last_branch, cmd=cmd)
-    return r.phrase("update_then", lang, floor=choice.driver_needed, major=choice.driver_needed_cuda, cmd=cmd)
+    return cmd if same_python else _in_new_env(r, lang, decision, "PyTorch", cmd)
 
 
 def _in_new_env(r: Remedies, lang: str, decision: Decision, what: str, cmd: str) -> str:
@@ -394,7 +392,6 @@ def _new_env(r: Remedies, lang: str, python: str, what: str, cmd: str) -> str:
 
 
 def _torch_cpu(r: Remedies, lang: str) -> str | None:
-    from envadvisor.propose.install import torch_install
     from envadvisor.records import replace
 
     if r.target.system is None:
@@ -406,14 +403,7 @@ def _torch_cpu(r: Remedies, lang: str) -> str | None:
     decision, same_python = r.decision_for_python(wants, source, target=cpu_target)
     if decision is None or decision.torch is None:
         return None
-    cmd = r.render(
-        torch_install(
-            decision.torch, paired=decision.paired, installer=installer, replace="torch" in r.facts.packages
-        ),
-        "torch",
-        lang,
-    )
-    return cmd if same_python else _in_new_env(r, lang, decision, "PyTorch", cmd)
+    return _torch_command(r, lang, decision, same_python, installer)
 
 
 def _torch_reinstall(r: Remedies, lang: str) -> str | None:
